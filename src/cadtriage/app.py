@@ -1,0 +1,74 @@
+"""The FastAPI application: `create_app()` wires settings, database, protocol, routers and error handlers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from cadtriage import __version__
+from cadtriage.calls.router import router as calls_router
+from cadtriage.clock import Clock, SystemClock
+from cadtriage.config import Settings, get_settings
+from cadtriage.db import Database
+from cadtriage.dispatch.escalation import run_periodically
+from cadtriage.errors import install_error_handlers
+from cadtriage.events.router import router as events_router
+from cadtriage.health import router as health_router
+from cadtriage.protocol_files import load_protocol
+from cadtriage.units.router import router as units_router
+
+DESCRIPTION = """
+Triage for 911 calls: each call is sorted into **police**, **co_responder** (officer plus clinician) or
+**civilian_crisis** (unarmed civilian team) by a versioned, explainable protocol, and the nearest available
+unit of that type is sent, or the call waits in its queue. Errors are `application/problem+json` (RFC 9457).
+"""
+
+
+def create_app(
+    settings: Settings | None = None,
+    database: Database | None = None,
+    clock: Clock | None = None,
+    run_escalation: bool = True,
+) -> FastAPI:
+    """Build the app. Tests pass their own `database` and `clock`; workers build them from settings."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = database is None
+        if database is None:
+            if settings.database_url is None:
+                raise RuntimeError("DATABASE_URL is not set: start the service with `cadtriage serve`")
+            app.state.database = Database(settings.database_url, settings.db_pool_size)
+        else:
+            app.state.database = database
+        sweeper = (
+            asyncio.create_task(
+                run_periodically(app.state.database, app.state.clock, settings, app.state.protocol)
+            )
+            if run_escalation
+            else None
+        )
+        try:
+            yield
+        finally:
+            if sweeper is not None:
+                sweeper.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sweeper
+            if owned:
+                app.state.database.dispose()
+
+    app = FastAPI(title="cadtriage", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.clock = clock or SystemClock()
+    app.state.protocol = load_protocol(settings.protocol_path)
+    install_error_handlers(app)
+    app.include_router(health_router)
+    for router in (calls_router, units_router, events_router):
+        app.include_router(router, prefix="/v1")
+    return app

@@ -1,0 +1,146 @@
+"""A call's life after intake: status changes, cancellation, dispatcher override.
+
+Locks are always taken call first, then unit, so that call-side and unit-side changes cannot deadlock.
+"""
+
+from __future__ import annotations
+
+from cadtriage.calls import repository
+from cadtriage.calls.models import OPEN_STATUSES, Call, CallStatus, Divergence, TriageDecision
+from cadtriage.dispatch import repository as dispatch_repository
+from cadtriage.dispatch.models import Assignment
+from cadtriage.dispatch.service import (
+    DispatchContext,
+    dispatch_or_queue,
+    offer_unit,
+    release,
+    require_transition,
+    set_call_status,
+    set_unit_status,
+)
+from cadtriage.errors import Conflict, NotFound
+from cadtriage.events.service import record
+from cadtriage.triage.types import ResponseType
+from cadtriage.units import repository as units
+from cadtriage.units.models import Unit, UnitStatus
+
+# What a dispatcher or unit may ask of a call; queueing and assignment are the system's own moves.
+CALL_TRANSITIONS: dict[str, frozenset[str]] = {
+    "assigned": frozenset({"en_route", "on_scene"}),
+    "en_route": frozenset({"on_scene"}),
+    "on_scene": frozenset({"closed"}),
+}
+# The unit status that goes with each call status a unit reports.
+UNIT_FOR_CALL = {"en_route": UnitStatus.en_route, "on_scene": UnitStatus.on_scene}
+UNIT_TRANSITIONS: dict[str, frozenset[str]] = {
+    "dispatched": frozenset({"en_route", "on_scene"}),
+    "en_route": frozenset({"on_scene"}),
+    "on_scene": frozenset({"transporting"}),
+}
+
+
+def locked_call(ctx: DispatchContext, call_id: int) -> Call:
+    """Lock a call for change; 404 when there is none."""
+    call = repository.get(ctx.session, call_id, for_update=True)
+    if call is None:
+        raise NotFound(f"no call with id {call_id}", call_id=call_id)
+    return call
+
+
+def _locked_unit_of(ctx: DispatchContext, call: Call) -> tuple[Assignment, Unit]:
+    assignment = dispatch_repository.open_assignment_for_call(ctx.session, call.id, lock=True)
+    if assignment is None:
+        raise Conflict(f"call {call.id} has no unit assigned", call_id=call.id)
+    unit = units.get(ctx.session, assignment.unit_id, for_update=True)
+    assert unit is not None
+    return assignment, unit
+
+
+def advance(ctx: DispatchContext, call_id: int, target: str, disposition: str | None) -> None:
+    """A reported step: en route, on scene, transporting (the unit's), or closed with a disposition."""
+    call = locked_call(ctx, call_id)
+    if target == "transporting":
+        require_transition("call", call.status, "on_scene", {"on_scene": frozenset({"on_scene"})})
+        _, unit = _locked_unit_of(ctx, call)
+        require_transition("unit", unit.status, "transporting", UNIT_TRANSITIONS)
+        set_unit_status(ctx, unit, UnitStatus.transporting, call_id=call.id)
+        return
+    require_transition("call", call.status, target, CALL_TRANSITIONS)
+    assignment, unit = _locked_unit_of(ctx, call)
+    if target == "closed":
+        call.disposition = disposition
+        set_call_status(ctx, call, CallStatus.closed, reason=disposition)
+        release(ctx, assignment, "call closed")
+        return
+    require_transition("unit", unit.status, target, UNIT_TRANSITIONS)
+    set_unit_status(ctx, unit, UNIT_FOR_CALL[target], call_id=call.id)
+    set_call_status(ctx, call, CallStatus(target))
+
+
+def cancel(ctx: DispatchContext, call_id: int, reason: str) -> None:
+    """Cancel an open call at any stage; its unit, if any, is freed and takes the queue."""
+    call = locked_call(ctx, call_id)
+    if call.status not in OPEN_STATUSES:
+        raise Conflict(f"call {call.id} is already {call.status}", current=call.status, requested="cancelled")
+    if call.status == CallStatus.queued.value and call.dispatched_type is None and call.divergence is None:
+        call.divergence = Divergence.no_unit_in_range.value
+        call.divergence_detail = f"cancelled while waiting for a {call.requested_type} unit: {reason}"
+    assignment = dispatch_repository.open_assignment_for_call(ctx.session, call.id, lock=True)
+    call.cancel_reason = reason
+    set_call_status(ctx, call, CallStatus.cancelled, reason=reason)
+    if assignment is not None:
+        release(ctx, assignment, "call cancelled")
+
+
+def requeue(ctx: DispatchContext, call: Call, reason: str) -> None:
+    """Put a call back in its queue (its wait restarts) and dispatch it again if a unit is free."""
+    call.queued_at = ctx.now()
+    set_call_status(ctx, call, CallStatus.queued, reason=reason)
+    dispatch_or_queue(ctx, call)
+
+
+def override(ctx: DispatchContext, call_id: int, response_type: ResponseType, reason: str) -> None:
+    """A dispatcher re-triages a call: recorded with its reason; the call is re-dispatched and any unit freed."""
+    call = locked_call(ctx, call_id)
+    if call.status not in OPEN_STATUSES:
+        raise Conflict(
+            f"call {call.id} is {call.status}: only an open call can be re-triaged", current=call.status
+        )
+    if call.requested_type == response_type.value:
+        raise Conflict(f"call {call.id} already requests {response_type.value}", current=call.requested_type)
+    now = ctx.now()
+    repository.add_decision(
+        ctx.session,
+        TriageDecision(
+            call_id=call.id,
+            kind="override",
+            response_type=response_type.value,
+            priority=call.priority,
+            notify_ems=call.notify_ems,
+            protocol_version=ctx.protocol.version,
+            rules=["dispatcher.override"],
+            reasons=[reason],
+            evidence=[],
+            actor=ctx.actor,
+            reason=reason,
+            created_at=now,
+        ),
+    )
+    record(
+        ctx.session,
+        actor=ctx.actor,
+        kind="call.override",
+        at=now,
+        call_id=call.id,
+        from_state=call.requested_type,
+        to_state=response_type.value,
+        reason=reason,
+    )
+    call.requested_type = response_type.value
+    call.divergence = Divergence.override.value
+    call.divergence_detail = reason
+    assignment = dispatch_repository.open_assignment_for_call(ctx.session, call.id, lock=True)
+    freed = release(ctx, assignment, "call re-triaged", offer=False) if assignment else None
+    requeue(ctx, call, f"re-triaged to {response_type.value} by dispatcher")
+    if freed is not None:
+        offer_unit(ctx, freed)

@@ -1,0 +1,100 @@
+"""The call for service, its triage decisions, and its lifecycle."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Double,
+    ForeignKey,
+    Identity,
+    SmallInteger,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cadtriage.db import Base
+
+
+class CallStatus(StrEnum):
+    """Where a call is; `closed` and `cancelled` are final."""
+
+    queued = "queued"
+    assigned = "assigned"
+    en_route = "en_route"
+    on_scene = "on_scene"
+    closed = "closed"
+    cancelled = "cancelled"
+
+
+OPEN_STATUSES = frozenset({CallStatus.queued, CallStatus.assigned, CallStatus.en_route, CallStatus.on_scene})
+
+
+class Divergence(StrEnum):
+    """Why what was sent differs from what triage decided."""
+
+    no_unit_in_range = "no_unit_in_range"
+    escalation = "escalation"
+    override = "override"
+
+
+class Call(Base):
+    """A call for service as received, with the response type it currently needs and what was sent."""
+
+    __tablename__ = "calls"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    record_hash: Mapped[str] = mapped_column(String(64))
+    record: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    call_type: Mapped[str | None] = mapped_column(Text)
+    narrative: Mapped[str | None] = mapped_column(Text)
+    lat: Mapped[float] = mapped_column(Double)
+    lon: Mapped[float] = mapped_column(Double)
+    address: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    status: Mapped[str] = mapped_column(String(20))
+    priority: Mapped[int] = mapped_column(SmallInteger)
+    notify_ems: Mapped[bool] = mapped_column(Boolean, default=False)
+    decided_type: Mapped[str] = mapped_column(String(20))
+    requested_type: Mapped[str] = mapped_column(String(20))
+    dispatched_type: Mapped[str | None] = mapped_column(String(20))
+    divergence: Mapped[str | None] = mapped_column(String(32))
+    divergence_detail: Mapped[str | None] = mapped_column(Text)
+    escalations: Mapped[int] = mapped_column(SmallInteger, default=0)
+    queued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    en_route_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    on_scene_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    disposition: Mapped[str | None] = mapped_column(Text)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class TriageDecision(Base):
+    """One decision about a call: the protocol's (`triage`), or a later `override` or `escalation`."""
+
+    __tablename__ = "triage_decisions"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    response_type: Mapped[str] = mapped_column(String(20))
+    priority: Mapped[int] = mapped_column(SmallInteger)
+    notify_ems: Mapped[bool] = mapped_column(Boolean)
+    protocol_version: Mapped[str] = mapped_column(String(32))
+    rules: Mapped[list[str]] = mapped_column(JSONB)
+    reasons: Mapped[list[str]] = mapped_column(JSONB)
+    evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    actor: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,195 @@
+"""The call record as consoles send it, and the call as the API returns it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from cadtriage.errors import Unprocessable
+from cadtriage.triage.types import CallText, ResponseType
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Screening(_Input):
+    """The call-taker's answers: true, false, or null/absent for not asked or not known."""
+
+    weapons: bool | None = None
+    violence: bool | None = None
+    crime_in_progress: bool | None = None
+    medical_emergency: bool | None = None
+    self_harm: bool | None = None
+    behavioral_health: bool | None = None
+    domestic_violence: bool | None = None
+
+
+class CallLocation(_Input):
+    """Where the call is: WGS84 degrees, and the address as the console shows it."""
+
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    address: str | None = Field(default=None, max_length=200)
+
+
+class CallRecord(_Input):
+    """A call record for a dry-run triage: location and external_id optional."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "external_id": "CAD-2026-000123",
+                    "call_type": "SUICIDAL PERSON",
+                    "narrative": "RP says brother is off his meds, hearing voices, no weapons",
+                    "screening": {"weapons": False, "violence": False, "behavioral_health": True},
+                    "location": {"lat": 47.6097, "lon": -122.3331, "address": "3RD AV / PIKE ST"},
+                    "received_at": "2026-11-22T10:15:00Z",
+                }
+            ]
+        }
+    )
+
+    external_id: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[\x21-\x7e]+$")
+    call_type: str | None = Field(default=None, max_length=200)
+    narrative: str | None = Field(default=None, max_length=4000)
+    screening: Screening = Field(default_factory=Screening)
+    location: CallLocation | None = None
+    received_at: AwareDatetime | None = None
+
+    def call_text(self) -> CallText:
+        """What triage reads of this record."""
+        return CallText(self.call_type or None, self.narrative or None, self.screening.model_dump())
+
+    def require_triage_input(self) -> None:
+        """Refuse a record with nothing to triage on: no call type, no narrative, no screening answer."""
+        answered = any(v is not None for v in self.screening.model_dump().values())
+        if not (self.call_type or self.narrative or answered):
+            raise Unprocessable(
+                "nothing to triage on: give a call_type, a narrative or at least one screening answer",
+                errors=[
+                    {"field": name, "message": "missing: at least one of these is required"}
+                    for name in ("call_type", "narrative", "screening")
+                ],
+            )
+
+
+class IntakeRecord(CallRecord):
+    """A call record for intake: it must have an external_id and a location to dispatch to."""
+
+    external_id: str = Field(min_length=1, max_length=64, pattern=r"^[\x21-\x7e]+$")
+    location: CallLocation
+
+
+class EvidenceOut(BaseModel):
+    """One piece of evidence behind a decision."""
+
+    source: str
+    fact: str
+    field: str | None = None
+    value: bool | None = None
+    concept: str | None = None
+    text: str | None = None
+    negated: bool | None = None
+    historical: bool | None = None
+
+
+class DecisionOut(BaseModel):
+    """What triage decided, under which protocol, by which rules, on what evidence."""
+
+    response_type: ResponseType
+    priority: int
+    notify_ems: bool
+    protocol_version: str
+    rules: list[str]
+    reasons: list[str]
+    evidence: list[EvidenceOut]
+
+    @classmethod
+    def from_mapping(cls, data: dict[str, Any]) -> DecisionOut:
+        """Build from a decision's public dict."""
+        return cls.model_validate(data)
+
+
+class AssignmentOut(BaseModel):
+    """The unit sent to a call."""
+
+    unit_id: int
+    call_sign: str
+    distance_m: float
+    assigned_at: datetime
+
+
+class CallOut(BaseModel):
+    """A call: what was received, what triage decided, what was sent, and why they differ."""
+
+    id: int
+    external_id: str
+    status: str
+    call_type: str | None
+    narrative: str | None
+    location: CallLocation
+    received_at: datetime
+    priority: int
+    notify_ems: bool
+    decision: DecisionOut
+    decided_type: ResponseType
+    requested_type: ResponseType
+    dispatched_type: ResponseType | None
+    divergence: str | None
+    divergence_detail: str | None
+    escalations: int
+    assignment: AssignmentOut | None
+    queue_position: int | None
+    queued_at: datetime | None
+    assigned_at: datetime | None
+    en_route_at: datetime | None
+    on_scene_at: datetime | None
+    closed_at: datetime | None
+    disposition: str | None
+    cancel_reason: str | None
+
+
+class CallPage(BaseModel):
+    """A page of calls, newest first; pass `next_cursor` as `cursor` for the next page."""
+
+    items: list[CallOut]
+    next_cursor: int | None
+
+
+class CallStatusChange(_Input):
+    """A reported step in a call's life. Closing needs a disposition."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"status": "closed", "disposition": "resolved"}]}
+    )
+
+    status: Literal["en_route", "on_scene", "transporting", "closed"]
+    disposition: str | None = Field(default=None, min_length=1, max_length=500, validate_default=True)
+
+    @field_validator("disposition")
+    @classmethod
+    def _closing_has_disposition(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("status") == "closed" and not value:
+            raise ValueError("closing a call needs a disposition")
+        return value
+
+
+class CallCancel(_Input):
+    """Cancel a call, with the reason."""
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class CallOverride(_Input):
+    """A dispatcher's re-triage: the response type to send instead, and why."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"response_type": "police", "reason": "caller now reports a gun"}]}
+    )
+
+    response_type: ResponseType
+    reason: str = Field(min_length=3, max_length=500)

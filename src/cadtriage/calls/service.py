@@ -1,0 +1,131 @@
+"""Call intake and reading: triage, store, dispatch — in one transaction, idempotent on external_id."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from cadtriage.calls import repository
+from cadtriage.calls.models import Call, CallStatus, TriageDecision
+from cadtriage.calls.schemas import IntakeRecord
+from cadtriage.dispatch import repository as dispatch_repository
+from cadtriage.dispatch.models import Assignment
+from cadtriage.dispatch.service import DispatchContext, dispatch_or_queue
+from cadtriage.errors import IdempotencyConflict, NotFound
+from cadtriage.events import service as events
+from cadtriage.triage.engine import decide
+from cadtriage.triage.types import Decision
+from cadtriage.units import repository as units
+
+
+@dataclass(frozen=True)
+class CallView:
+    """A call with what the API shows beside it: its triage decision, its unit, its place in the queue."""
+
+    call: Call
+    decision: TriageDecision
+    assignment: Assignment | None
+    call_sign: str | None
+    queue_position: int | None
+
+
+def record_hash(record: IntakeRecord) -> str:
+    """A stable digest of a call record, to tell a replay from a different call under the same external_id."""
+    canonical = json.dumps(record.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _decision_row(call_id: int, decision: Decision, actor: str, at: object) -> TriageDecision:
+    public = decision.as_dict()
+    return TriageDecision(
+        call_id=call_id,
+        kind="triage",
+        response_type=decision.response_type.value,
+        priority=decision.priority,
+        notify_ems=decision.notify_ems,
+        protocol_version=decision.protocol_version,
+        rules=public["rules"],
+        reasons=public["reasons"],
+        evidence=public["evidence"],
+        actor=actor,
+        created_at=at,
+    )
+
+
+def intake(ctx: DispatchContext, record: IntakeRecord) -> tuple[CallView, bool]:
+    """Triage and store a call, then assign the nearest unit of the decided type or queue it.
+
+    Returns the call and whether it was created (False: an identical record was already taken).
+    """
+    record.require_triage_input()
+    digest = record_hash(record)
+    decision = decide(record.call_text(), ctx.protocol)
+    now = ctx.now()
+    call_id = repository.insert_if_new(
+        ctx.session,
+        {
+            "external_id": record.external_id,
+            "record_hash": digest,
+            "record": record.model_dump(mode="json"),
+            "call_type": record.call_type,
+            "narrative": record.narrative,
+            "lat": record.location.lat,
+            "lon": record.location.lon,
+            "address": record.location.address,
+            "received_at": record.received_at or now,
+            "status": CallStatus.queued.value,
+            "queued_at": now,
+            "priority": decision.priority,
+            "notify_ems": decision.notify_ems,
+            "decided_type": decision.response_type.value,
+            "requested_type": decision.response_type.value,
+        },
+    )
+    if call_id is None:
+        existing = repository.get_by_external_id(ctx.session, record.external_id)
+        assert existing is not None
+        if existing.record_hash != digest:
+            raise IdempotencyConflict(
+                f"external_id {record.external_id} was already used for a different call record",
+                external_id=record.external_id,
+                call_id=existing.id,
+            )
+        return view(ctx, existing.id), False
+    repository.add_decision(ctx.session, _decision_row(call_id, decision, ctx.actor, now))
+    call = repository.get(ctx.session, call_id)
+    assert call is not None
+    events.record(
+        ctx.session,
+        actor=ctx.actor,
+        kind="call.received",
+        at=now,
+        call_id=call_id,
+        to_state=call.status,
+        reason="; ".join(decision.reasons),
+        data={
+            "response_type": decision.response_type.value,
+            "priority": decision.priority,
+            "rules": list(decision.rules),
+            "protocol_version": decision.protocol_version,
+        },
+    )
+    dispatch_or_queue(ctx, call)
+    return view(ctx, call_id), True
+
+
+def view(ctx: DispatchContext, call_id: int) -> CallView:
+    """A call as the API shows it; 404 when there is none."""
+    call = repository.get(ctx.session, call_id)
+    if call is None:
+        raise NotFound(f"no call with id {call_id}", call_id=call_id)
+    decision = repository.triage_decision(ctx.session, call_id)
+    assert decision is not None, "every call has its triage decision"
+    assignment = dispatch_repository.open_assignment_for_call(ctx.session, call_id)
+    unit = units.get(ctx.session, assignment.unit_id) if assignment else None
+    position = (
+        dispatch_repository.queue_position(ctx.session, call)
+        if call.status == CallStatus.queued.value
+        else None
+    )
+    return CallView(call, decision, assignment, unit.call_sign if unit else None, position)

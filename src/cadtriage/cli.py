@@ -1,0 +1,145 @@
+"""The `cadtriage` command: serve, migrate, seed, triage, protocol check."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from cadtriage.config import get_settings
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from cadtriage import migrations
+    from cadtriage.database_url import database_url
+
+    settings = get_settings()
+    with database_url(settings) as url:
+        migrations.upgrade(url)
+        if args.demo:
+            from cadtriage.seed import seed_demo_if_empty
+
+            print(seed_demo_if_empty(url), flush=True)
+        # Workers are separate processes: they read the URL from the environment, never start a server.
+        os.environ["DATABASE_URL"] = url
+        uvicorn.run(
+            "cadtriage.app:create_app",
+            factory=True,
+            host=args.host or settings.host,
+            port=args.port or settings.port,
+            workers=args.workers or settings.workers,
+            log_level=settings.log_level,
+        )
+    return 0
+
+
+def _migrate(_: argparse.Namespace) -> int:
+    from cadtriage import migrations
+    from cadtriage.database_url import database_url
+
+    with database_url(get_settings()) as url:
+        migrations.upgrade(url)
+    print(f"database at revision {migrations.head_revision()}")
+    return 0
+
+
+def _seed(args: argparse.Namespace) -> int:
+    from cadtriage import migrations
+    from cadtriage.database_url import database_url
+    from cadtriage.seed import seed_demo_if_empty
+
+    if not args.demo:
+        print("nothing to seed: pass --demo for the Seattle demo roster", file=sys.stderr)
+        return 2
+    with database_url(get_settings()) as url:
+        migrations.upgrade(url)
+        print(seed_demo_if_empty(url))
+    return 0
+
+
+def _triage(args: argparse.Namespace) -> int:
+    from cadtriage.protocol_files import load_protocol
+    from cadtriage.triage_io import explain, triage_jsonl
+
+    protocol = load_protocol(args.protocol or get_settings().protocol_path)
+    if args.jsonl:
+        return triage_jsonl(sys.stdin, sys.stdout, protocol)
+    if not args.text:
+        print("give a call's text, or --jsonl to read call records from stdin", file=sys.stderr)
+        return 2
+    print(explain(" ".join(args.text), protocol))
+    return 0
+
+
+def _protocol_check(args: argparse.Namespace) -> int:
+    from cadtriage.protocol_files import load_protocol
+    from cadtriage.triage.examples import run_examples
+    from cadtriage.triage.protocol import ProtocolError
+
+    try:
+        protocol = load_protocol(Path(args.file))
+    except ProtocolError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    failures = run_examples(protocol)
+    out: TextIO = sys.stdout
+    print(
+        f"{args.file}: protocol {protocol.version}, {len(protocol.rules)} rules, "
+        f"{len(protocol.examples)} examples, {len(failures)} failing",
+        file=out,
+    )
+    for failure in failures:
+        print(f"  FAIL {failure}", file=out)
+    return 1 if failures else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    parser = argparse.ArgumentParser(prog="cadtriage", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="migrate, then serve the API")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int)
+    serve.add_argument(
+        "--demo", action="store_true", help="seed the Seattle demo roster if the database is empty"
+    )
+    serve.set_defaults(handler=_serve)
+
+    commands.add_parser("migrate", help="migrate the database to the newest schema").set_defaults(
+        handler=_migrate
+    )
+
+    seed = commands.add_parser("seed", help="load demo data")
+    seed.add_argument("--demo", action="store_true")
+    seed.set_defaults(handler=_seed)
+
+    triage = commands.add_parser("triage", help="triage text, or call records on stdin (--jsonl)")
+    triage.add_argument("text", nargs="*")
+    triage.add_argument("--jsonl", action="store_true", help="one call record per line in, one decision out")
+    triage.add_argument("--protocol", type=Path, help="a protocol file other than the configured one")
+    triage.set_defaults(handler=_triage)
+
+    protocol = commands.add_parser("protocol", help="work with protocol files")
+    protocol_commands = protocol.add_subparsers(dest="protocol_command", required=True)
+    check = protocol_commands.add_parser("check", help="validate a protocol and run its examples")
+    check.add_argument("file")
+    check.set_defaults(handler=_protocol_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `cadtriage` console script."""
+    args = build_parser().parse_args(argv)
+    code: int = args.handler(args)
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

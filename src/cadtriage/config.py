@@ -1,0 +1,63 @@
+"""Settings: the only reader of environment variables.
+
+Every variable is listed, with its default and meaning, in `.env.example`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from cadtriage.triage.types import ResponseType
+
+
+class Settings(BaseSettings):
+    """Service configuration, read from `CADTRIAGE_*` variables (and `DATABASE_URL`)."""
+
+    model_config = SettingsConfigDict(env_prefix="CADTRIAGE_", env_file=".env", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "CADTRIAGE_DATABASE_URL")
+    )
+    data_dir: Path = Path(".cadtriage")
+    protocol_path: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=2, ge=1, le=64)
+    log_level: str = "info"
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    max_distance_police_m: float = Field(default=40_000, gt=0)
+    max_distance_co_responder_m: float = Field(default=25_000, gt=0)
+    max_distance_civilian_crisis_m: float = Field(default=15_000, gt=0)
+    unit_location_stale_s: int = Field(default=900, ge=1)
+    escalation_interval_s: float = Field(default=10.0, gt=0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _psycopg_url(cls, value: str | None) -> str | None:
+        return normalise_database_url(value) if value else None
+
+    def max_distance_m(self, response_type: ResponseType) -> float:
+        """The farthest a unit of this type may be sent from, in metres."""
+        return {
+            ResponseType.police: self.max_distance_police_m,
+            ResponseType.co_responder: self.max_distance_co_responder_m,
+            ResponseType.civilian_crisis: self.max_distance_civilian_crisis_m,
+        }[response_type]
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept `postgres://` and `postgresql://` URLs and make them use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once."""
+    return Settings()

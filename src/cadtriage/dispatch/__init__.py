@@ -1,0 +1,1 @@
+"""Dispatch: nearest-unit assignment, the queue, escalation and override."""

@@ -1,0 +1,103 @@
+"""Escalation: a queued call that waits past its type's limit moves up the protocol's chain.
+
+Run on every unit change and periodically in each worker; a transaction-scoped advisory lock makes sure only one
+sweep runs at a time across all workers, and SKIP LOCKED keeps it off calls other transactions are changing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from cadtriage.calls import repository as calls
+from cadtriage.calls.lifecycle import requeue
+from cadtriage.calls.models import Call, Divergence, TriageDecision
+from cadtriage.clock import Clock
+from cadtriage.config import Settings
+from cadtriage.db import Database
+from cadtriage.dispatch import repository
+from cadtriage.dispatch.service import DispatchContext
+from cadtriage.events.service import record
+from cadtriage.triage.protocol import Protocol
+from cadtriage.triage.types import ResponseType
+
+log = logging.getLogger(__name__)
+SYSTEM_ACTOR = "system:escalation"
+
+
+def _escalate(ctx: DispatchContext, call: Call, to: ResponseType, waited_s: float) -> None:
+    reason = f"waited {waited_s:.0f} s with no {call.requested_type} unit; escalated to {to.value}"
+    now = ctx.now()
+    calls.add_decision(
+        ctx.session,
+        TriageDecision(
+            call_id=call.id,
+            kind="escalation",
+            response_type=to.value,
+            priority=call.priority,
+            notify_ems=call.notify_ems,
+            protocol_version=ctx.protocol.version,
+            rules=["escalation.wait_limit"],
+            reasons=[reason],
+            evidence=[],
+            actor=ctx.actor,
+            reason=reason,
+            created_at=now,
+        ),
+    )
+    record(
+        ctx.session,
+        actor=ctx.actor,
+        kind="call.escalated",
+        at=now,
+        call_id=call.id,
+        from_state=call.requested_type,
+        to_state=to.value,
+        reason=reason,
+    )
+    call.requested_type = to.value
+    call.escalations += 1
+    call.divergence = Divergence.escalation.value
+    call.divergence_detail = reason
+    requeue(ctx, call, reason)
+
+
+def escalate_overdue(ctx: DispatchContext) -> list[int]:
+    """Escalate every queued call past its wait limit; the ids escalated (none if another sweep is running)."""
+    if not repository.try_advisory_lock(ctx.session, repository.ESCALATION_LOCK_KEY):
+        return []
+    now = ctx.now()
+    overdue = [
+        (call, step.to)
+        for source, step in ctx.protocol.escalation.items()
+        for call in repository.overdue_queued_calls(
+            ctx.session, source.value, now - timedelta(seconds=step.after_s)
+        )
+    ]
+    for call, to in overdue:
+        assert call.queued_at is not None
+        _escalate(ctx, call, to, (now - call.queued_at).total_seconds())
+    return [call.id for call, _ in overdue]
+
+
+def sweep_once(database: Database, clock: Clock, settings: Settings, protocol: Protocol) -> list[int]:
+    """One escalation sweep in its own transaction."""
+    with Session(database.engine, expire_on_commit=False) as session, session.begin():
+        ctx = DispatchContext(session, clock, settings, protocol, SYSTEM_ACTOR)
+        return escalate_overdue(ctx)
+
+
+async def run_periodically(database: Database, clock: Clock, settings: Settings, protocol: Protocol) -> None:
+    """Sweep every `escalation_interval_s` until cancelled; a failed sweep is logged and retried next time."""
+    while True:
+        await asyncio.sleep(settings.escalation_interval_s)
+        try:
+            escalated = await asyncio.to_thread(sweep_once, database, clock, settings, protocol)
+        except Exception:
+            log.exception("escalation sweep failed")
+            continue
+        if escalated:
+            log.info("escalated calls %s", escalated)

@@ -1,0 +1,103 @@
+"""SQL for assignments and the queue. Queue reads lock with SKIP LOCKED so concurrent workers never take the
+same call."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from cadtriage.calls.models import Call, CallStatus
+from cadtriage.dispatch.models import Assignment
+from cadtriage.units.models import Unit
+
+
+def open_assignment_for_call(session: Session, call_id: int, *, lock: bool = False) -> Assignment | None:
+    """The call's open primary assignment, optionally locked."""
+    query = select(Assignment).where(
+        Assignment.call_id == call_id, Assignment.released_at.is_(None), Assignment.is_primary
+    )
+    return session.scalars(query.with_for_update(key_share=True) if lock else query).one_or_none()
+
+
+def open_assignment_for_unit(session: Session, unit_id: int, *, lock: bool = False) -> Assignment | None:
+    """The unit's open assignment, optionally locked."""
+    query = select(Assignment).where(Assignment.unit_id == unit_id, Assignment.released_at.is_(None))
+    return session.scalars(query.with_for_update(key_share=True) if lock else query).one_or_none()
+
+
+def add(session: Session, assignment: Assignment) -> Assignment:
+    """Insert an assignment; the partial unique indexes refuse a second open one for the unit or call."""
+    session.add(assignment)
+    session.flush()
+    return assignment
+
+
+def next_queued_call_for(session: Session, unit: Unit, max_distance_m: float) -> Call | None:
+    """Lock the queued call this unit should take: its type, within range, most urgent, then oldest."""
+    distance = func.earth_distance(func.ll_to_earth(Call.lat, Call.lon), func.ll_to_earth(unit.lat, unit.lon))
+    query = (
+        select(Call)
+        .where(
+            Call.status == CallStatus.queued.value,
+            Call.requested_type == unit.unit_type,
+            distance <= max_distance_m,
+        )
+        .order_by(Call.priority, Call.queued_at, Call.id)
+        .limit(1)
+        .with_for_update(skip_locked=True, key_share=True)
+    )
+    return session.scalars(query).one_or_none()
+
+
+def overdue_queued_calls(session: Session, response_type: str, queued_before: datetime) -> Sequence[Call]:
+    """Lock queued calls of a type that have waited since before `queued_before`."""
+    query = (
+        select(Call)
+        .where(
+            Call.status == CallStatus.queued.value,
+            Call.requested_type == response_type,
+            Call.queued_at <= queued_before,
+        )
+        .order_by(Call.priority, Call.queued_at, Call.id)
+        .with_for_update(skip_locked=True, key_share=True)
+    )
+    return session.scalars(query).all()
+
+
+def queue_position(session: Session, call: Call) -> int:
+    """1 for the next call its type's next free unit would take, and so on."""
+    assert call.queued_at is not None
+    ahead = select(func.count()).where(
+        Call.status == CallStatus.queued.value,
+        Call.requested_type == call.requested_type,
+        or_(
+            Call.priority < call.priority,
+            and_(Call.priority == call.priority, Call.queued_at < call.queued_at),
+            and_(Call.priority == call.priority, Call.queued_at == call.queued_at, Call.id < call.id),
+        ),
+    )
+    return int(session.scalar(ahead) or 0) + 1
+
+
+# Advisory lock keys: queue matching, and the escalation sweep.
+QUEUE_LOCK_KEY = 0x0CAD0001
+ESCALATION_LOCK_KEY = 0x0CAD00E5
+
+
+def lock_queue(session: Session) -> None:
+    """Serialise the matching of free units with queued calls until the transaction ends.
+
+    Taken only where a call is about to queue and where a unit has just become free: without it, a call
+    queuing while a unit frees could each miss the other (neither committed yet) and both would sit idle.
+    One lock for all types, re-entrant within a transaction, so no two transactions can take locks in
+    opposite orders. Assignments that find a unit straight away never take it.
+    """
+    session.execute(select(func.pg_advisory_xact_lock(QUEUE_LOCK_KEY)))
+
+
+def try_advisory_lock(session: Session, key: int) -> bool:
+    """Take a transaction-scoped advisory lock if no one else holds it."""
+    return bool(session.scalar(select(func.pg_try_advisory_xact_lock(key))))

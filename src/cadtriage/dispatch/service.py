@@ -1,0 +1,171 @@
+"""Dispatch use cases: send the nearest unit, queue when none, let freed units take the queue, release units.
+
+Every function runs inside the caller's transaction and never commits. Locking order is always unit rows
+(SKIP LOCKED when searching) before call rows taken from the queue, and the partial unique indexes on open
+assignments back the locks up: a unit can never be on two calls nor a call have two primary units.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from cadtriage.calls.models import Call, CallStatus
+from cadtriage.clock import Clock
+from cadtriage.config import Settings
+from cadtriage.dispatch import repository
+from cadtriage.dispatch.models import Assignment
+from cadtriage.errors import InvalidTransition
+from cadtriage.events.service import record
+from cadtriage.triage.protocol import Protocol
+from cadtriage.triage.types import ResponseType
+from cadtriage.units import repository as units
+from cadtriage.units.models import Unit, UnitStatus
+
+
+@dataclass(frozen=True)
+class DispatchContext:
+    """What every dispatch use case needs: the transaction, the time, the limits, the protocol, and who acts."""
+
+    session: Session
+    clock: Clock
+    settings: Settings
+    protocol: Protocol
+    actor: str
+
+    def now(self) -> datetime:
+        """The current time, from the injectable clock."""
+        return self.clock.now()
+
+    def max_distance_m(self, response_type: str) -> float:
+        """How far a unit of this type may be sent."""
+        return self.settings.max_distance_m(ResponseType(response_type))
+
+
+def require_transition(kind: str, current: str, target: str, allowed: dict[str, frozenset[str]]) -> None:
+    """Refuse a status change the lifecycle does not allow, naming both states."""
+    if target not in allowed.get(current, frozenset()):
+        raise InvalidTransition(
+            f"{kind} cannot go from {current} to {target}", current=current, requested=target
+        )
+
+
+def set_call_status(ctx: DispatchContext, call: Call, target: CallStatus, reason: str | None = None) -> None:
+    """Move a call to a new status, stamping the time and recording the event."""
+    previous, now = call.status, ctx.now()
+    call.status = target.value
+    stamp = {
+        CallStatus.queued: "queued_at",
+        CallStatus.assigned: "assigned_at",
+        CallStatus.en_route: "en_route_at",
+        CallStatus.on_scene: "on_scene_at",
+        CallStatus.closed: "closed_at",
+        CallStatus.cancelled: "closed_at",
+    }[target]
+    if target is not CallStatus.queued or call.queued_at is None:
+        setattr(call, stamp, now)
+    record(
+        ctx.session,
+        actor=ctx.actor,
+        kind=f"call.{target.value}",
+        at=now,
+        call_id=call.id,
+        from_state=previous,
+        to_state=target.value,
+        reason=reason,
+    )
+
+
+def set_unit_status(
+    ctx: DispatchContext,
+    unit: Unit,
+    target: UnitStatus,
+    reason: str | None = None,
+    call_id: int | None = None,
+) -> None:
+    """Move a unit to a new status and record the event."""
+    previous, now = unit.status, ctx.now()
+    unit.status = target.value
+    unit.updated_at = now
+    record(
+        ctx.session,
+        actor=ctx.actor,
+        kind="unit.status",
+        at=now,
+        unit_id=unit.id,
+        call_id=call_id,
+        from_state=previous,
+        to_state=target.value,
+        reason=reason,
+    )
+
+
+def _find_unit(ctx: DispatchContext, call: Call) -> tuple[Unit, float] | None:
+    # Fresh locations first; a unit whose position is stale is sent only when no fresh one is in range.
+    fresh_since = ctx.now() - timedelta(seconds=ctx.settings.unit_location_stale_s)
+    limit = ctx.max_distance_m(call.requested_type)
+    for since in (fresh_since, None):
+        found = units.nearest_available(
+            ctx.session,
+            unit_type=call.requested_type,
+            lat=call.lat,
+            lon=call.lon,
+            max_distance_m=limit,
+            fresh_since=since,
+        )
+        if found is not None:
+            return found
+    return None
+
+
+def assign(ctx: DispatchContext, call: Call, unit: Unit, distance_m: float) -> Assignment:
+    """Send `unit` (locked, available) to `call`."""
+    now = ctx.now()
+    assignment = repository.add(
+        ctx.session,
+        Assignment(call_id=call.id, unit_id=unit.id, is_primary=True, distance_m=distance_m, assigned_at=now),
+    )
+    call.dispatched_type = unit.unit_type
+    set_unit_status(ctx, unit, UnitStatus.dispatched, reason=f"assigned to call {call.id}", call_id=call.id)
+    set_call_status(ctx, call, CallStatus.assigned, reason=f"{unit.call_sign} at {distance_m:.0f} m")
+    return assignment
+
+
+def dispatch_or_queue(ctx: DispatchContext, call: Call) -> Assignment | None:
+    """Assign the nearest available unit of the call's requested type, or queue the call."""
+    found = _find_unit(ctx, call)
+    if found is None:
+        # Look again under the queue lock, so that a unit freed concurrently is either seen here or sees us.
+        repository.lock_queue(ctx.session)
+        found = _find_unit(ctx, call)
+    if found is not None:
+        return assign(ctx, call, *found)
+    limit = ctx.max_distance_m(call.requested_type)
+    set_call_status(
+        ctx, call, CallStatus.queued, reason=f"no available {call.requested_type} unit within {limit:.0f} m"
+    )
+    return None
+
+
+def offer_unit(ctx: DispatchContext, unit: Unit) -> Assignment | None:
+    """A unit has just become available: it takes the most urgent, oldest queued call of its type in range."""
+    repository.lock_queue(ctx.session)
+    call = repository.next_queued_call_for(ctx.session, unit, ctx.max_distance_m(unit.unit_type))
+    if call is None:
+        return None
+    distance = units.distance_m(ctx.session, unit.id, call.lat, call.lon)
+    return assign(ctx, call, unit, distance)
+
+
+def release(ctx: DispatchContext, assignment: Assignment, reason: str, *, offer: bool = True) -> Unit:
+    """End an assignment and make its unit available; by default the unit then takes the queue."""
+    unit = units.get(ctx.session, assignment.unit_id, for_update=True)
+    assert unit is not None
+    assignment.released_at = ctx.now()
+    assignment.release_reason = reason
+    set_unit_status(ctx, unit, UnitStatus.available, reason=reason, call_id=assignment.call_id)
+    if offer:
+        offer_unit(ctx, unit)
+    return unit

@@ -1,0 +1,41 @@
+"""Recording changes: every change to a call or a unit goes through `record`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from cadtriage.events import repository
+from cadtriage.events.models import Event
+
+
+def record(
+    session: Session,
+    *,
+    actor: str,
+    kind: str,
+    at: datetime,
+    call_id: int | None = None,
+    unit_id: int | None = None,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    reason: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> Event:
+    """Append one audit event: who (`actor`), when (`at`), what changed, from which state to which, and why."""
+    return repository.add(
+        session,
+        Event(
+            occurred_at=at,
+            actor=actor,
+            kind=kind,
+            call_id=call_id,
+            unit_id=unit_id,
+            from_state=from_state,
+            to_state=to_state,
+            reason=reason,
+            data=data or {},
+        ),
+    )

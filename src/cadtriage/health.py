@@ -1,0 +1,44 @@
+"""Liveness and readiness, without authentication, for load balancers and orchestrators."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
+
+from cadtriage.db import Database
+from cadtriage.errors import problem
+from cadtriage.migrations import current_revision, head_revision
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", summary="The process is up")
+def healthz() -> dict[str, str]:
+    """Answers as long as the process serves HTTP; touches nothing else."""
+    return {"status": "ok"}
+
+
+@router.get(
+    "/readyz",
+    summary="The database is reachable and at the migration head",
+    responses={503: {"description": "Not ready", "content": {"application/problem+json": {}}}},
+)
+def readyz(request: Request) -> Any:
+    """Ready when the database answers and its schema is at the newest migration this code ships."""
+    database: Database = request.app.state.database
+    try:
+        with database.engine.connect() as connection:
+            revision = current_revision(connection)
+    except SQLAlchemyError as exc:
+        return problem(503, "not-ready", "Not ready", f"database unreachable: {type(exc).__name__}")
+    if revision != head_revision():
+        return problem(
+            503,
+            "not-ready",
+            "Not ready",
+            f"schema at {revision}, expected {head_revision()}: run cadtriage migrate",
+        )
+    return JSONResponse({"status": "ready", "schema": revision})

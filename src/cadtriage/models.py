@@ -1,0 +1,11 @@
+"""Every ORM model, imported in one place so that the metadata is complete (for Alembic and tests)."""
+
+from cadtriage.calls.models import Call, TriageDecision
+from cadtriage.db import Base
+from cadtriage.dispatch.models import Assignment
+from cadtriage.events.models import Event
+from cadtriage.units.models import Unit
+
+metadata = Base.metadata
+
+__all__ = ["Assignment", "Call", "Event", "TriageDecision", "Unit", "metadata"]

@@ -1,0 +1,267 @@
+"""The triage protocol: a versioned data file, validated when parsed.
+
+A protocol has a vocabulary (how to read CAD text), concepts (phrases that mean something), facts (what triage
+needs to know, each from a screening answer or from concepts), rules (a decision table over facts, in order of
+safety), escalation (how long a queued call may wait before it moves up a tier), and examples (calls with the
+outcome the protocol's authors expect).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+
+from cadtriage.triage.text import (
+    BREAK,
+    HISTORY_AFTER,
+    HISTORY_BEFORE,
+    NEGATE_AFTER,
+    NEGATE_BEFORE,
+    UNCERTAIN,
+    Lexicon,
+)
+from cadtriage.triage.types import RESTRICTIVENESS, SCREENING_FIELDS, ResponseType
+
+Expect = bool | Literal["unknown", "known", "not_false", "not_true"]
+
+# What a civilian_crisis rule must require of the facts read from these screening fields.
+CIVILIAN_GUARD: dict[str, tuple[Expect, ...]] = {
+    "weapons": (False,),
+    "violence": (False, "not_true"),
+    "crime_in_progress": (False, "not_true"),
+    "domestic_violence": (False, "not_true"),
+    "medical_emergency": (False, "not_true"),
+}
+
+
+class ProtocolError(ValueError):
+    """A protocol file that cannot be used; the message names the file, the rule and the field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Cues(_Strict):
+    """Words that qualify the concepts near them, rather than being concepts themselves."""
+
+    negate: list[str]
+    negate_after: list[str] = []
+    history: list[str] = []
+    history_after: list[str] = []
+    uncertain: list[str] = []
+    clause_break: list[str] = []
+
+
+class Vocabulary(_Strict):
+    """How CAD text is normalised before concepts are looked for."""
+
+    replacements: dict[str, str] = {}
+    abbreviations: dict[str, str] = {}
+    keep_codes: list[str] = []
+    scope_window: int = Field(default=5, ge=1, le=12)
+    cues: Cues
+
+
+class FactDef(_Strict):
+    """A fact triage needs: from a screening answer when given, else from concepts in the text."""
+
+    screening: str | None = None
+    concepts: list[str] = []
+    history_of: list[str] = []
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _has_source(self) -> FactDef:
+        if self.screening is None and not self.concepts and not self.history_of:
+            raise ValueError("a fact needs a screening field, concepts or history_of")
+        if self.screening is not None and self.screening not in SCREENING_FIELDS:
+            raise ValueError(
+                f"unknown screening field {self.screening!r}; known: {', '.join(SCREENING_FIELDS)}"
+            )
+        return self
+
+
+class Rule(_Strict):
+    """One row of the decision table. The first matching rule with a response type decides; rules without
+    one are modifiers (priority, EMS) that apply whenever they match."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
+    when: dict[str, Expect] = {}
+    any: list[dict[str, Expect]] = []
+    response_type: ResponseType | None = None
+    priority: int | None = Field(default=None, ge=1, le=5)
+    notify_ems: bool = False
+    only_for: list[ResponseType] = []
+    reason: str = Field(min_length=3)
+    criterion: str = Field(min_length=3)
+
+    @model_validator(mode="after")
+    def _decider_has_priority(self) -> Rule:
+        if self.response_type is not None and self.priority is None:
+            raise ValueError("a rule that decides a response type needs a priority")
+        return self
+
+    def facts(self) -> set[str]:
+        """Every fact this rule reads."""
+        names = set(self.when)
+        for group in self.any:
+            names.update(group)
+        return names
+
+
+class EscalationStep(_Strict):
+    """A queued call of this type waiting longer than `after_s` is re-requested as `to`."""
+
+    after_s: int = Field(gt=0)
+    to: ResponseType
+
+
+class ExampleCall(_Strict):
+    call_type: str | None = None
+    narrative: str | None = None
+    screening: dict[str, bool | None] = {}
+
+
+class ExampleExpect(_Strict):
+    response_type: ResponseType
+    priority: int | None = None
+    notify_ems: bool | None = None
+    rules: list[str] = []
+
+
+class Example(_Strict):
+    """A call with the outcome the protocol must give it; run by `cadtriage protocol check`."""
+
+    name: str
+    call: ExampleCall
+    expect: ExampleExpect
+
+
+class Protocol(_Strict):
+    """A whole, validated protocol."""
+
+    version: str = Field(min_length=1, max_length=32)
+    name: str
+    description: str = ""
+    vocabulary: Vocabulary
+    concepts: dict[str, list[str]]
+    facts: dict[str, FactDef]
+    rules: list[Rule] = Field(min_length=1)
+    escalation: dict[ResponseType, EscalationStep] = {}
+    examples: list[Example] = []
+    _lexicon: Lexicon = PrivateAttr()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Protocol:
+        for name, fact in self.facts.items():
+            for concept in (*fact.concepts, *fact.history_of):
+                if concept not in self.concepts:
+                    raise ValueError(f"fact {name!r} names unknown concept {concept!r}")
+        seen: set[str] = set()
+        for rule in self.rules:
+            if rule.id in seen:
+                raise ValueError(f"rule id {rule.id!r} is used twice")
+            seen.add(rule.id)
+            unknown = rule.facts() - set(self.facts)
+            if unknown:
+                raise ValueError(f"rule {rule.id!r} reads unknown facts: {', '.join(sorted(unknown))}")
+        last = self.rules[-1]
+        if last.response_type is None or last.when or last.any:
+            raise ValueError(
+                f"the last rule ({last.id!r}) must be an unconditional default with a response type"
+            )
+        for rule in self.rules:
+            if rule.response_type is ResponseType.civilian_crisis:
+                self._check_civilian_guard(rule)
+        for source, step in self.escalation.items():
+            if RESTRICTIVENESS[step.to] <= RESTRICTIVENESS[source]:
+                raise ValueError(
+                    f"escalation from {source} to {step.to} does not move up to a more armed response"
+                )
+        return self
+
+    def _check_civilian_guard(self, rule: Rule) -> None:
+        # The safety invariant is structural: a civilian rule must itself exclude every danger, whatever rules
+        # come before it, so that reordering or deleting a safety rule can never send a civilian team into one.
+        for fact_name, fact in self.facts.items():
+            allowed = CIVILIAN_GUARD.get(fact.screening or "")
+            if allowed is not None and rule.when.get(fact_name) not in allowed:
+                raise ValueError(
+                    f"civilian_crisis rule {rule.id!r} must require {fact_name!r} to be "
+                    f"{' or '.join(map(str, allowed))} in its `when`"
+                )
+
+    def model_post_init(self, context: Any, /) -> None:
+        cues = self.vocabulary.cues
+        phrases: dict[str, list[str]] = {
+            NEGATE_BEFORE: cues.negate,
+            NEGATE_AFTER: cues.negate_after,
+            HISTORY_BEFORE: cues.history,
+            HISTORY_AFTER: cues.history_after,
+            UNCERTAIN: cues.uncertain,
+            BREAK: cues.clause_break,
+            **self.concepts,
+        }
+        self._lexicon = Lexicon(
+            self.vocabulary.replacements,
+            self.vocabulary.abbreviations,
+            phrases,
+            keep_codes=self.vocabulary.keep_codes,
+            scope_window=self.vocabulary.scope_window,
+        )
+
+    @property
+    def lexicon(self) -> Lexicon:
+        """The compiled vocabulary."""
+        return self._lexicon
+
+
+def _describe(raw: Any, loc: tuple[int | str, ...]) -> str:
+    """A readable path into the protocol, naming rules by id: `rules[3] (safety.weapon).priority`."""
+    parts: list[str] = []
+    node = raw
+    for key in loc:
+        if isinstance(key, int):
+            label = f"[{key}]"
+            if (
+                isinstance(node, list)
+                and key < len(node)
+                and isinstance(node[key], dict)
+                and "id" in node[key]
+            ):
+                label += f" ({node[key]['id']})"
+            parts.append(label)
+        else:
+            parts.append(("." if parts else "") + str(key))
+        node = _child(node, key)
+    return "".join(parts) or "(top level)"
+
+
+def _child(node: Any, key: int | str) -> Any:
+    if isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+        return node[key]
+    if isinstance(node, dict):
+        return node.get(key)
+    return None
+
+
+def parse_protocol(text: str, source: str) -> Protocol:
+    """Parse and validate protocol YAML; `source` names the file in error messages."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ProtocolError(f"{source}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ProtocolError(f"{source}: a protocol is a mapping with version, rules, facts, ...")
+    try:
+        return Protocol.model_validate(raw)
+    except ValidationError as exc:
+        lines = [f"{source}: invalid protocol"]
+        for err in exc.errors():
+            lines.append(f"  {_describe(raw, tuple(err['loc']))}: {err['msg']}")
+        raise ProtocolError("\n".join(lines)) from exc
+    except ValueError as exc:  # a phrase the lexicon refuses
+        raise ProtocolError(f"{source}: {exc}") from exc

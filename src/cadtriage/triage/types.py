@@ -1,0 +1,97 @@
+"""The vocabulary shared by triage, calls and units."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class ResponseType(StrEnum):
+    """Who goes: also the type of a unit."""
+
+    police = "police"
+    co_responder = "co_responder"
+    civilian_crisis = "civilian_crisis"
+
+
+# From least to most armed: a call may be escalated only up this ladder.
+RESTRICTIVENESS: dict[ResponseType, int] = {
+    ResponseType.civilian_crisis: 0,
+    ResponseType.co_responder: 1,
+    ResponseType.police: 2,
+}
+
+
+SCREENING_FIELDS = (
+    "weapons",
+    "violence",
+    "crime_in_progress",
+    "medical_emergency",
+    "self_harm",
+    "behavioral_health",
+    "domestic_violence",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CallText:
+    """What triage reads of a call: its type, the call-taker's remarks, and the screening answers."""
+
+    call_type: str | None = None
+    narrative: str | None = None
+    screening: Mapping[str, bool | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One piece of evidence: a screening answer, or a phrase found in the call type or narrative."""
+
+    source: str  # "screening" | "call_type" | "narrative"
+    fact: str
+    field: str | None = None
+    value: bool | None = None
+    text: str | None = None
+    concept: str | None = None
+    negated: bool = False
+    historical: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        """The evidence as the API shows it: screening answers by field, text by phrase."""
+        if self.source == "screening":
+            return {"source": self.source, "fact": self.fact, "field": self.field, "value": self.value}
+        out: dict[str, object] = {
+            "source": self.source,
+            "fact": self.fact,
+            "concept": self.concept,
+            "text": self.text,
+            "negated": self.negated,
+        }
+        if self.historical:
+            out["historical"] = True
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What triage decided about a call, and why."""
+
+    response_type: ResponseType
+    priority: int
+    notify_ems: bool
+    protocol_version: str
+    rules: tuple[str, ...]
+    reasons: tuple[str, ...]
+    evidence: tuple[Evidence, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        """The decision in the public JSON shape."""
+        return {
+            "response_type": self.response_type.value,
+            "priority": self.priority,
+            "notify_ems": self.notify_ems,
+            "protocol_version": self.protocol_version,
+            "rules": list(self.rules),
+            "reasons": list(self.reasons),
+            "evidence": [e.as_dict() for e in self.evidence],
+        }

@@ -1,0 +1,1 @@
+"""Units: registration, status and location of the teams that respond."""

@@ -1,0 +1,43 @@
+"""The unit: one team (a patrol car, a co-responder pair, a civilian crisis van) and its lifecycle."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, DateTime, Double, Identity, String, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cadtriage.db import Base
+
+
+class UnitStatus(StrEnum):
+    """Where a unit is in its work; only `available` units can be assigned."""
+
+    available = "available"
+    dispatched = "dispatched"
+    en_route = "en_route"
+    on_scene = "on_scene"
+    transporting = "transporting"
+    out_of_service = "out_of_service"
+
+
+BUSY_STATUSES = frozenset(
+    {UnitStatus.dispatched, UnitStatus.en_route, UnitStatus.on_scene, UnitStatus.transporting}
+)
+
+
+class Unit(Base):
+    """A responding unit. Its `position` (an earthdistance point) is a generated column used by the KNN index."""
+
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    call_sign: Mapped[str] = mapped_column(String(32), unique=True)
+    unit_type: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    lat: Mapped[float] = mapped_column(Double)
+    lon: Mapped[float] = mapped_column(Double)
+    location_updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

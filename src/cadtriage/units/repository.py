@@ -1,0 +1,131 @@
+"""SQL for units, including the nearest-available search over the GiST KNN index."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnClause, ColumnElement, func, literal_column, select
+from sqlalchemy.orm import Session
+
+from cadtriage.dispatch.models import Assignment
+from cadtriage.units.models import Unit, UnitStatus
+
+_POSITION: ColumnClause[Any] = literal_column("units.position")
+
+
+def get(session: Session, unit_id: int, *, for_update: bool = False) -> Unit | None:
+    """A unit by id, optionally locked for the rest of the transaction."""
+    query = select(Unit).where(Unit.id == unit_id)
+    if for_update:
+        query = query.with_for_update(key_share=True)
+    return session.scalars(query).one_or_none()
+
+
+def get_by_call_sign(session: Session, call_sign: str) -> Unit | None:
+    """A unit by its call sign."""
+    return session.scalars(select(Unit).where(Unit.call_sign == call_sign)).one_or_none()
+
+
+def add(session: Session, unit: Unit) -> Unit:
+    """Insert a unit and assign its id."""
+    session.add(unit)
+    session.flush()
+    return unit
+
+
+def page(
+    session: Session, *, unit_type: str | None, status: str | None, after_id: int | None, limit: int
+) -> Sequence[Unit]:
+    """Units in id order, filtered, after a keyset cursor."""
+    query = select(Unit).order_by(Unit.id).limit(limit)
+    if unit_type is not None:
+        query = query.where(Unit.unit_type == unit_type)
+    if status is not None:
+        query = query.where(Unit.status == status)
+    if after_id is not None:
+        query = query.where(Unit.id > after_id)
+    return session.scalars(query).all()
+
+
+def open_call_ids(session: Session, unit_ids: Sequence[int]) -> dict[int, int]:
+    """For each unit with an open assignment, the call it is on."""
+    if not unit_ids:
+        return {}
+    rows = session.execute(
+        select(Assignment.unit_id, Assignment.call_id).where(
+            Assignment.unit_id.in_(unit_ids), Assignment.released_at.is_(None)
+        )
+    )
+    return {unit_id: call_id for unit_id, call_id in rows}
+
+
+def _target(lat: float, lon: float) -> ColumnElement[object]:
+    return func.ll_to_earth(lat, lon)
+
+
+def nearest_available(
+    session: Session,
+    *,
+    unit_type: str,
+    lat: float,
+    lon: float,
+    max_distance_m: float,
+    fresh_since: datetime | None,
+) -> tuple[Unit, float] | None:
+    """Lock and return the nearest available unit of a type within range, with its great-circle distance.
+
+    KNN order (`<->`) over the partial GiST index; ties broken by id. Rows another transaction has locked are
+    skipped, so concurrent dispatchers never wait on, or take, the same unit. `fresh_since` limits the search to
+    units whose location was reported since then.
+    """
+    target = _target(lat, lon)
+    distance = func.earth_distance(_POSITION, target)
+    query = (
+        select(Unit, distance.label("distance_m"))
+        .where(
+            Unit.unit_type == unit_type,
+            Unit.status == UnitStatus.available.value,
+            func.earth_box(target, max_distance_m).op("@>")(_POSITION),
+            distance <= max_distance_m,
+        )
+        .order_by(_POSITION.op("<->")(target), Unit.id)
+        .limit(1)
+        .with_for_update(skip_locked=True, key_share=True, of=Unit)
+    )
+    if fresh_since is not None:
+        query = query.where(Unit.location_updated_at >= fresh_since)
+    row = session.execute(query).one_or_none()
+    return None if row is None else (row[0], float(row[1]))
+
+
+def nearest(
+    session: Session,
+    *,
+    unit_type: str | None,
+    status: str | None,
+    lat: float,
+    lon: float,
+    limit: int,
+    radius_m: float | None = None,
+) -> Sequence[tuple[Unit, float]]:
+    """Units nearest a point (read only), with distances in metres."""
+    target = _target(lat, lon)
+    distance = func.earth_distance(_POSITION, target)
+    query = (
+        select(Unit, distance.label("distance_m")).order_by(_POSITION.op("<->")(target), Unit.id).limit(limit)
+    )
+    if unit_type is not None:
+        query = query.where(Unit.unit_type == unit_type)
+    if status is not None:
+        query = query.where(Unit.status == status)
+    if radius_m is not None:
+        query = query.where(func.earth_box(target, radius_m).op("@>")(_POSITION), distance <= radius_m)
+    return [(unit, float(d)) for unit, d in session.execute(query).all()]
+
+
+def distance_m(session: Session, unit_id: int, lat: float, lon: float) -> float:
+    """Great-circle distance in metres from a unit to a point."""
+    distance = func.earth_distance(_POSITION, _target(lat, lon))
+    return float(session.scalar(select(distance).where(Unit.id == unit_id)) or 0.0)

@@ -1,0 +1,72 @@
+"""Units as consoles register, move and read them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cadtriage.triage.types import ResponseType
+from cadtriage.units.models import UnitStatus
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Position(_Input):
+    """A point in WGS84 degrees: the AVL ping."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"lat": 47.6101, "lon": -122.3421}]})
+
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class UnitCreate(_Input):
+    """Register a unit. It starts `available` (and takes a waiting call) unless registered out of service."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "call_sign": "CRT-12",
+                    "unit_type": "civilian_crisis",
+                    "location": {"lat": 47.61, "lon": -122.33},
+                }
+            ]
+        }
+    )
+
+    call_sign: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9 _./-]*$")
+    unit_type: ResponseType
+    location: Position
+    status: UnitStatus = UnitStatus.available
+
+
+class UnitStatusChange(_Input):
+    """A unit reports a new status."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "en_route"}]})
+
+    status: UnitStatus
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class UnitOut(BaseModel):
+    """A unit, where it is, and the call it is on."""
+
+    id: int
+    call_sign: str
+    unit_type: ResponseType
+    status: UnitStatus
+    location: Position
+    location_updated_at: datetime
+    call_id: int | None = None
+
+
+class UnitPage(BaseModel):
+    """A page of units; pass `next_cursor` as `cursor` for the next page."""
+
+    items: list[UnitOut]
+    next_cursor: int | None

@@ -1,0 +1,69 @@
+"""Liveness, readiness and the problem+json error contract."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from cadtriage.app import create_app
+from cadtriage.config import Settings
+from cadtriage.db import Database
+from tests.pg import PgServer
+
+
+def test_healthz_answers_without_touching_the_database(client: TestClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_readyz_is_ready_on_a_migrated_database(client: TestClient) -> None:
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["schema"] == "0001"
+
+
+def test_readyz_is_not_ready_before_migration(pg: PgServer) -> None:
+    url = pg.url(pg.create(f"{pg.prefix}_unmigrated", template=None))
+    database = Database(url, pool_size=1)
+    app = create_app(Settings(database_url=url), database=database, run_escalation=False)
+    with TestClient(app) as client:
+        response = client.get("/readyz")
+    database.dispose()
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "run cadtriage migrate" in response.json()["detail"]
+
+
+def test_readyz_is_not_ready_when_the_database_is_unreachable() -> None:
+    url = "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1"
+    database = Database(url, pool_size=1)
+    app = create_app(Settings(database_url=url), database=database, run_escalation=False)
+    with TestClient(app) as client:
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    assert "unreachable" in response.json()["detail"]
+
+
+def test_openapi_documents_the_public_paths(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in (
+        "/v1/triage",
+        "/v1/calls",
+        "/v1/calls/{call_id}",
+        "/v1/calls/{call_id}/status",
+        "/v1/calls/{call_id}/cancel",
+        "/v1/calls/{call_id}/override",
+        "/v1/calls/{call_id}/timeline",
+        "/v1/units",
+        "/v1/units/{unit_id}",
+        "/v1/units/{unit_id}/status",
+        "/v1/units/{unit_id}/location",
+    ):
+        assert path in paths
+
+
+def test_an_unknown_path_is_a_problem(client: TestClient) -> None:
+    response = client.get("/v1/nowhere")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["status"] == 404

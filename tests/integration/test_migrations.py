@@ -1,0 +1,124 @@
+"""The schema is built only by migrations, and enforces the design's invariants itself."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Connection, create_engine, inspect, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
+
+from cadtriage import migrations
+from tests.pg import PgServer
+
+TABLES = {"units", "calls", "triage_decisions", "assignments", "events", "api_keys", "alembic_version"}
+NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+
+
+def test_upgrade_downgrade_upgrade_on_an_empty_database(pg: PgServer) -> None:
+    url = pg.url(pg.create(f"{pg.prefix}_empty", template=None))
+    engine = create_engine(url)
+    try:
+        migrations.upgrade(url)
+        assert set(inspect(engine).get_table_names()) >= TABLES
+        migrations.downgrade(url, "base")
+        assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+        with engine.connect() as conn:
+            assert (
+                conn.execute(text("SELECT count(*) FROM pg_extension WHERE extname = 'cube'")).scalar() == 0
+            )
+        migrations.upgrade(url)
+        with engine.connect() as conn:
+            assert migrations.current_revision(conn) == migrations.head_revision()
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def conn(session: Session) -> Connection:
+    return session.connection()
+
+
+def _unit(conn: Connection, sign: str) -> int:
+    return int(
+        conn.execute(
+            text(
+                "INSERT INTO units (call_sign, unit_type, status, lat, lon, location_updated_at) "
+                "VALUES (:s, 'police', 'available', 47.6, -122.3, :t) RETURNING id"
+            ),
+            {"s": sign, "t": NOW},
+        ).scalar_one()
+    )
+
+
+def _call(conn: Connection, ext: str) -> int:
+    return int(
+        conn.execute(
+            text(
+                "INSERT INTO calls (external_id, record_hash, record, lat, lon, received_at, status, priority, "
+                "decided_type, requested_type, queued_at) VALUES (:e, 'h', '{}', 47.6, -122.3, :t, 'queued', 3, "
+                "'police', 'police', :t) RETURNING id"
+            ),
+            {"e": ext, "t": NOW},
+        ).scalar_one()
+    )
+
+
+def _assign(conn: Connection, call_id: int, unit_id: int) -> None:
+    conn.execute(
+        text("INSERT INTO assignments (call_id, unit_id, distance_m, assigned_at) VALUES (:c, :u, 1, :t)"),
+        {"c": call_id, "u": unit_id, "t": NOW},
+    )
+
+
+def test_a_unit_cannot_hold_two_open_assignments(conn: Connection) -> None:
+    unit = _unit(conn, "U-1")
+    _assign(conn, _call(conn, "A"), unit)
+    with pytest.raises(IntegrityError, match="uq_assignments_open_unit"), conn.begin_nested():
+        _assign(conn, _call(conn, "B"), unit)
+
+
+def test_a_call_cannot_have_two_open_primary_units(conn: Connection) -> None:
+    call = _call(conn, "A")
+    _assign(conn, call, _unit(conn, "U-1"))
+    with pytest.raises(IntegrityError, match="uq_assignments_open_primary_call"), conn.begin_nested():
+        _assign(conn, call, _unit(conn, "U-2"))
+
+
+def test_a_released_assignment_frees_the_unit_for_another_call(conn: Connection) -> None:
+    unit = _unit(conn, "U-1")
+    _assign(conn, _call(conn, "A"), unit)
+    conn.execute(text("UPDATE assignments SET released_at = :t, release_reason = 'call closed'"), {"t": NOW})
+    _assign(conn, _call(conn, "B"), unit)
+
+
+@pytest.mark.parametrize(
+    "statement", ["UPDATE events SET actor = 'x'", "DELETE FROM events", "TRUNCATE events"]
+)
+def test_the_audit_log_is_append_only(conn: Connection, statement: str) -> None:
+    unit = _unit(conn, "U-1")
+    conn.execute(
+        text("INSERT INTO events (occurred_at, actor, kind, unit_id) VALUES (:t, 'a', 'k', :u)"),
+        {"t": NOW, "u": unit},
+    )
+    with pytest.raises(DBAPIError, match="append-only"), conn.begin_nested():
+        conn.execute(text(statement))
+
+
+def test_statuses_and_priorities_are_checked(conn: Connection) -> None:
+    with pytest.raises(IntegrityError, match="ck_units_status"), conn.begin_nested():
+        conn.execute(
+            text(
+                "INSERT INTO units (call_sign, unit_type, status, lat, lon, location_updated_at) "
+                "VALUES ('X', 'police', 'lunch', 47.6, -122.3, now())"
+            )
+        )
+    with pytest.raises(IntegrityError, match="ck_calls_priority"), conn.begin_nested():
+        conn.execute(
+            text(
+                "INSERT INTO calls (external_id, record_hash, record, lat, lon, received_at, status, "
+                "priority, decided_type, requested_type, queued_at) VALUES ('P', 'h', '{}', 0, 0, now(), "
+                "'queued', 9, 'police', 'police', now())"
+            )
+        )

@@ -1,0 +1,78 @@
+"""The README's first command, for real: `cadtriage serve --demo` on the embedded database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _postgres_serving(data_dir: Path) -> list[psutil.Process]:
+    found = []
+    for proc in psutil.process_iter(["name", "cmdline"]):
+        cmdline = " ".join(proc.info["cmdline"] or [])
+        if proc.info["name"] == "postgres" and str(data_dir) in cmdline:
+            found.append(proc)
+    return found
+
+
+def _serve(data_dir: Path, port: int) -> tuple[subprocess.Popen[str], dict[str, object]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "CADTRIAGE_"))}
+    env["CADTRIAGE_DATA_DIR"] = str(data_dir)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cadtriage.cli", "serve", "--demo", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1)
+            if ready.status_code == 200:
+                units = httpx.get(f"http://127.0.0.1:{port}/v1/units?limit=500", timeout=5).json()
+                return process, {"elapsed": 30 - (deadline - time.monotonic()), "units": len(units["items"])}
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    process.kill()
+    raise AssertionError(f"not ready in 30 s:\n{process.communicate()[0]}")
+
+
+def _interrupt(process: subprocess.Popen[str]) -> str:
+    process.send_signal(signal.SIGINT)  # what Ctrl-C sends
+    output, _ = process.communicate(timeout=30)
+    return output
+
+
+def test_serve_demo_is_ready_in_30_s_stops_postgres_on_ctrl_c_and_keeps_data(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    port = _free_port()
+    process, first = _serve(data_dir, port)
+    assert first["units"] == 85
+    output = _interrupt(process)
+    assert "demo roster seeded" in output
+    assert _postgres_serving(data_dir) == []
+
+    process, second = _serve(data_dir, port)
+    output = _interrupt(process)
+    assert second["units"] == 85
+    assert "units already present" in output
+    assert _postgres_serving(data_dir) == []
