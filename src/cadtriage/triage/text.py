@@ -38,9 +38,11 @@ class Mention:
     uncertain: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Phrase:
-    concept: str
+    concepts: list[
+        str
+    ]  # a phrase may mean several things: "took pills" is an attempt and a medical emergency
     patterns: tuple[tuple[str, ...], ...]  # per token: alternatives; a trailing "*" marks a prefix
 
 
@@ -74,6 +76,7 @@ class Lexicon:
         self.scope_window = scope_window
         self._exact: dict[str, list[_Phrase]] = {}
         self._prefix: dict[str, list[tuple[str, _Phrase]]] = {}
+        self._by_patterns: dict[tuple[tuple[str, ...], ...], _Phrase] = {}
         for concept, items in phrases.items():
             for entry in items:
                 for text in entry.split(" | "):
@@ -85,7 +88,12 @@ class Lexicon:
         patterns = tuple(tuple(alt for alt in word.split("|")) for word in normalise(text).split())
         if not patterns:
             raise ValueError(f"empty phrase for concept {concept!r}")
-        phrase = _Phrase(concept, patterns)
+        known = self._by_patterns.get(patterns)
+        if known is not None:
+            if concept not in known.concepts:
+                known.concepts.append(concept)
+            return
+        phrase = self._by_patterns[patterns] = _Phrase([concept], patterns)
         for alt in patterns[0]:
             if alt.endswith("*"):
                 stem = alt[:-1]
@@ -129,7 +137,8 @@ class Lexicon:
         return best
 
     def spans(self, tokens: Sequence[str]) -> list[tuple[str, int, int]]:
-        """Every phrase found, longest first at each position, as (concept, start, end)."""
+        """Every phrase found, longest first at each position, as (concept, start, end); a phrase with several
+        meanings gives one span per concept, at the same place."""
         found: list[tuple[str, int, int]] = []
         i = 0
         while i < len(tokens):
@@ -142,7 +151,7 @@ class Lexicon:
                 i += 1
                 continue
             phrase, n = match
-            found.append((phrase.concept, i, i + n))
+            found.extend((concept, i, i + n) for concept in phrase.concepts)
             i += n
         return found
 
@@ -179,6 +188,8 @@ class Lexicon:
 
     def _cue_after(self, spans: Sequence[tuple[str, int, int]], index: int, end: int) -> str | None:
         for concept, cue_start, _ in spans[index + 1 :]:
+            if cue_start < end:  # another meaning of the same words
+                continue
             if concept == BREAK or cue_start - end > 3:
                 return None
             if concept in (NEGATE_AFTER, HISTORY_AFTER):

@@ -1,0 +1,110 @@
+"""A bad protocol fails with a message naming the file, the rule and the field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cadtriage.protocol_files import load_protocol, shipped_protocol_text
+from cadtriage.triage.protocol import ProtocolError, parse_protocol
+
+
+def shipped() -> dict:  # type: ignore[type-arg]
+    return yaml.safe_load(shipped_protocol_text())
+
+
+def rule(data: dict, rule_id: str) -> dict:  # type: ignore[type-arg]
+    return next(r for r in data["rules"] if r["id"] == rule_id)
+
+
+def refused(data: object) -> str:
+    with pytest.raises(ProtocolError) as caught:
+        parse_protocol(yaml.safe_dump(data), "jurisdiction.yaml")
+    message = str(caught.value)
+    assert message.startswith("jurisdiction.yaml:")
+    return message
+
+
+def test_the_shipped_protocol_loads_and_passes_its_examples() -> None:
+    from cadtriage.triage.examples import run_examples
+
+    protocol = load_protocol()
+    assert protocol.version == "2026.11.1"
+    assert run_examples(protocol) == []
+
+
+def test_a_bad_field_in_a_rule_names_the_rule_and_the_field() -> None:
+    data = shipped()
+    rule(data, "civilian.suicidal")["priority"] = 9
+    message = refused(data)
+    assert "(civilian.suicidal).priority" in message
+    assert "less than or equal to 5" in message
+
+
+def test_an_unknown_key_is_refused_where_it_is() -> None:
+    data = shipped()
+    rule(data, "safety.crime")["then"] = "police"
+    assert "(safety.crime).then" in refused(data)
+
+
+def test_a_rule_reading_an_unknown_fact_is_refused() -> None:
+    data = shipped()
+    rule(data, "safety.crime")["when"] = {"crimes": True}
+    assert "rule 'safety.crime' reads unknown facts: crimes" in refused(data)
+
+
+def test_a_civilian_rule_that_does_not_exclude_weapons_is_refused() -> None:
+    data = shipped()
+    del rule(data, "civilian.behavioral_health")["when"]["weapons"]
+    assert "civilian_crisis rule 'civilian.behavioral_health' must require 'weapons'" in refused(data)
+
+
+def test_escalation_must_move_up_to_a_more_armed_response() -> None:
+    data = shipped()
+    data["escalation"]["co_responder"] = {"after_s": 60, "to": "civilian_crisis"}
+    assert "does not move up" in refused(data)
+
+
+def test_the_last_rule_must_be_an_unconditional_default() -> None:
+    data = shipped()
+    data["rules"] = data["rules"][:-1]
+    assert "must be an unconditional default" in refused(data)
+
+
+def test_duplicate_rule_ids_are_refused() -> None:
+    data = shipped()
+    data["rules"].insert(0, dict(rule(data, "safety.crime")))
+    assert "used twice" in refused(data)
+
+
+def test_a_fact_naming_an_unknown_concept_is_refused() -> None:
+    data = shipped()
+    data["facts"]["weapons"]["concepts"] = ["weapon", "firearms"]
+    assert "unknown concept 'firearms'" in refused(data)
+
+
+def test_yaml_that_does_not_parse_is_refused_with_the_file_name() -> None:
+    with pytest.raises(ProtocolError, match=r"^broken.yaml: not valid YAML"):
+        parse_protocol("rules: [unclosed", "broken.yaml")
+
+
+def test_a_missing_file_is_refused_with_its_path(tmp_path: Path) -> None:
+    with pytest.raises(ProtocolError, match="cannot read protocol"):
+        load_protocol(tmp_path / "nope.yaml")
+
+
+def test_a_jurisdiction_changes_the_file_not_the_code(tmp_path: Path) -> None:
+    data = shipped()
+    data["version"] = "durham-2026.1"
+    data["concepts"]["trespass"].append("loitering")
+    path = tmp_path / "durham.yaml"
+    path.write_text(yaml.safe_dump(data))
+    protocol = load_protocol(path)
+    from cadtriage.triage.engine import decide
+    from cadtriage.triage.types import CallText
+
+    call = CallText("LOITERING", "no weapons, not violent", {})
+    assert decide(call, protocol).response_type.value == "civilian_crisis"
+    assert decide(call, load_protocol()).response_type.value == "police"

@@ -1,0 +1,31 @@
+"""The shipped protocol against the labelled corpus: every case, each traceable to a criterion."""
+
+from __future__ import annotations
+
+import pytest
+
+from cadtriage.triage.engine import decide
+from cadtriage.triage.protocol import Protocol
+from tests.corpus import TYPES, Case, evaluate, load_corpus
+
+CASES = load_corpus()
+
+
+def test_the_corpus_is_large_and_covers_every_response_type() -> None:
+    assert len(CASES) >= 300
+    expected = {case.expected for case in CASES}
+    assert expected == set(TYPES)
+    assert sum(case.expected == "civilian_crisis" for case in CASES) >= 50
+    assert all(case.criterion for case in CASES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"case{c.number}")
+def test_case(case: Case, protocol: Protocol) -> None:
+    decision = decide(case.call, protocol)
+    assert decision.response_type.value == case.expected, (case.call, decision.rules, case.criterion)
+
+
+def test_no_case_labelled_police_or_co_responder_goes_to_a_civilian_team(protocol: Protocol) -> None:
+    confusion, _ = evaluate(CASES, protocol)
+    unsafe = confusion[("police", "civilian_crisis")] + confusion[("co_responder", "civilian_crisis")]
+    assert unsafe == 0
