@@ -13,6 +13,7 @@ from cadtriage.triage.protocol import Protocol
 from cadtriage.triage.types import CallText
 
 CORPUS = Path(__file__).parent / "fixtures" / "triage_corpus.csv"
+HELD_OUT = Path(__file__).parent / "fixtures" / "triage_heldout.csv"
 TYPES = ("police", "co_responder", "civilian_crisis")
 
 
@@ -25,8 +26,8 @@ class Case:
     criterion: str
 
 
-def load_corpus() -> list[Case]:
-    with CORPUS.open(newline="", encoding="utf-8") as handle:
+def load_corpus(path: Path = CORPUS) -> list[Case]:
+    with path.open(newline="", encoding="utf-8") as handle:
         return [
             Case(
                 int(row["case"]),
@@ -44,6 +45,8 @@ def source_group(source: str) -> str:
         return "real call type alone"
     if source.startswith("narrative"):
         return "narrative"
+    if source.startswith("held out"):
+        return "held out"
     return "call type with screening answers"
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from cadtriage.triage.protocol import Expect, FactDef, Protocol, Rule
+from cadtriage.triage.protocol import Condition, FactDef, Protocol, Rule
 from cadtriage.triage.text import Mention
 from cadtriage.triage.types import CallText, Decision, Evidence
 
@@ -30,7 +30,7 @@ UNKNOWN = Fact(None)
 def decide(call: CallText, protocol: Protocol) -> Decision:
     """Triage one call under one protocol. Deterministic; no I/O."""
     facts = resolve_facts(call, protocol)
-    decider, modifiers = _fired_rules(protocol.rules, facts)
+    decider, modifiers = _fired_rules(protocol, facts)
     applied = [m for m in modifiers if not m.only_for or decider.response_type in m.only_for]
     fired = [decider, *applied]
     assert decider.response_type is not None
@@ -50,23 +50,31 @@ def decide(call: CallText, protocol: Protocol) -> Decision:
 def resolve_facts(call: CallText, protocol: Protocol) -> dict[str, Fact]:
     """Every fact the protocol defines, resolved for this call."""
     lexicon = protocol.lexicon
-    by_source: dict[str, list[Mention]] = {
-        "call_type": lexicon.mentions(call.call_type, call_type=True) if call.call_type else [],
-        "narrative": lexicon.mentions(call.narrative) if call.narrative else [],
-    }
-    return {name: _resolve(name, fact, call, by_source) for name, fact in protocol.facts.items()}
+    by_concept: dict[str, list[tuple[str, Mention]]] = {}
+    for source, text, is_call_type in (
+        ("call_type", call.call_type, True),
+        ("narrative", call.narrative, False),
+    ):
+        if text:
+            for mention in lexicon.mentions(text, call_type=is_call_type):
+                by_concept.setdefault(mention.concept, []).append((source, mention))
+    return {name: _resolve(name, fact, call, by_concept) for name, fact in protocol.facts.items()}
 
 
-def _resolve(name: str, fact: FactDef, call: CallText, by_source: dict[str, list[Mention]]) -> Fact:
+def _resolve(
+    name: str, fact: FactDef, call: CallText, by_concept: dict[str, list[tuple[str, Mention]]]
+) -> Fact:
     if fact.screening is not None:
         answer = call.screening.get(fact.screening)
         if answer is not None:
             return Fact(answer, (Evidence("screening", name, field=fact.screening, value=answer),))
+    if by_concept.keys().isdisjoint(fact.history_of or fact.concepts):
+        return UNKNOWN  # the text says nothing about it: the common case, decided at C speed
     if fact.history_of:
-        past = _text_evidence(name, by_source, fact.history_of, historical=True)
-        found = [e for e in past if not e.negated]
-        return Fact(True, tuple(found)) if found else UNKNOWN
-    current = _text_evidence(name, by_source, fact.concepts, historical=False)
+        past = _text_evidence(name, by_concept, fact.history_of, historical=True)
+        found = tuple(e for e in past if not e.negated)
+        return Fact(True, found) if found else UNKNOWN
+    current = _text_evidence(name, by_concept, fact.concepts, historical=False)
     positive = tuple(e for e in current if not e.negated)
     if positive:
         return Fact(True, positive)
@@ -76,9 +84,15 @@ def _resolve(name: str, fact: FactDef, call: CallText, by_source: dict[str, list
 
 
 def _text_evidence(
-    name: str, by_source: dict[str, list[Mention]], concepts: Iterable[str], *, historical: bool
+    name: str, by_concept: dict[str, list[tuple[str, Mention]]], concepts: Iterable[str], *, historical: bool
 ) -> list[Evidence]:
-    wanted = set(concepts)
+    found = [
+        (source, m)
+        for concept in concepts
+        for source, m in by_concept.get(concept, ())
+        if m.historical == historical
+    ]
+    found.sort(key=lambda item: (item[0] != "call_type", item[1].start))  # call type first, then text order
     return [
         Evidence(
             source,
@@ -88,42 +102,30 @@ def _text_evidence(
             negated=m.negated and not m.uncertain,
             historical=m.historical,
         )
-        for source, mentions in by_source.items()
-        for m in mentions
-        if m.concept in wanted and m.historical == historical
+        for source, m in found
     ]
 
 
-def _holds(expect: Expect, fact: Fact) -> bool:
-    value = fact.value
-    if isinstance(expect, bool):
-        return value is expect
-    return {
-        "unknown": value is None,
-        "known": value is not None,
-        "not_false": value is not False,
-        "not_true": value is not True,
-    }[expect]
+def _holds(condition: Condition, values: dict[str, bool | None]) -> bool:
+    # A plain loop: all() over a generator measured slower on this, the engine's hottest path.
+    for name, accepted in condition:  # noqa: SIM110
+        if values[name] not in accepted:
+            return False
+    return True
 
 
-def rule_matches(rule: Rule, facts: dict[str, Fact]) -> bool:
-    """Whether every `when` condition holds and, if `any` is given, at least one of its groups does."""
-    if not all(_holds(expect, facts[name]) for name, expect in rule.when.items()):
-        return False
-    return not rule.any or any(
-        all(_holds(expect, facts[name]) for name, expect in group.items()) for group in rule.any
-    )
-
-
-def _fired_rules(rules: Sequence[Rule], facts: dict[str, Fact]) -> tuple[Rule, list[Rule]]:
+def _fired_rules(protocol: Protocol, facts: dict[str, Fact]) -> tuple[Rule, list[Rule]]:
+    values = {name: fact.value for name, fact in facts.items()}
     decider: Rule | None = None
     modifiers: list[Rule] = []
-    for rule in rules:
-        if not rule_matches(rule, facts):
+    for rule, when, any_of in protocol.compiled_rules:
+        if decider is not None and rule.response_type is not None:
+            continue  # a later decider can no longer win
+        if not _holds(when, values) or (any_of and not any(_holds(group, values) for group in any_of)):
             continue
         if rule.response_type is None:
             modifiers.append(rule)
-        elif decider is None:
+        else:
             decider = rule
     assert decider is not None, "the protocol's last rule is an unconditional default"
     return decider, modifiers

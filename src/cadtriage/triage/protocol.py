@@ -26,6 +26,17 @@ from cadtriage.triage.types import RESTRICTIVENESS, SCREENING_FIELDS, ResponseTy
 
 Expect = bool | Literal["unknown", "known", "not_false", "not_true"]
 
+# The fact values (True, False, None for unknown) each expectation accepts.
+ACCEPTS: dict[Expect, frozenset[bool | None]] = {
+    True: frozenset({True}),
+    False: frozenset({False}),
+    "unknown": frozenset({None}),
+    "known": frozenset({True, False}),
+    "not_false": frozenset({True, None}),
+    "not_true": frozenset({False, None}),
+}
+Condition = tuple[tuple[str, frozenset[bool | None]], ...]
+
 # What a civilian_crisis rule must require of the facts read from these screening fields.
 CIVILIAN_GUARD: dict[str, tuple[Expect, ...]] = {
     "weapons": (False,),
@@ -104,6 +115,14 @@ class Rule(_Strict):
             raise ValueError("a rule that decides a response type needs a priority")
         return self
 
+    def conditions(self) -> tuple[Condition, tuple[Condition, ...]]:
+        """`when` and `any` as (fact, accepted values) pairs, for fast matching."""
+
+        def compiled(group: dict[str, Expect]) -> Condition:
+            return tuple((name, ACCEPTS[expect]) for name, expect in group.items())
+
+        return compiled(self.when), tuple(compiled(group) for group in self.any)
+
     def facts(self) -> set[str]:
         """Every fact this rule reads."""
         names = set(self.when)
@@ -153,6 +172,7 @@ class Protocol(_Strict):
     escalation: dict[ResponseType, EscalationStep] = {}
     examples: list[Example] = []
     _lexicon: Lexicon = PrivateAttr()
+    _compiled: list[tuple[Rule, Condition, tuple[Condition, ...]]] = PrivateAttr()
 
     @model_validator(mode="after")
     def _consistent(self) -> Protocol:
@@ -205,6 +225,7 @@ class Protocol(_Strict):
             BREAK: cues.clause_break,
             **self.concepts,
         }
+        self._compiled = [(rule, *rule.conditions()) for rule in self.rules]
         self._lexicon = Lexicon(
             self.vocabulary.replacements,
             self.vocabulary.abbreviations,
@@ -212,6 +233,11 @@ class Protocol(_Strict):
             keep_codes=self.vocabulary.keep_codes,
             scope_window=self.vocabulary.scope_window,
         )
+
+    @property
+    def compiled_rules(self) -> list[tuple[Rule, Condition, tuple[Condition, ...]]]:
+        """Each rule with its conditions compiled, in protocol order."""
+        return self._compiled
 
     @property
     def lexicon(self) -> Lexicon:

@@ -22,6 +22,7 @@ HISTORY_AFTER = "@history_after"
 UNCERTAIN = "@uncertain"
 CUE_IDS = frozenset({BREAK, NEGATE_BEFORE, NEGATE_AFTER, HISTORY_BEFORE, HISTORY_AFTER, UNCERTAIN})
 
+CALL_TYPE_CACHE_SIZE = 20_000
 _TOKEN = re.compile(r"[a-z0-9']+|[.;!?,]")
 _LEADING_CODE = re.compile(r"^\d+[a-z]{0,2}\d*$")
 
@@ -74,6 +75,7 @@ class Lexicon:
         self._abbreviations = {k: tuple(v.split()) for k, v in abbreviations.items()}
         self._keep_codes = frozenset(keep_codes)
         self.scope_window = scope_window
+        self._call_types: dict[str, tuple[Mention, ...]] = {}
         self._exact: dict[str, list[_Phrase]] = {}
         self._prefix: dict[str, list[tuple[str, _Phrase]]] = {}
         self._by_patterns: dict[tuple[tuple[str, ...], ...], _Phrase] = {}
@@ -155,8 +157,22 @@ class Lexicon:
             i += n
         return found
 
-    def mentions(self, text: str, *, call_type: bool = False) -> list[Mention]:
-        """The concepts in a text, each qualified by the negation, history or uncertainty cues in its clause."""
+    def mentions(self, text: str, *, call_type: bool = False) -> tuple[Mention, ...]:
+        """The concepts in a text, each qualified by the negation, history or uncertainty cues in its clause.
+
+        A centre's call types are a closed set repeated all day, so their reading is remembered (bounded);
+        narratives are free text and read every time.
+        """
+        if not call_type:
+            return self._read(text, call_type=False)
+        found = self._call_types.get(text)
+        if found is None:
+            if len(self._call_types) >= CALL_TYPE_CACHE_SIZE:
+                self._call_types.clear()
+            found = self._call_types[text] = self._read(text, call_type=True)
+        return found
+
+    def _read(self, text: str, *, call_type: bool) -> tuple[Mention, ...]:
         tokens = self.tokens(text, drop_leading_codes=call_type)
         spans = self.spans(tokens)
         result: list[Mention] = []
@@ -175,7 +191,7 @@ class Lexicon:
                     uncertain=before == UNCERTAIN,
                 )
             )
-        return result
+        return tuple(result)
 
     def _cue_before(self, spans: Sequence[tuple[str, int, int]], index: int, start: int) -> str | None:
         # The nearest cue before the mention, in the same clause and within the window, governs it.
