@@ -32,7 +32,7 @@ def get(session: Session, call_id: int, *, for_update: bool = False) -> Call | N
     """A call by id, optionally locked."""
     query = select(Call).where(Call.id == call_id)
     if for_update:
-        query = query.with_for_update(key_share=True)
+        query = query.with_for_update(key_share=True).execution_options(populate_existing=True)
     return session.scalars(query).one_or_none()
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from cadtriage.calls.models import Call, CallStatus
@@ -14,18 +14,23 @@ from cadtriage.dispatch.models import Assignment
 from cadtriage.units.models import Unit
 
 
+def _locked(query: Select[tuple[Assignment]]) -> Select[tuple[Assignment]]:
+    # populate_existing: an assignment already in the session must be refreshed from the locked row.
+    return query.with_for_update(key_share=True).execution_options(populate_existing=True)
+
+
 def open_assignment_for_call(session: Session, call_id: int, *, lock: bool = False) -> Assignment | None:
     """The call's open primary assignment, optionally locked."""
     query = select(Assignment).where(
         Assignment.call_id == call_id, Assignment.released_at.is_(None), Assignment.is_primary
     )
-    return session.scalars(query.with_for_update(key_share=True) if lock else query).one_or_none()
+    return session.scalars(_locked(query) if lock else query).one_or_none()
 
 
 def open_assignment_for_unit(session: Session, unit_id: int, *, lock: bool = False) -> Assignment | None:
     """The unit's open assignment, optionally locked."""
     query = select(Assignment).where(Assignment.unit_id == unit_id, Assignment.released_at.is_(None))
-    return session.scalars(query.with_for_update(key_share=True) if lock else query).one_or_none()
+    return session.scalars(_locked(query) if lock else query).one_or_none()
 
 
 def add(session: Session, assignment: Assignment) -> Assignment:
@@ -48,6 +53,7 @@ def next_queued_call_for(session: Session, unit: Unit, max_distance_m: float) ->
         .order_by(Call.priority, Call.queued_at, Call.id)
         .limit(1)
         .with_for_update(skip_locked=True, key_share=True)
+        .execution_options(populate_existing=True)
     )
     return session.scalars(query).one_or_none()
 
@@ -63,6 +69,7 @@ def overdue_queued_calls(session: Session, response_type: str, queued_before: da
         )
         .order_by(Call.priority, Call.queued_at, Call.id)
         .with_for_update(skip_locked=True, key_share=True)
+        .execution_options(populate_existing=True)
     )
     return session.scalars(query).all()
 

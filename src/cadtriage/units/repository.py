@@ -19,7 +19,7 @@ def get(session: Session, unit_id: int, *, for_update: bool = False) -> Unit | N
     """A unit by id, optionally locked for the rest of the transaction."""
     query = select(Unit).where(Unit.id == unit_id)
     if for_update:
-        query = query.with_for_update(key_share=True)
+        query = query.with_for_update(key_share=True).execution_options(populate_existing=True)
     return session.scalars(query).one_or_none()
 
 
@@ -93,6 +93,7 @@ def nearest_available(
         .order_by(_POSITION.op("<->")(target), Unit.id)
         .limit(1)
         .with_for_update(skip_locked=True, key_share=True, of=Unit)
+        .execution_options(populate_existing=True)
     )
     if fresh_since is not None:
         query = query.where(Unit.location_updated_at >= fresh_since)

@@ -1,0 +1,101 @@
+"""Intake: triage, store and dispatch in one transaction; idempotent on external_id."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cadtriage.calls.models import Call
+from tests.api.helpers import DOWNTOWN, call, unit
+
+
+def test_a_call_is_sent_the_nearest_available_unit_of_the_decided_type(client: TestClient) -> None:
+    unit(client, "CRT-FAR", "civilian_crisis", 47.66, -122.38)
+    near = unit(client, "CRT-NEAR", "civilian_crisis", 47.612, -122.335)
+    unit(client, "P-CLOSER", "police", 47.6098, -122.3332)  # closer, but the wrong type
+    body = call(client, "CAD-1")
+    assert body["status"] == "assigned"
+    assert body["decision"]["response_type"] == "civilian_crisis"
+    assert body["assignment"]["unit_id"] == near["id"]
+    assert body["assignment"]["call_sign"] == "CRT-NEAR"
+    assert 250 < body["assignment"]["distance_m"] < 400
+    assert body["dispatched_type"] == body["decided_type"] == "civilian_crisis"
+    assert body["divergence"] is None
+    assert body["queue_position"] is None
+    assert client.get(f"/v1/units/{near['id']}").json()["status"] == "dispatched"
+
+
+def test_with_no_unit_the_call_queues_with_its_position(client: TestClient) -> None:
+    first = call(client, "CAD-1")
+    second = call(client, "CAD-2")
+    assert (first["status"], first["queue_position"], first["assignment"]) == ("queued", 1, None)
+    assert second["queue_position"] == 2
+
+
+def test_a_unit_beyond_the_maximum_distance_is_not_sent(client: TestClient) -> None:
+    unit(client, "CRT-TACOMA", "civilian_crisis", 47.2529, -122.4443)  # ~40 km south, limit 15 km
+    assert call(client, "CAD-1")["status"] == "queued"
+
+
+def test_a_stale_unit_is_sent_only_when_no_fresh_one_is_in_range(client: TestClient, clock) -> None:  # type: ignore[no-untyped-def]
+    stale = unit(client, "CRT-STALE", "civilian_crisis", *DOWNTOWN)
+    clock.advance(3600)  # its location is now an hour old
+    fresh = unit(client, "CRT-FRESH", "civilian_crisis", 47.62, -122.34)  # farther, but just reported
+    assert call(client, "CAD-1")["assignment"]["unit_id"] == fresh["id"]
+    assert call(client, "CAD-2")["assignment"]["unit_id"] == stale["id"]
+
+
+def test_equal_distances_are_broken_by_unit_id(client: TestClient) -> None:
+    first = unit(client, "CRT-A", "civilian_crisis", 47.6200, -122.3331)
+    unit(client, "CRT-B", "civilian_crisis", 47.6200, -122.3331)
+    assert call(client, "CAD-1")["assignment"]["unit_id"] == first["id"]
+
+
+def test_the_same_record_again_is_the_same_call(client: TestClient, session: Session) -> None:
+    first = call(client, "CAD-1")
+    again = call(client, "CAD-1", expect=200)
+    assert again["id"] == first["id"]
+    assert session.scalar(select(func.count()).select_from(Call).where(Call.external_id == "CAD-1")) == 1
+
+
+def test_a_different_record_under_the_same_external_id_is_a_conflict(client: TestClient) -> None:
+    first = call(client, "CAD-1")
+    response = client.post(
+        "/v1/calls",
+        json={"external_id": "CAD-1", "call_type": "SHOTS FIRED", "location": {"lat": 47.6, "lon": -122.3}},
+    )
+    assert response.status_code == 409
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"].endswith("/idempotency-conflict")
+    assert response.json()["call_id"] == first["id"]
+
+
+def test_intake_needs_a_location(client: TestClient) -> None:
+    response = client.post("/v1/calls", json={"external_id": "CAD-1", "call_type": "EDP"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "location"
+
+
+def test_a_rejected_call_leaves_nothing_behind(client: TestClient, session: Session) -> None:
+    before = session.scalar(select(func.count()).select_from(Call))
+    client.post("/v1/calls", json={"external_id": "CAD-1", "location": {"lat": 47.6, "lon": -122.3}})
+    client.post(
+        "/v1/calls", json={"external_id": "CAD-2", "call_type": "EDP", "location": {"lat": 99, "lon": 0}}
+    )
+    assert session.scalar(select(func.count()).select_from(Call)) == before
+
+
+def test_reading_a_call_and_listing_calls(client: TestClient) -> None:
+    unit(client, "P-1", "police", *DOWNTOWN)
+    shots = call(client, "CAD-1", call_type="SHOTS FIRED", screening={})
+    welfare = call(client, "CAD-2")
+    assert client.get(f"/v1/calls/{shots['id']}").json()["assignment"]["call_sign"] == "P-1"
+    assert client.get("/v1/calls/999999").status_code == 404
+    listed = client.get("/v1/calls", params={"status": "queued"}).json()
+    assert [c["id"] for c in listed["items"]] == [welfare["id"]]
+    page = client.get("/v1/calls", params={"limit": 1}).json()
+    assert [c["id"] for c in page["items"]] == [welfare["id"]]
+    rest = client.get("/v1/calls", params={"limit": 1, "cursor": page["next_cursor"]}).json()
+    assert [c["id"] for c in rest["items"]] == [shots["id"]]
+    assert client.get("/v1/calls", params={"response_type": "police"}).json()["items"][0]["id"] == shots["id"]

@@ -1,0 +1,102 @@
+"""Units: registration, validated status transitions, the AVL ping."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.api.helpers import DOWNTOWN, call, unit
+
+
+def test_register_read_and_list(client: TestClient) -> None:
+    created = unit(client, "CRT-12", "civilian_crisis", 47.61, -122.33)
+    assert created["status"] == "available"
+    assert created["location"] == {"lat": 47.61, "lon": -122.33}
+    assert client.get(f"/v1/units/{created['id']}").json()["call_sign"] == "CRT-12"
+    unit(client, "P-1", "police", 47.61, -122.33)
+    listed = client.get("/v1/units", params={"unit_type": "police"}).json()
+    assert [u["call_sign"] for u in listed["items"]] == ["P-1"]
+
+
+def test_a_call_sign_is_unique(client: TestClient) -> None:
+    unit(client, "CRT-12", "civilian_crisis", 47.61, -122.33)
+    again = client.post(
+        "/v1/units",
+        json={"call_sign": "CRT-12", "unit_type": "police", "location": {"lat": 47.6, "lon": -122.3}},
+    )
+    assert again.status_code == 409
+    assert again.json()["call_sign"] == "CRT-12"
+
+
+def test_an_illegal_transition_is_a_409_naming_both_states(client: TestClient) -> None:
+    created = unit(client, "CRT-12", "civilian_crisis", 47.61, -122.33)
+    response = client.post(f"/v1/units/{created['id']}/status", json={"status": "on_scene"})
+    assert response.status_code == 409
+    body = response.json()
+    assert body["type"].endswith("/invalid-transition")
+    assert (body["current"], body["requested"]) == ("available", "on_scene")
+    assert "available" in body["detail"]
+    assert "on_scene" in body["detail"]
+
+
+def test_out_of_service_and_back(client: TestClient) -> None:
+    created = unit(client, "CRT-12", "civilian_crisis", *DOWNTOWN)
+    out = client.post(
+        f"/v1/units/{created['id']}/status", json={"status": "out_of_service", "reason": "fuel"}
+    )
+    assert out.json()["status"] == "out_of_service"
+    assert call(client, "CAD-1")["status"] == "queued"  # an out-of-service unit is not sent
+    back = client.post(f"/v1/units/{created['id']}/status", json={"status": "available"})
+    assert back.json()["status"] == "dispatched"  # back in service, it takes the waiting call at once
+    assert back.json()["call_id"] is not None
+
+
+def test_a_unit_on_a_call_cannot_declare_itself_available(client: TestClient) -> None:
+    created = unit(client, "CRT-12", "civilian_crisis", *DOWNTOWN)
+    call(client, "CAD-1")
+    response = client.post(f"/v1/units/{created['id']}/status", json={"status": "available"})
+    assert response.status_code == 409
+    assert "close or cancel the call" in response.json()["detail"]
+
+
+def test_unit_reported_steps_move_its_call(client: TestClient) -> None:
+    created = unit(client, "CRT-12", "civilian_crisis", *DOWNTOWN)
+    taken = call(client, "CAD-1")
+    client.post(f"/v1/units/{created['id']}/status", json={"status": "en_route"})
+    assert client.get(f"/v1/calls/{taken['id']}").json()["status"] == "en_route"
+    client.post(f"/v1/units/{created['id']}/status", json={"status": "on_scene"})
+    assert client.get(f"/v1/calls/{taken['id']}").json()["status"] == "on_scene"
+
+
+def test_a_unit_out_of_service_before_arriving_puts_its_call_back(client: TestClient) -> None:
+    broken = unit(client, "CRT-1", "civilian_crisis", *DOWNTOWN)
+    taken = call(client, "CAD-1")
+    spare = unit(client, "CRT-2", "civilian_crisis", 47.62, -122.34)
+    response = client.post(
+        f"/v1/units/{broken['id']}/status", json={"status": "out_of_service", "reason": "flat"}
+    )
+    assert response.json()["status"] == "out_of_service"
+    moved = client.get(f"/v1/calls/{taken['id']}").json()
+    assert moved["status"] == "assigned"
+    assert moved["assignment"]["unit_id"] == spare["id"]
+
+
+def test_the_avl_ping_moves_a_unit_into_range_of_a_waiting_call(client: TestClient) -> None:
+    far = unit(client, "CRT-1", "civilian_crisis", 47.2529, -122.4443)
+    waiting = call(client, "CAD-1")
+    assert waiting["status"] == "queued"
+    moved = client.put(f"/v1/units/{far['id']}/location", json={"lat": 47.615, "lon": -122.335})
+    assert moved.status_code == 200
+    assert moved.json()["location"] == {"lat": 47.615, "lon": -122.335}
+    assert client.get(f"/v1/calls/{waiting['id']}").json()["assignment"]["unit_id"] == far["id"]
+
+
+def test_bad_unit_input_names_the_field(client: TestClient) -> None:
+    response = client.post(
+        "/v1/units", json={"call_sign": "X", "unit_type": "firetruck", "location": {"lat": 0, "lon": 0}}
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "unit_type"
+    assert (
+        client.put("/v1/units/1/location", json={"lat": 10, "lon": 200}).json()["errors"][0]["field"] == "lon"
+    )
+    assert client.get("/v1/units/424242").status_code == 404

@@ -1,0 +1,53 @@
+"""The dispatch invariants, checked directly in the database (used after concurrent and crash runs)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, text
+
+CHECKS = {
+    "a unit on two open assignments": "SELECT unit_id FROM assignments WHERE released_at IS NULL "
+    "GROUP BY unit_id HAVING count(*) > 1",
+    "a call with two open primary units": "SELECT call_id FROM assignments WHERE released_at IS NULL "
+    "AND is_primary GROUP BY call_id HAVING count(*) > 1",
+    "an open assignment whose unit is not busy": "SELECT a.id FROM assignments a JOIN units u ON u.id = a.unit_id "
+    "WHERE a.released_at IS NULL AND u.status NOT IN ('dispatched', 'en_route', 'on_scene', 'transporting')",
+    "an open assignment on a call that is not in service": "SELECT a.id FROM assignments a JOIN calls c "
+    "ON c.id = a.call_id WHERE a.released_at IS NULL AND c.status NOT IN ('assigned', 'en_route', 'on_scene')",
+    "a busy unit with no open assignment": "SELECT u.id FROM units u WHERE u.status IN "
+    "('dispatched', 'en_route', 'on_scene', 'transporting') AND NOT EXISTS (SELECT 1 FROM assignments a "
+    "WHERE a.unit_id = u.id AND a.released_at IS NULL)",
+    "a call in service with no unit": "SELECT c.id FROM calls c WHERE c.status IN ('assigned', 'en_route', "
+    "'on_scene') AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.call_id = c.id AND a.released_at IS NULL)",
+    "a queued call holding a unit": "SELECT c.id FROM calls c JOIN assignments a ON a.call_id = c.id "
+    "WHERE c.status = 'queued' AND a.released_at IS NULL",
+    "a call without its triage decision": "SELECT c.id FROM calls c WHERE NOT EXISTS (SELECT 1 FROM "
+    "triage_decisions d WHERE d.call_id = c.id AND d.kind = 'triage')",
+    "a call without its received event": "SELECT c.id FROM calls c WHERE NOT EXISTS (SELECT 1 FROM events e "
+    "WHERE e.call_id = c.id AND e.kind = 'call.received')",
+}
+
+
+def violations(connection: Connection) -> dict[str, list[int]]:
+    """Every broken invariant, with the ids that break it (empty when all hold)."""
+    found = {}
+    for name, query in CHECKS.items():
+        ids = [row[0] for row in connection.execute(text(query))]
+        if ids:
+            found[name] = ids
+    return found
+
+
+def idle_matches(connection: Connection, max_distance_m: dict[str, float]) -> list[tuple[int, int]]:
+    """(call, unit) pairs where a queued call and an available unit of its type in range sit idle together."""
+    pairs = []
+    for kind, limit in max_distance_m.items():
+        rows = connection.execute(
+            text(
+                "SELECT c.id, u.id FROM calls c JOIN units u ON u.unit_type = c.requested_type "
+                "WHERE c.status = 'queued' AND u.status = 'available' AND c.requested_type = :kind "
+                "AND earth_distance(ll_to_earth(c.lat, c.lon), u.position) <= :limit"
+            ),
+            {"kind": kind, "limit": limit},
+        )
+        pairs.extend((row[0], row[1]) for row in rows)
+    return pairs

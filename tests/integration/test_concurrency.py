@@ -1,0 +1,190 @@
+"""Many dispatchers and units at once, through two real uvicorn workers: the invariants hold in the database."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.integration.invariants import idle_matches, violations
+from tests.pg import PgServer
+
+pytestmark = pytest.mark.slow
+INCIDENTS = Path(__file__).parents[1] / "fixtures" / "seattle_incidents_2016.csv"
+LIMITS = {"police": 40_000.0, "co_responder": 25_000.0, "civilian_crisis": 15_000.0}
+SCREENINGS = [{}, {"weapons": False, "violence": False}, {"weapons": True}, {"behavioral_health": True}]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def server(pg: PgServer) -> Iterator[tuple[str, str]]:
+    """`uvicorn --workers 2` on a fresh database; yields (base URL, database URL)."""
+    url = pg.copy()
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CADTRIAGE_")}
+    env.update(
+        {"DATABASE_URL": url, "CADTRIAGE_ESCALATION_INTERVAL_S": "0.5", "CADTRIAGE_LOG_LEVEL": "warning"}
+    )
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "cadtriage.app:create_app",
+            "--factory",
+            "--workers",
+            "2",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        raise AssertionError(process.communicate()[1])
+    yield base, url
+    process.terminate()
+    _, errors = process.communicate(timeout=30)
+    assert "Traceback" not in errors, errors
+
+
+def _incidents() -> list[dict[str, str]]:
+    with INCIDENTS.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+async def _dispatcher(client: httpx.AsyncClient, records: list[dict[str, Any]], results: list[Any]) -> None:
+    for record in records:
+        response = await client.post("/v1/calls", json=record)
+        results.append((record["external_id"], response.status_code, response.json()))
+
+
+async def _unit_client(
+    client: httpx.AsyncClient, unit_id: int, rounds: int, rng: random.Random, codes: Counter[int]
+) -> None:
+    # Moves its unit through its calls as a crew would, with an occasional breakdown.
+    for _ in range(rounds):
+        unit = (await client.get(f"/v1/units/{unit_id}")).json()
+        if unit["call_id"] is None:
+            if unit["status"] == "out_of_service" or rng.random() < 0.1:
+                target = "available" if unit["status"] == "out_of_service" else "out_of_service"
+                codes[
+                    (await client.post(f"/v1/units/{unit_id}/status", json={"status": target})).status_code
+                ] += 1
+            await asyncio.sleep(0.01)
+            continue
+        call_id = unit["call_id"]
+        if unit["status"] == "dispatched" and rng.random() < 0.15:
+            response = await client.post(f"/v1/units/{unit_id}/status", json={"status": "out_of_service"})
+            codes[response.status_code] += 1
+            continue
+        for step in ("en_route", "on_scene"):
+            codes[(await client.post(f"/v1/units/{unit_id}/status", json={"status": step})).status_code] += 1
+        response = await client.post(
+            f"/v1/calls/{call_id}/status", json={"status": "closed", "disposition": "resolved"}
+        )
+        codes[response.status_code] += 1
+
+
+async def _run(base: str) -> tuple[list[Any], Counter[int], dict[str, int]]:
+    rng = random.Random(911)
+    incidents = _incidents()
+    limits = httpx.Limits(max_connections=64)
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
+        unit_ids = []
+        for i, (kind, lat, lon) in enumerate(
+            [
+                ("police", 47.61, -122.33),
+                ("police", 47.66, -122.35),
+                ("co_responder", 47.60, -122.32),
+                ("co_responder", 47.55, -122.29),
+                ("civilian_crisis", 47.615, -122.34),
+                ("civilian_crisis", 47.67, -122.38),
+            ]
+        ):
+            response = await client.post(
+                "/v1/units",
+                json={"call_sign": f"U-{i}", "unit_type": kind, "location": {"lat": lat, "lon": lon}},
+            )
+            unit_ids.append(response.json()["id"])
+        records = []
+        for n, incident in enumerate(rng.sample(incidents, 240)):
+            records.append(
+                {
+                    "external_id": f"SPD-{incident['cad_event_number']}-{n}",
+                    "call_type": incident["initial_type"],
+                    "screening": rng.choice(SCREENINGS),
+                    "location": {
+                        "lat": float(incident["latitude"]),
+                        "lon": float(incident["longitude"]),
+                        "address": incident["hundred_block"],
+                    },
+                }
+            )
+        # 20 records sent three times each, concurrently: replays must collapse into one call.
+        replays = [records[i] for i in range(0, 60, 3)] * 2
+        batches = [records[i::24] for i in range(24)] + [replays[i::8] for i in range(8)]
+        results: list[Any] = []
+        codes: Counter[int] = Counter()
+        await asyncio.gather(
+            *(_dispatcher(client, batch, results) for batch in batches),
+            *(_unit_client(client, uid, 25, random.Random(uid), codes) for uid in unit_ids),
+        )
+        await asyncio.sleep(1.5)  # let a periodic escalation sweep run
+        expected = {r["external_id"]: 1 for r in records}
+    return results, codes, expected
+
+
+def test_concurrent_intake_and_unit_changes_keep_every_invariant(server: tuple[str, str]) -> None:
+    base, url = server
+    results, codes, expected = asyncio.run(_run(base))
+    intake_codes = Counter(code for _, code, _ in results)
+    assert set(intake_codes) <= {200, 201}, intake_codes
+    assert intake_codes[201] == len(expected)  # every record created exactly once, replays answered 200
+    assert len(results) >= 280
+    assert set(codes) <= {200, 409}, codes  # a unit racing the dispatcher may be refused, never a 500
+    assert sum(codes.values()) >= 100
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        assert violations(conn) == {}
+        stored = dict(conn.execute(text("SELECT external_id, id FROM calls")).all())
+        for external_id, _code, body in results:
+            assert stored[external_id] == body["id"], external_id  # every answer names the stored call
+        assert set(stored) == set(expected)
+        assert idle_matches(conn, LIMITS) == []  # no queued call sits beside a free unit that could take it
+        closed = conn.execute(text("SELECT count(*) FROM calls WHERE status = 'closed'")).scalar()
+        assert closed
+        assert closed > 20
+    engine.dispose()
