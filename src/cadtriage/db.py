@@ -43,7 +43,10 @@ class Database:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """FastAPI dependency: a session whose transaction commits on success and rolls back on error."""
+    """FastAPI dependency: a session whose transaction commits on success and rolls back on error.
+
+    Declared with scope="function" (SessionDep), so a response is sent only after the commit succeeded.
+    """
     database: Database = request.app.state.database
     with database.sessions() as session:
         try:
@@ -54,4 +57,6 @@ def get_session(request: Request) -> Iterator[Session]:
             raise
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the commit runs when the handler returns, before the response is built, so a failed
+# commit becomes an error response. With the default scope FastAPI would already have chosen the 201.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
