@@ -11,6 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session
 
+from cadtriage.access.models import Role
+from cadtriage.access.service import create as create_key
 from cadtriage.app import create_app
 from cadtriage.config import Settings
 from cadtriage.db import Database, get_session
@@ -104,6 +106,25 @@ def app(session: Session, settings: Settings, clock: FakeClock, db_url: str) -> 
 
 
 @pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app, raise_server_exceptions=False) as client:
+def keys(session: Session, clock: FakeClock) -> dict[str, str]:
+    """One API key per role (the unit role needs a unit: see tests that bind one)."""
+    keys = {
+        role.value: create_key(
+            session, name=f"test-{role.value}", role=role, unit_call_sign=None, at=clock.now()
+        )
+        for role in (Role.dispatcher, Role.supervisor, Role.admin)
+    }
+    session.commit()  # out of the savepoint: a request's rollback must not take the keys with it
+    return keys
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture
+def client(app: FastAPI, keys: dict[str, str]) -> Iterator[TestClient]:
+    """A client speaking as a dispatcher; `client.keys` holds a key for every other role."""
+    with TestClient(app, raise_server_exceptions=False, headers=bearer(keys["dispatcher"])) as client:
+        client.keys = keys  # type: ignore[attr-defined]
         yield client

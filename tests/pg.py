@@ -66,3 +66,26 @@ class PgServer:
             self._embedded.stop()
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
+
+
+def create_key_in(url: str, role: str, name: str | None = None, unit: str | None = None) -> str:
+    """Create and commit an API key in a test database; the key."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy.orm import Session
+
+    from cadtriage.access.models import Role
+    from cadtriage.access.service import create
+
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with Session(engine) as session, session.begin():
+            return create(
+                session,
+                name=name or f"test-{role}",
+                role=Role(role),
+                unit_call_sign=unit,
+                at=datetime.now(UTC),
+            )
+    finally:
+        engine.dispose()

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from cadtriage import __version__
+from cadtriage.access.router import router as access_router
 from cadtriage.calls.router import router as calls_router
 from cadtriage.clock import Clock, SystemClock
 from cadtriage.config import Settings, get_settings
@@ -19,12 +20,16 @@ from cadtriage.errors import install_error_handlers
 from cadtriage.events.router import router as events_router
 from cadtriage.health import router as health_router
 from cadtriage.protocol_files import load_protocol
+from cadtriage.request_log import BodyLimitMiddleware, RequestLogMiddleware, configure_logging
 from cadtriage.units.router import router as units_router
 
 DESCRIPTION = """
 Triage for 911 calls: each call is sorted into **police**, **co_responder** (officer plus clinician) or
 **civilian_crisis** (unarmed civilian team) by a versioned, explainable protocol, and the nearest available
 unit of that type is sent, or the call waits in its queue. Errors are `application/problem+json` (RFC 9457).
+
+Every `/v1` endpoint needs an API key (`Authorization: Bearer ctk_...`) of a role allowed to use it:
+`dispatcher`, `supervisor`, `unit` (bound to one unit) or `admin`.
 """
 
 
@@ -36,6 +41,7 @@ def create_app(
 ) -> FastAPI:
     """Build the app. Tests pass their own `database` and `clock`; workers build them from settings."""
     settings = settings or get_settings()
+    configure_logging(settings.log_level)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -68,7 +74,9 @@ def create_app(
     app.state.clock = clock or SystemClock()
     app.state.protocol = load_protocol(settings.protocol_path)
     install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(RequestLogMiddleware)
     app.include_router(health_router)
-    for router in (calls_router, units_router, events_router):
+    for router in (calls_router, units_router, events_router, access_router):
         app.include_router(router, prefix="/v1")
     return app

@@ -34,6 +34,7 @@ def _serve(args: argparse.Namespace) -> int:
             port=args.port or settings.port,
             workers=args.workers or settings.workers,
             log_level=settings.log_level,
+            access_log=False,  # cadtriage logs each request itself, as a JSON line with its request id
         )
     return 0
 
@@ -98,6 +99,49 @@ def _protocol_check(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def _keys(args: argparse.Namespace) -> int:
+    from sqlalchemy.orm import Session
+
+    from cadtriage import migrations
+    from cadtriage.access import service
+    from cadtriage.access.models import Role
+    from cadtriage.clock import SystemClock
+    from cadtriage.database_url import database_url
+    from cadtriage.db import Database
+    from cadtriage.errors import CadTriageError
+
+    with database_url(get_settings()) as url:
+        migrations.upgrade(url)
+        database = Database(url, pool_size=1)
+        try:
+            with Session(database.engine) as session, session.begin():
+                now = SystemClock().now()
+                if args.keys_command == "create":
+                    key = service.create(
+                        session, name=args.name, role=Role(args.role), unit_call_sign=args.unit, at=now
+                    )
+                    print(f"{args.name} ({args.role}): {key}")
+                    print(
+                        "Keep it now: it is stored only as a hash and cannot be shown again.", file=sys.stderr
+                    )
+                elif args.keys_command == "revoke":
+                    service.revoke(session, args.name, now)
+                    print(f"{args.name}: revoked")
+                else:
+                    for stored in service.list_keys(session):
+                        state = (
+                            f"revoked {stored.revoked_at:%Y-%m-%d %H:%M}" if stored.revoked_at else "active"
+                        )
+                        unit = f" unit {stored.unit_id}" if stored.unit_id else ""
+                        print(f"{stored.name:<24} {stored.role:<11} {state}{unit}")
+        except CadTriageError as exc:
+            print(exc.detail, file=sys.stderr)
+            return 1
+        finally:
+            database.dispose()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog="cadtriage", description=__doc__)
@@ -125,6 +169,17 @@ def build_parser() -> argparse.ArgumentParser:
     triage.add_argument("--jsonl", action="store_true", help="one call record per line in, one decision out")
     triage.add_argument("--protocol", type=Path, help="a protocol file other than the configured one")
     triage.set_defaults(handler=_triage)
+
+    keys = commands.add_parser("keys", help="create, list and revoke API keys")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True)
+    create = key_commands.add_parser("create", help="create a key and print it (once)")
+    create.add_argument("--role", required=True, choices=["dispatcher", "supervisor", "unit", "admin"])
+    create.add_argument("--name", required=True)
+    create.add_argument("--unit", help="call sign of the unit a unit key is bound to")
+    key_commands.add_parser("list", help="list keys (never their secrets)")
+    revoke = key_commands.add_parser("revoke", help="revoke a key by name")
+    revoke.add_argument("name")
+    keys.set_defaults(handler=_keys)
 
     protocol = commands.add_parser("protocol", help="work with protocol files")
     protocol_commands = protocol.add_subparsers(dest="protocol_command", required=True)

@@ -1,17 +1,60 @@
-"""Request dependencies shared by the routers."""
+"""Request dependencies shared by the routers: who is calling, what they may do, and the dispatch context."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from cadtriage.access.models import Role
+from cadtriage.access.service import Principal, authenticate
 from cadtriage.db import SessionDep
 from cadtriage.dispatch.service import DispatchContext
+from cadtriage.errors import Forbidden, Unauthorized
 from cadtriage.triage.protocol import Protocol
 
-# Until API keys land (issue #6), changes made through the API are attributed to this actor.
-API_ACTOR = "api"
+_bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer ctk_...`")
+
+
+def get_principal(
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The caller, from its bearer key; 401 when the key is missing, unknown or revoked."""
+    if credentials is None:
+        raise Unauthorized("send an API key as 'Authorization: Bearer <key>'")
+    principal = authenticate(session, credentials.credentials)
+    if principal is None:
+        raise Unauthorized("the API key is unknown or revoked")
+    request.state.actor = principal.name  # for the request log
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require(*roles: Role) -> Callable[[Principal], Principal]:
+    """A dependency admitting only these roles (403 for the others)."""
+    allowed = frozenset(roles)
+
+    def check(principal: PrincipalDep) -> Principal:
+        if principal.role not in allowed:
+            raise Forbidden(
+                f"a {principal.role.value} key may not do this; allowed: {', '.join(sorted(allowed))}",
+                role=principal.role.value,
+            )
+        return principal
+
+    return check
+
+
+def own_unit_only(principal: Principal, unit_id: int) -> None:
+    """A unit key may act only on its own unit."""
+    if principal.role is Role.unit and principal.unit_id != unit_id:
+        raise Forbidden("a unit key may act only on its own unit", role=principal.role.value)
 
 
 def get_protocol(request: Request) -> Protocol:
@@ -20,11 +63,19 @@ def get_protocol(request: Request) -> Protocol:
     return protocol
 
 
-def get_dispatch_context(request: Request, session: SessionDep) -> DispatchContext:
-    """Everything a dispatch use case needs, bound to this request's transaction."""
+def get_dispatch_context(request: Request, session: SessionDep, principal: PrincipalDep) -> DispatchContext:
+    """Everything a dispatch use case needs, bound to this request's transaction and its caller."""
     state = request.app.state
-    return DispatchContext(session, state.clock, state.settings, state.protocol, API_ACTOR)
+    return DispatchContext(session, state.clock, state.settings, state.protocol, principal.name)
 
 
+# Ids are PostgreSQL bigints: anything larger is refused as invalid input before it reaches the database.
+CallId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+UnitId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 ProtocolDep = Annotated[Protocol, Depends(get_protocol)]
 ContextDep = Annotated[DispatchContext, Depends(get_dispatch_context)]
+Dispatcher = Annotated[Principal, Depends(require(Role.dispatcher))]
+Reader = Annotated[Principal, Depends(require(Role.dispatcher, Role.supervisor))]
+UnitManager = Annotated[Principal, Depends(require(Role.supervisor))]
+UnitReporter = Annotated[Principal, Depends(require(Role.dispatcher, Role.supervisor, Role.unit))]
+Admin = Annotated[Principal, Depends(require(Role.admin))]

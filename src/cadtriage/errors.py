@@ -3,6 +3,8 @@
 Hierarchy:
 
     CadTriageError            base; never raised itself
+    ├── Unauthorized          401: no key, or a key that is unknown or revoked
+    ├── Forbidden             403: a valid key whose role may not do this
     ├── NotFound              404: the call, unit or key does not exist
     ├── Conflict              409: the request contradicts the current state
     │   ├── InvalidTransition 409: a status change the lifecycle does not allow (names both states)
@@ -43,6 +45,14 @@ class CadTriageError(Exception):
         self.extra = extra
 
 
+class Unauthorized(CadTriageError):
+    status, type_slug, title = 401, "unauthorized", "Authentication required"
+
+
+class Forbidden(CadTriageError):
+    status, type_slug, title = 403, "forbidden", "Not allowed for this key"
+
+
 class NotFound(CadTriageError):
     status, type_slug, title = 404, "not-found", "Not found"
 
@@ -61,6 +71,25 @@ class IdempotencyConflict(Conflict):
 
 class Unprocessable(CadTriageError):
     status, type_slug, title = 422, "unprocessable", "Unprocessable request"
+
+
+_RESPONSE_TEXT = {
+    401: "No key, or an unknown or revoked key",
+    403: "The key's role may not do this",
+    404: "Not found",
+    409: "Not allowed in the current state",
+    413: "Request body too large",
+    422: "Invalid input; `errors` names each field",
+}
+
+
+def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the problem responses an endpoint can give: 401, 403 and 422 always (declaring 422
+    also replaces FastAPI's default, which would claim validation errors are plain application/json)."""
+    return {
+        code: {"description": _RESPONSE_TEXT[code], "content": {PROBLEM_JSON: {}}}
+        for code in sorted({401, 403, 422, *codes})
+    }
 
 
 def problem(status: int, type_slug: str, title: str, detail: str, **extra: Any) -> JSONResponse:
@@ -95,7 +124,10 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
 
 async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, CadTriageError)
-    return problem(exc.status, exc.type_slug, exc.title, exc.detail, **exc.extra)
+    response = problem(exc.status, exc.type_slug, exc.title, exc.detail, **exc.extra)
+    if isinstance(exc, Unauthorized):
+        response.headers["WWW-Authenticate"] = 'Bearer realm="cadtriage"'
+    return response
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
@@ -107,6 +139,9 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400:  # FastAPI's answer to a body it cannot parse: bad input, like any other
+        errors = [{"field": "body", "message": "not a JSON document (or not UTF-8)"}]
+        return problem(422, "validation", "Invalid request", "invalid fields: body", errors=errors)
     return problem(exc.status_code, f"http-{exc.status_code}", str(exc.detail), str(exc.detail))
 
 

@@ -1,5 +1,6 @@
 """Every ORM model, imported in one place so that the metadata is complete (for Alembic and tests)."""
 
+from cadtriage.access.models import ApiKey
 from cadtriage.calls.models import Call, TriageDecision
 from cadtriage.db import Base
 from cadtriage.dispatch.models import Assignment
@@ -8,4 +9,4 @@ from cadtriage.units.models import Unit
 
 metadata = Base.metadata
 
-__all__ = ["Assignment", "Call", "Event", "TriageDecision", "Unit", "metadata"]
+__all__ = ["ApiKey", "Assignment", "Call", "Event", "TriageDecision", "Unit", "metadata"]

@@ -10,10 +10,17 @@ DOWNTOWN = (47.6097, -122.3331)  # 3rd Ave & Pike St, Seattle
 SAFE = {"weapons": False, "violence": False}
 
 
+def as_role(client: TestClient, role: str) -> dict[str, str]:
+    """Headers that make a request as another role."""
+    return {"Authorization": f"Bearer {client.keys[role]}"}  # type: ignore[attr-defined]
+
+
 def unit(client: TestClient, sign: str, kind: str, lat: float, lon: float, **extra: Any) -> dict[str, Any]:
+    """Register a unit, as a supervisor does."""
     response = client.post(
         "/v1/units",
         json={"call_sign": sign, "unit_type": kind, "location": {"lat": lat, "lon": lon}, **extra},
+        headers=as_role(client, "supervisor"),
     )
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
@@ -29,12 +36,15 @@ def call(
     at: tuple[float, float] = DOWNTOWN,
     narrative: str | None = None,
     expect: int = 201,
+    **extra: Any,
 ) -> dict[str, Any]:
+    """Take a call, as a dispatcher does."""
     record: dict[str, Any] = {
         "external_id": ext,
         "call_type": call_type,
         "screening": SAFE if screening is None else screening,
         "location": {"lat": at[0], "lon": at[1]},
+        **extra,
     }
     if narrative is not None:
         record["narrative"] = narrative

@@ -8,7 +8,7 @@ from sqlalchemy import text
 from cadtriage.app import create_app
 from cadtriage.config import Settings
 from cadtriage.db import Database
-from tests.pg import PgServer
+from tests.pg import PgServer, create_key_in
 
 REFUSE_AT_COMMIT = """
 CREATE FUNCTION refuse_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -20,11 +20,12 @@ CREATE CONSTRAINT TRIGGER refuse_calls AFTER INSERT ON calls DEFERRABLE INITIALL
 
 def test_a_failed_commit_is_never_answered_201(pg: PgServer) -> None:
     url = pg.copy()
+    key = create_key_in(url, "dispatcher")
     database = Database(url, pool_size=2)
     with database.engine.begin() as conn:
         conn.execute(text(REFUSE_AT_COMMIT))
     app = create_app(Settings(database_url=url), database=database, run_escalation=False)
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with TestClient(app, raise_server_exceptions=False, headers={"Authorization": f"Bearer {key}"}) as client:
         response = client.post(
             "/v1/calls",
             json={"external_id": "CAD-1", "call_type": "EDP", "location": {"lat": 47.6, "lon": -122.3}},

@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from cadtriage.app import create_app
 from cadtriage.config import Settings
 from cadtriage.db import Database
+from cadtriage.migrations import head_revision
 from tests.pg import PgServer
 
 
@@ -19,7 +20,7 @@ def test_healthz_answers_without_touching_the_database(client: TestClient) -> No
 def test_readyz_is_ready_on_a_migrated_database(client: TestClient) -> None:
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json()["schema"] == "0001"
+    assert response.json()["schema"] == head_revision() == "0002"
 
 
 def test_readyz_is_not_ready_before_migration(pg: PgServer) -> None:

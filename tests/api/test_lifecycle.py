@@ -147,7 +147,7 @@ def test_the_timeline_tells_the_whole_story_in_order(client: TestClient) -> None
         ("unit.status", "on_scene", "available"),
     ]
     assert [e["id"] for e in events] == sorted(e["id"] for e in events)
-    assert all(e["actor"] == "api" for e in events)
+    assert {e["actor"] for e in events} == {"test-dispatcher"}  # the key that made each change
     assert events[0]["data"]["rules"] == taken["decision"]["rules"]
     assert events[-2]["reason"] == "resolved"
     assert client.get("/v1/calls/999999/timeline").status_code == 404

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.api.helpers import DOWNTOWN, call, unit
+from tests.api.helpers import DOWNTOWN, as_role, call, unit
 
 
 def test_register_read_and_list(client: TestClient) -> None:
@@ -22,6 +22,7 @@ def test_a_call_sign_is_unique(client: TestClient) -> None:
     again = client.post(
         "/v1/units",
         json={"call_sign": "CRT-12", "unit_type": "police", "location": {"lat": 47.6, "lon": -122.3}},
+        headers=as_role(client, "supervisor"),
     )
     assert again.status_code == 409
     assert again.json()["call_sign"] == "CRT-12"
@@ -92,7 +93,9 @@ def test_the_avl_ping_moves_a_unit_into_range_of_a_waiting_call(client: TestClie
 
 def test_bad_unit_input_names_the_field(client: TestClient) -> None:
     response = client.post(
-        "/v1/units", json={"call_sign": "X", "unit_type": "firetruck", "location": {"lat": 0, "lon": 0}}
+        "/v1/units",
+        json={"call_sign": "X", "unit_type": "firetruck", "location": {"lat": 0, "lon": 0}},
+        headers=as_role(client, "supervisor"),
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "unit_type"

@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.integration.invariants import idle_matches, violations
-from tests.pg import PgServer
+from tests.pg import PgServer, create_key_in
 
 pytestmark = pytest.mark.slow
 INCIDENTS = Path(__file__).parents[1] / "fixtures" / "seattle_incidents_2016.csv"
@@ -35,9 +35,10 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def server(pg: PgServer) -> Iterator[tuple[str, str]]:
-    """`uvicorn --workers 2` on a fresh database; yields (base URL, database URL)."""
+def server(pg: PgServer) -> Iterator[tuple[str, str, dict[str, str]]]:
+    """`uvicorn --workers 2` on a fresh database; yields (base URL, database URL, keys by role)."""
     url = pg.copy()
+    keys = {role: create_key_in(url, role) for role in ("dispatcher", "supervisor")}
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CADTRIAGE_")}
     env.update(
@@ -73,7 +74,7 @@ def server(pg: PgServer) -> Iterator[tuple[str, str]]:
     else:
         process.kill()
         raise AssertionError(process.communicate()[1])
-    yield base, url
+    yield base, url, keys
     process.terminate()
     _, errors = process.communicate(timeout=30)
     assert "Traceback" not in errors, errors
@@ -117,11 +118,13 @@ async def _unit_client(
         codes[response.status_code] += 1
 
 
-async def _run(base: str) -> tuple[list[Any], Counter[int], dict[str, int]]:
+async def _run(base: str, keys: dict[str, str]) -> tuple[list[Any], Counter[int], dict[str, int]]:
     rng = random.Random(911)
     incidents = _incidents()
     limits = httpx.Limits(max_connections=64)
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
+    headers = {"Authorization": f"Bearer {keys['dispatcher']}"}
+    supervisor = {"Authorization": f"Bearer {keys['supervisor']}"}
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits, headers=headers) as client:
         unit_ids = []
         for i, (kind, lat, lon) in enumerate(
             [
@@ -136,6 +139,7 @@ async def _run(base: str) -> tuple[list[Any], Counter[int], dict[str, int]]:
             response = await client.post(
                 "/v1/units",
                 json={"call_sign": f"U-{i}", "unit_type": kind, "location": {"lat": lat, "lon": lon}},
+                headers=supervisor,
             )
             unit_ids.append(response.json()["id"])
         records = []
@@ -166,9 +170,11 @@ async def _run(base: str) -> tuple[list[Any], Counter[int], dict[str, int]]:
     return results, codes, expected
 
 
-def test_concurrent_intake_and_unit_changes_keep_every_invariant(server: tuple[str, str]) -> None:
-    base, url = server
-    results, codes, expected = asyncio.run(_run(base))
+def test_concurrent_intake_and_unit_changes_keep_every_invariant(
+    server: tuple[str, str, dict[str, str]],
+) -> None:
+    base, url, keys = server
+    results, codes, expected = asyncio.run(_run(base, keys))
     intake_codes = Counter(code for _, code, _ in results)
     assert set(intake_codes) <= {200, 201}, intake_codes
     assert intake_codes[201] == len(expected)  # every record created exactly once, replays answered 200

@@ -32,12 +32,28 @@ def _postgres_serving(data_dir: Path) -> list[psutil.Process]:
     return found
 
 
-def _serve(data_dir: Path, port: int) -> tuple[subprocess.Popen[str], dict[str, object]]:
+def _env(data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "CADTRIAGE_"))}
     env["CADTRIAGE_DATA_DIR"] = str(data_dir)
+    return env
+
+
+def _cli(data_dir: Path, *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "cadtriage.cli", *args],
+        env=_env(data_dir),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return done.stdout
+
+
+def _serve(data_dir: Path, port: int, key_name: str) -> tuple[subprocess.Popen[str], int]:
     process = subprocess.Popen(
         [sys.executable, "-m", "cadtriage.cli", "serve", "--demo", "--port", str(port), "--workers", "2"],
-        env=env,
+        env=_env(data_dir),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -45,15 +61,20 @@ def _serve(data_dir: Path, port: int) -> tuple[subprocess.Popen[str], dict[str, 
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1)
-            if ready.status_code == 200:
-                units = httpx.get(f"http://127.0.0.1:{port}/v1/units?limit=500", timeout=5).json()
-                return process, {"elapsed": 30 - (deadline - time.monotonic()), "units": len(units["items"])}
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                break
         except httpx.HTTPError:
             pass
         time.sleep(0.3)
-    process.kill()
-    raise AssertionError(f"not ready in 30 s:\n{process.communicate()[0]}")
+    else:
+        process.kill()
+        raise AssertionError(f"not ready in 30 s:\n{process.communicate()[0]}")
+    # A second command on the same data directory uses the running server and leaves it running.
+    key = _cli(data_dir, "keys", "create", "--role", "supervisor", "--name", key_name).split(": ")[1].strip()
+    units = httpx.get(
+        f"http://127.0.0.1:{port}/v1/units?limit=500", timeout=5, headers={"Authorization": f"Bearer {key}"}
+    ).json()
+    return process, len(units["items"])
 
 
 def _interrupt(process: subprocess.Popen[str]) -> str:
@@ -65,14 +86,17 @@ def _interrupt(process: subprocess.Popen[str]) -> str:
 def test_serve_demo_is_ready_in_30_s_stops_postgres_on_ctrl_c_and_keeps_data(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     port = _free_port()
-    process, first = _serve(data_dir, port)
-    assert first["units"] == 85
+    process, units = _serve(data_dir, port, "first")
+    assert units == 85
     output = _interrupt(process)
     assert "demo roster seeded" in output
+    assert "demo-dispatcher" in output  # one key per role, printed once
     assert _postgres_serving(data_dir) == []
 
-    process, second = _serve(data_dir, port)
+    process, units = _serve(data_dir, port, "second")
     output = _interrupt(process)
-    assert second["units"] == 85
+    assert units == 85
     assert "units already present" in output
+    assert _postgres_serving(data_dir) == []
+    assert "demo-admin" in _cli(data_dir, "keys", "list")  # the data, keys included, survived the restart
     assert _postgres_serving(data_dir) == []

@@ -60,6 +60,8 @@ class Call(Base):
     lat: Mapped[float] = mapped_column(Double)
     lon: Mapped[float] = mapped_column(Double)
     address: Mapped[str | None] = mapped_column(Text)
+    caller_name: Mapped[str | None] = mapped_column(String(120))
+    caller_phone: Mapped[str | None] = mapped_column(String(32))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     status: Mapped[str] = mapped_column(String(20))

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from cadtriage.errors import Unprocessable
 from cadtriage.triage.types import CallText, ResponseType
+from cadtriage.units.schemas import round_degrees
+
+if TYPE_CHECKING:
+    from cadtriage.calls.service import CallView
 
 
 class _Input(BaseModel):
@@ -33,6 +37,18 @@ class CallLocation(_Input):
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
     address: str | None = Field(default=None, max_length=200)
+
+    @field_validator("lat", "lon")
+    @classmethod
+    def _centimetres(cls, value: float) -> float:
+        return round_degrees(value)
+
+
+class Caller(_Input):
+    """Who called: personal data, readable only by dispatchers and supervisors, never logged."""
+
+    name: str | None = Field(default=None, max_length=120)
+    phone: str | None = Field(default=None, max_length=32, pattern=r"^[0-9+() .-]{3,32}$")
 
 
 class CallRecord(_Input):
@@ -59,6 +75,7 @@ class CallRecord(_Input):
     screening: Screening = Field(default_factory=Screening)
     location: CallLocation | None = None
     received_at: AwareDatetime | None = None
+    caller: Caller | None = None
 
     def call_text(self) -> CallText:
         """What triage reads of this record."""
@@ -144,6 +161,7 @@ class CallOut(BaseModel):
     escalations: int
     assignment: AssignmentOut | None
     queue_position: int | None
+    caller: Caller | None = None
     queued_at: datetime | None
     assigned_at: datetime | None
     en_route_at: datetime | None
@@ -151,6 +169,58 @@ class CallOut(BaseModel):
     closed_at: datetime | None
     disposition: str | None
     cancel_reason: str | None
+
+    @classmethod
+    def from_view(cls, item: CallView, *, show_caller: bool) -> CallOut:
+        """The API's view of a call; the caller's details only when the reader may see them."""
+        call, decision, assignment = item.call, item.decision, item.assignment
+        return cls(
+            id=call.id,
+            external_id=call.external_id,
+            status=call.status,
+            call_type=call.call_type,
+            narrative=call.narrative,
+            location=CallLocation(lat=call.lat, lon=call.lon, address=call.address),
+            received_at=call.received_at,
+            priority=call.priority,
+            notify_ems=call.notify_ems,
+            decision=DecisionOut.model_validate(
+                {
+                    "response_type": decision.response_type,
+                    "priority": decision.priority,
+                    "notify_ems": decision.notify_ems,
+                    "protocol_version": decision.protocol_version,
+                    "rules": decision.rules,
+                    "reasons": decision.reasons,
+                    "evidence": decision.evidence,
+                }
+            ),
+            decided_type=ResponseType(call.decided_type),
+            requested_type=ResponseType(call.requested_type),
+            dispatched_type=ResponseType(call.dispatched_type) if call.dispatched_type else None,
+            divergence=call.divergence,
+            divergence_detail=call.divergence_detail,
+            escalations=call.escalations,
+            assignment=AssignmentOut(
+                unit_id=assignment.unit_id,
+                call_sign=item.call_sign or "",
+                distance_m=round(assignment.distance_m, 1),
+                assigned_at=assignment.assigned_at,
+            )
+            if assignment
+            else None,
+            queue_position=item.queue_position,
+            caller=Caller(name=call.caller_name, phone=call.caller_phone)
+            if show_caller and (call.caller_name or call.caller_phone)
+            else None,
+            queued_at=call.queued_at,
+            assigned_at=call.assigned_at,
+            en_route_at=call.en_route_at,
+            on_scene_at=call.on_scene_at,
+            closed_at=call.closed_at,
+            disposition=call.disposition,
+            cancel_reason=call.cancel_reason,
+        )
 
 
 class CallPage(BaseModel):

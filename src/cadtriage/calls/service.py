@@ -73,6 +73,8 @@ def intake(ctx: DispatchContext, record: IntakeRecord) -> tuple[CallView, bool]:
             "lat": record.location.lat,
             "lon": record.location.lon,
             "address": record.location.address,
+            "caller_name": record.caller.name if record.caller else None,
+            "caller_phone": record.caller.phone if record.caller else None,
             "received_at": record.received_at or now,
             "status": CallStatus.queued.value,
             "queued_at": now,

@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
 from cadtriage.calls import repository as calls
-from cadtriage.deps import ContextDep
+from cadtriage.deps import CallId, ContextDep, Reader
 from cadtriage.errors import NotFound
+from cadtriage.errors import problem_responses as problems
 from cadtriage.events import repository
 from cadtriage.events.schemas import EventOut
 
 router = APIRouter(tags=["events"])
-NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"description": "No such call", "content": {"application/problem+json": {}}}
-}
 
 
-@router.get("/calls/{call_id}/timeline", response_model=list[EventOut], responses=NOT_FOUND)
-def timeline(call_id: int, ctx: ContextDep) -> list[EventOut]:
+@router.get("/calls/{call_id}/timeline", response_model=list[EventOut], responses=problems(404))
+def timeline(call_id: CallId, ctx: ContextDep, _: Reader) -> list[EventOut]:
     """Every event of a call, in the order it happened: who, when, what, from which state to which, and why."""
     if calls.get(ctx.session, call_id) is None:
         raise NotFound(f"no call with id {call_id}", call_id=call_id)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from datetime import datetime
 from importlib import resources
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cadtriage.access import service as access
+from cadtriage.access.models import Role
 from cadtriage.clock import SystemClock
 from cadtriage.config import get_settings
 from cadtriage.db import Database
@@ -53,6 +56,22 @@ def demo_roster() -> list[UnitCreate]:
     return roster
 
 
+def demo_keys(session: Session, at: datetime) -> list[tuple[str, str, str]]:
+    """One key per role, the unit key bound to the first civilian crisis team: (role, name, key)."""
+    made = []
+    for role, unit in (
+        (Role.dispatcher, None),
+        (Role.supervisor, None),
+        (Role.admin, None),
+        (Role.unit, "CRT-01"),
+    ):
+        name = f"demo-{role.value}"
+        made.append(
+            (role.value, name, access.create(session, name=name, role=role, unit_call_sign=unit, at=at))
+        )
+    return made
+
+
 def seed_demo_if_empty(url: str) -> str:
     """Register the demo roster unless the database already has units; says what it did."""
     database = Database(url, pool_size=1)
@@ -64,7 +83,10 @@ def seed_demo_if_empty(url: str) -> str:
             roster = demo_roster()
             for unit in roster:
                 service.register(ctx, unit)
+            keys = demo_keys(session, ctx.now())
         counts = {t.value: sum(1 for u in roster if u.unit_type is t) for t in ResponseType}
-        return f"demo roster seeded: {counts}"
+        lines = [f"demo roster seeded: {counts}", "demo API keys (shown once; keep them):"]
+        lines += [f"  {role:<11} {name:<16} {key}" for role, name, key in keys]
+        return "\n".join(lines)
     finally:
         database.dispose()

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from cadtriage.deps import ContextDep
+from cadtriage.deps import ContextDep, Reader, UnitId, UnitManager, UnitReporter, own_unit_only
+from cadtriage.errors import problem_responses as problems
 from cadtriage.triage.types import ResponseType
 from cadtriage.units import repository, service
 from cadtriage.units.models import Unit, UnitStatus
 from cadtriage.units.schemas import Position, UnitCreate, UnitOut, UnitPage, UnitStatusChange
 
 router = APIRouter(tags=["units"])
-PROBLEM: dict[int | str, dict[str, Any]] = {
-    code: {"description": text, "content": {"application/problem+json": {}}}
-    for code, text in {404: "No such unit", 409: "Not allowed in the unit's state", 422: "Invalid"}.items()
-}
 
 
 def unit_out(unit: Unit, call_id: int | None) -> UnitOut:
@@ -32,35 +29,39 @@ def unit_out(unit: Unit, call_id: int | None) -> UnitOut:
     )
 
 
-def _read(ctx: ContextDep, unit_id: int) -> UnitOut:
+def _read(ctx: ContextDep, unit_id: UnitId) -> UnitOut:
     unit = service.get(ctx, unit_id)
     return unit_out(unit, repository.open_call_ids(ctx.session, [unit.id]).get(unit.id))
 
 
 @router.post(
-    "/units",
-    response_model=UnitOut,
-    status_code=status.HTTP_201_CREATED,
-    responses={409: PROBLEM[409], 422: PROBLEM[422]},
+    "/units", response_model=UnitOut, status_code=status.HTTP_201_CREATED, responses=problems(409, 422)
 )
-def register_unit(data: UnitCreate, ctx: ContextDep) -> UnitOut:
-    """Register a unit; an available one takes the most urgent waiting call of its type at once."""
+def register_unit(data: UnitCreate, ctx: ContextDep, _: UnitManager) -> UnitOut:
+    """Register a unit (supervisors); an available one takes the most urgent waiting call of its type at once."""
     unit = service.register(ctx, data)
     return _read(ctx, unit.id)
 
 
-@router.get("/units/{unit_id}", response_model=UnitOut, responses={404: PROBLEM[404]})
-def get_unit(unit_id: int, ctx: ContextDep) -> UnitOut:
-    """One unit, with the call it is on."""
+@router.get("/units/{unit_id}", response_model=UnitOut, responses=problems(404))
+def get_unit(unit_id: UnitId, ctx: ContextDep, principal: UnitReporter) -> UnitOut:
+    """One unit, with the call it is on. A unit key reads only its own unit."""
+    own_unit_only(principal, unit_id)
     return _read(ctx, unit_id)
 
 
-@router.get("/units", response_model=UnitPage, summary="Units by type and status, keyset-paginated by id")
+@router.get(
+    "/units",
+    response_model=UnitPage,
+    responses=problems(422),
+    summary="Units by type and status, keyset-paginated by id",
+)
 def list_units(
     ctx: ContextDep,
+    _: Reader,
     unit_type: ResponseType | None = None,
     status_: Annotated[UnitStatus | None, Query(alias="status")] = None,
-    cursor: Annotated[int | None, Query(ge=0)] = None,
+    cursor: Annotated[int | None, Query(ge=0, le=2**62)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> UnitPage:
     """Units in id order; pass `next_cursor` back as `cursor` for the next page."""
@@ -78,21 +79,19 @@ def list_units(
     )
 
 
-@router.post(
-    "/units/{unit_id}/status",
-    response_model=UnitOut,
-    responses={404: PROBLEM[404], 409: PROBLEM[409], 422: PROBLEM[422]},
-)
-def change_unit_status(unit_id: int, change: UnitStatusChange, ctx: ContextDep) -> UnitOut:
+@router.post("/units/{unit_id}/status", response_model=UnitOut, responses=problems(404, 409, 422))
+def change_unit_status(
+    unit_id: UnitId, change: UnitStatusChange, ctx: ContextDep, principal: UnitReporter
+) -> UnitOut:
     """A unit reports a status; its call follows. Illegal transitions are 409s naming both states."""
+    own_unit_only(principal, unit_id)
     service.change_status(ctx, unit_id, change.status, change.reason)
     return _read(ctx, unit_id)
 
 
-@router.put(
-    "/units/{unit_id}/location", response_model=UnitOut, responses={404: PROBLEM[404], 422: PROBLEM[422]}
-)
-def move_unit(unit_id: int, position: Position, ctx: ContextDep) -> UnitOut:
+@router.put("/units/{unit_id}/location", response_model=UnitOut, responses=problems(404, 422))
+def move_unit(unit_id: UnitId, position: Position, ctx: ContextDep, principal: UnitReporter) -> UnitOut:
     """The AVL ping: the unit's current position."""
+    own_unit_only(principal, unit_id)
     service.move(ctx, unit_id, position)
     return _read(ctx, unit_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cadtriage.triage.types import ResponseType
 from cadtriage.units.models import UnitStatus
@@ -21,6 +21,16 @@ class Position(_Input):
 
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
+
+    @field_validator("lat", "lon")
+    @classmethod
+    def _centimetres(cls, value: float) -> float:
+        return round_degrees(value)
+
+
+def round_degrees(value: float) -> float:
+    """Degrees to 7 decimals (about 1 cm): finer is noise, and subnormal values underflow in earthdistance."""
+    return round(value, 7) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
 class UnitCreate(_Input):

@@ -1,0 +1,1 @@
+"""Access: API keys, roles, and who did what."""

@@ -1,0 +1,63 @@
+"""HTTP for admins: API keys and the loaded protocol."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, status
+
+from cadtriage.access import service
+from cadtriage.access.models import Role
+from cadtriage.access.schemas import KeyCreate, KeyCreated, KeyOut, ProtocolOut, RuleOut
+from cadtriage.access.service import Principal
+from cadtriage.deps import Admin, ContextDep, ProtocolDep, require
+from cadtriage.errors import problem_responses as problems
+
+router = APIRouter(tags=["admin"])
+ProtocolReader = Annotated[Principal, Depends(require(Role.admin, Role.supervisor))]
+KeyName = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+@router.post(
+    "/keys", response_model=KeyCreated, status_code=status.HTTP_201_CREATED, responses=problems(404, 409, 422)
+)
+def create_key(body: KeyCreate, ctx: ContextDep, _: Admin) -> KeyCreated:
+    """Create a key; the response holds the key itself, which is never shown again."""
+    key = service.create(ctx.session, name=body.name, role=body.role, unit_call_sign=body.unit, at=ctx.now())
+    stored = service.list_keys(ctx.session)
+    created = next(k for k in stored if k.name == body.name)
+    return KeyCreated(**KeyOut.model_validate(created).model_dump(), key=key)
+
+
+@router.get("/keys", response_model=list[KeyOut], responses=problems())
+def list_keys(ctx: ContextDep, _: Admin) -> list[KeyOut]:
+    """Every key, revoked ones included, without secrets."""
+    return [KeyOut.model_validate(k) for k in service.list_keys(ctx.session)]
+
+
+@router.post("/keys/{name}/revoke", response_model=KeyOut, responses=problems(404))
+def revoke_key(name: KeyName, ctx: ContextDep, _: Admin) -> KeyOut:
+    """Revoke a key; it stops working at once."""
+    return KeyOut.model_validate(service.revoke(ctx.session, name, ctx.now()))
+
+
+@router.get("/protocol", response_model=ProtocolOut, responses=problems())
+def protocol_summary(protocol: ProtocolDep, _: ProtocolReader) -> ProtocolOut:
+    """The loaded protocol's version, rules (with their criteria) and escalation chain."""
+    return ProtocolOut(
+        version=protocol.version,
+        name=protocol.name,
+        rules=[
+            RuleOut(
+                id=r.id,
+                response_type=r.response_type,
+                priority=r.priority,
+                reason=r.reason,
+                criterion=r.criterion,
+            )
+            for r in protocol.rules
+        ],
+        escalation={
+            k.value: {"after_s": v.after_s, "to": v.to.value} for k, v in protocol.escalation.items()
+        },
+    )

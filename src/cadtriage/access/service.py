@@ -1,0 +1,84 @@
+"""Creating, listing, revoking and checking API keys."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from cadtriage.access import repository
+from cadtriage.access.models import ApiKey, Role
+from cadtriage.errors import Conflict, NotFound, Unprocessable
+from cadtriage.units import repository as units
+
+KEY_PREFIX = "ctk_"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the key's name (recorded as the actor of every change), its role and, for a unit key,
+    its unit."""
+
+    name: str
+    role: Role
+    unit_id: int | None = None
+
+
+def digest(key: str) -> str:
+    """SHA-256 of a key: keys are 256-bit random, so a fast hash is enough and lookups stay one index probe."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create(session: Session, *, name: str, role: Role, unit_call_sign: str | None, at: datetime) -> str:
+    """Create a key and return it; it cannot be shown again."""
+    if repository.by_name(session, name) is not None:
+        raise Conflict(f"a key named {name} exists already", name=name)
+    unit_id = None
+    if role is Role.unit:
+        if not unit_call_sign:
+            raise Unprocessable(
+                "a unit key needs the call sign of its unit",
+                errors=[{"field": "unit", "message": "required for role unit"}],
+            )
+        unit = units.get_by_call_sign(session, unit_call_sign)
+        if unit is None:
+            raise NotFound(f"no unit with call sign {unit_call_sign}", call_sign=unit_call_sign)
+        unit_id = unit.id
+    elif unit_call_sign:
+        raise Unprocessable(
+            "only a unit key is bound to a unit",
+            errors=[{"field": "unit", "message": "allowed only for role unit"}],
+        )
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    repository.add(
+        session, ApiKey(name=name, role=role.value, key_hash=digest(key), unit_id=unit_id, created_at=at)
+    )
+    return key
+
+
+def revoke(session: Session, name: str, at: datetime) -> ApiKey:
+    """Revoke a key by name; it stops working at once."""
+    key = repository.by_name(session, name)
+    if key is None:
+        raise NotFound(f"no key named {name}", name=name)
+    if key.revoked_at is None:
+        key.revoked_at = at
+    return key
+
+
+def authenticate(session: Session, key: str) -> Principal | None:
+    """The principal a presented key stands for, or None for an unknown or revoked key."""
+    if not key.startswith(KEY_PREFIX):
+        return None
+    found = repository.by_hash(session, digest(key))
+    if found is None or found.revoked_at is not None:
+        return None
+    return Principal(found.name, Role(found.role), found.unit_id)
+
+
+def list_keys(session: Session) -> list[ApiKey]:
+    """Every key, without secrets."""
+    return list(repository.all_keys(session))

@@ -1,0 +1,58 @@
+"""`cadtriage keys`: the first-key bootstrap, listing and revoking, from the command line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from fastapi.testclient import TestClient
+
+from cadtriage.app import create_app
+from cadtriage.config import Settings
+from cadtriage.db import Database
+from tests.pg import PgServer
+
+
+def _cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CADTRIAGE_")}
+    env["DATABASE_URL"] = url
+    return subprocess.run(
+        [sys.executable, "-m", "cadtriage.cli", "keys", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_bootstrap_an_admin_then_list_and_revoke(pg: PgServer) -> None:
+    url = pg.copy()
+    created = _cli(url, "create", "--role", "admin", "--name", "first-admin")
+    assert created.returncode == 0, created.stderr
+    key = created.stdout.split(": ")[1].strip()
+    assert key.startswith("ctk_")
+    assert "cannot be shown again" in created.stderr
+
+    database = Database(url, pool_size=1)
+    app = create_app(Settings(database_url=url), database=database, run_escalation=False)
+    with TestClient(app) as client:
+        auth = {"Authorization": f"Bearer {key}"}
+        assert client.get("/v1/keys", headers=auth).status_code == 200
+        listed = _cli(url, "list").stdout
+        assert "first-admin" in listed
+        assert key not in listed
+        assert _cli(url, "revoke", "first-admin").returncode == 0
+        assert client.get("/v1/keys", headers=auth).status_code == 401
+    database.dispose()
+    assert "revoked" in _cli(url, "list").stdout
+
+
+def test_a_unit_key_needs_a_real_unit(pg: PgServer) -> None:
+    url = pg.copy()
+    refused = _cli(url, "create", "--role", "unit", "--name", "mdt-9", "--unit", "CRT-404")
+    assert refused.returncode == 1
+    assert "no unit with call sign CRT-404" in refused.stderr
+    duplicate = [_cli(url, "create", "--role", "dispatcher", "--name", "c1") for _ in range(2)][1]
+    assert duplicate.returncode == 1
+    assert "exists already" in duplicate.stderr
