@@ -16,11 +16,14 @@ from cadtriage.clock import Clock, SystemClock
 from cadtriage.config import Settings, get_settings
 from cadtriage.db import Database
 from cadtriage.dispatch.escalation import run_periodically
+from cadtriage.dispatch.router import router as dispatch_router
 from cadtriage.errors import install_error_handlers
 from cadtriage.events.router import router as events_router
 from cadtriage.health import router as health_router
+from cadtriage.metrics import router as metrics_router
 from cadtriage.protocol_files import load_protocol
 from cadtriage.request_log import BodyLimitMiddleware, RequestLogMiddleware, configure_logging
+from cadtriage.stats.router import router as stats_router
 from cadtriage.units.router import router as units_router
 
 DESCRIPTION = """
@@ -77,6 +80,7 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(RequestLogMiddleware)
     app.include_router(health_router)
-    for router in (calls_router, units_router, events_router, access_router):
+    app.include_router(metrics_router)
+    for router in (calls_router, units_router, dispatch_router, stats_router, events_router, access_router):
         app.include_router(router, prefix="/v1")
     return app

@@ -35,6 +35,7 @@ def _serve(args: argparse.Namespace) -> int:
             workers=args.workers or settings.workers,
             log_level=settings.log_level,
             access_log=False,  # cadtriage logs each request itself, as a JSON line with its request id
+            timeout_graceful_shutdown=10,  # open event streams would otherwise hold shutdown forever
         )
     return 0
 

@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     max_distance_civilian_crisis_m: float = Field(default=15_000, gt=0)
     unit_location_stale_s: int = Field(default=900, ge=1)
     escalation_interval_s: float = Field(default=10.0, gt=0)
+    sse_heartbeat_s: float = Field(default=15.0, gt=0, le=300)
 
     @field_validator("database_url")
     @classmethod

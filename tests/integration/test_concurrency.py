@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import os
 import random
-import socket
-import subprocess
-import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +15,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.integration.invariants import idle_matches, violations
+from tests.integration.servers import uvicorn_server
 from tests.pg import PgServer, create_key_in
 
 pytestmark = pytest.mark.slow
@@ -28,56 +24,13 @@ LIMITS = {"police": 40_000.0, "co_responder": 25_000.0, "civilian_crisis": 15_00
 SCREENINGS = [{}, {"weapons": False, "violence": False}, {"weapons": True}, {"behavioral_health": True}]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def server(pg: PgServer) -> Iterator[tuple[str, str, dict[str, str]]]:
     """`uvicorn --workers 2` on a fresh database; yields (base URL, database URL, keys by role)."""
     url = pg.copy()
     keys = {role: create_key_in(url, role) for role in ("dispatcher", "supervisor")}
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CADTRIAGE_")}
-    env.update(
-        {"DATABASE_URL": url, "CADTRIAGE_ESCALATION_INTERVAL_S": "0.5", "CADTRIAGE_LOG_LEVEL": "warning"}
-    )
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "cadtriage.app:create_app",
-            "--factory",
-            "--workers",
-            "2",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        raise AssertionError(process.communicate()[1])
-    yield base, url, keys
-    process.terminate()
-    _, errors = process.communicate(timeout=30)
-    assert "Traceback" not in errors, errors
+    with uvicorn_server(url, workers=2, CADTRIAGE_ESCALATION_INTERVAL_S="0.5") as base:
+        yield base, url, keys
 
 
 def _incidents() -> list[dict[str, str]]:

@@ -76,6 +76,7 @@ def intake(ctx: DispatchContext, record: IntakeRecord) -> tuple[CallView, bool]:
             "caller_name": record.caller.name if record.caller else None,
             "caller_phone": record.caller.phone if record.caller else None,
             "received_at": record.received_at or now,
+            "created_at": now,
             "status": CallStatus.queued.value,
             "queued_at": now,
             "priority": decision.priority,

@@ -108,3 +108,24 @@ def lock_queue(session: Session) -> None:
 def try_advisory_lock(session: Session, key: int) -> bool:
     """Take a transaction-scoped advisory lock if no one else holds it."""
     return bool(session.scalar(select(func.pg_try_advisory_xact_lock(key))))
+
+
+def queued(session: Session, response_type: str, limit: int) -> Sequence[Call]:
+    """A type's queue in the order its next free unit takes it."""
+    query = (
+        select(Call)
+        .where(Call.status == CallStatus.queued.value, Call.requested_type == response_type)
+        .order_by(Call.priority, Call.queued_at, Call.id)
+        .limit(limit)
+    )
+    return session.scalars(query).all()
+
+
+def queue_depths(session: Session) -> dict[str, tuple[int, datetime | None]]:
+    """For each type with waiting calls: how many, and since when the oldest has waited."""
+    rows = session.execute(
+        select(Call.requested_type, func.count(), func.min(Call.queued_at))
+        .where(Call.status == CallStatus.queued.value)
+        .group_by(Call.requested_type)
+    )
+    return {kind: (int(n), oldest) for kind, n, oldest in rows}

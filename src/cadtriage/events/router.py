@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import StreamingResponse
 
 from cadtriage.calls import repository as calls
 from cadtriage.deps import CallId, ContextDep, Reader
 from cadtriage.errors import NotFound
 from cadtriage.errors import problem_responses as problems
-from cadtriage.events import repository
+from cadtriage.events import repository, stream
 from cadtriage.events.schemas import EventOut
 
 router = APIRouter(tags=["events"])
@@ -20,3 +23,37 @@ def timeline(call_id: CallId, ctx: ContextDep, _: Reader) -> list[EventOut]:
     if calls.get(ctx.session, call_id) is None:
         raise NotFound(f"no call with id {call_id}", call_id=call_id)
     return [EventOut.model_validate(event) for event in repository.for_call(ctx.session, call_id)]
+
+
+@router.get(
+    "/events",
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"},
+        **problems(),
+    },
+    summary="Every call and unit change as Server-Sent Events, from any worker, resumable",
+)
+def live_events(
+    request: Request,
+    _: Reader,
+    kind: Annotated[
+        list[str] | None,
+        Query(
+            max_length=20,
+            description="kinds (`call.assigned`) or families (`call`, `unit`) to receive; default all",
+        ),
+    ] = None,
+    last_event_id: Annotated[str | None, Header(max_length=20, pattern=r"^[0-9]+$")] = None,
+    after: Annotated[int | None, Query(ge=0, le=2**63 - 1, description="same as Last-Event-ID")] = None,
+) -> StreamingResponse:
+    """Each event: `id` (its audit log id), `event` (its kind) and `data` (the event as JSON). Send `Last-Event-ID`
+    (or `after`) when reconnecting to receive everything logged since, then the live stream. A comment every 15 s
+    keeps idle connections open (CADTRIAGE_SSE_HEARTBEAT_S)."""
+    after_id = int(last_event_id) if last_event_id is not None else after
+    settings = request.app.state.settings
+    body = stream.events(
+        settings.database_url, after_id=after_id, kinds=kind or [], heartbeat_s=settings.sse_heartbeat_s
+    )
+    return StreamingResponse(
+        body, media_type="text/event-stream", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    )

@@ -130,3 +130,14 @@ def distance_m(session: Session, unit_id: int, lat: float, lon: float) -> float:
     """Great-circle distance in metres from a unit to a point."""
     distance = func.earth_distance(_POSITION, _target(lat, lon))
     return float(session.scalar(select(distance).where(Unit.id == unit_id)) or 0.0)
+
+
+def counts_by_type_and_status(session: Session) -> dict[str, dict[str, int]]:
+    """How many units of each type are in each status."""
+    rows = session.execute(
+        select(Unit.unit_type, Unit.status, func.count()).group_by(Unit.unit_type, Unit.status)
+    )
+    counts: dict[str, dict[str, int]] = {}
+    for kind, status, n in rows:
+        counts.setdefault(kind, {})[status] = int(n)
+    return counts

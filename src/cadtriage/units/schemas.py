@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cadtriage.triage.types import ResponseType
-from cadtriage.units.models import UnitStatus
+from cadtriage.units.models import Unit, UnitStatus
 
 
 class _Input(BaseModel):
@@ -74,9 +74,47 @@ class UnitOut(BaseModel):
     location_updated_at: datetime
     call_id: int | None = None
 
+    @classmethod
+    def from_unit(cls, unit: Unit, call_id: int | None) -> UnitOut:
+        """The API's view of a unit."""
+        return cls(
+            id=unit.id,
+            call_sign=unit.call_sign,
+            unit_type=ResponseType(unit.unit_type),
+            status=UnitStatus(unit.status),
+            location=Position(lat=unit.lat, lon=unit.lon),
+            location_updated_at=unit.location_updated_at,
+            call_id=call_id,
+        )
+
 
 class UnitPage(BaseModel):
     """A page of units; pass `next_cursor` as `cursor` for the next page."""
 
     items: list[UnitOut]
     next_cursor: int | None
+
+
+class Point(BaseModel):
+    """A point given as `lat,lon` in a query string."""
+
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+def parse_point(text: str) -> Point:
+    """`"47.6,-122.3"` to a point; a 422 naming `near` when it is not one."""
+    from pydantic import ValidationError
+
+    from cadtriage.errors import Unprocessable
+
+    parts = text.split(",")
+    try:
+        if len(parts) != 2:
+            raise ValueError("expected lat,lon")
+        return Point(lat=round_degrees(float(parts[0])), lon=round_degrees(float(parts[1])))
+    except (ValueError, ValidationError) as exc:
+        raise Unprocessable(
+            "near must be 'lat,lon' in degrees",
+            errors=[{"field": "near", "message": f"not a point: {type(exc).__name__}"}],
+        ) from exc

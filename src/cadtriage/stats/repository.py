@@ -1,0 +1,56 @@
+"""The statistics queries: one pass per question over calls received in a time range."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+_BY_TYPE = text(
+    """
+    SELECT decided_type,
+           count(*) AS decided,
+           count(*) FILTER (WHERE dispatched_type = decided_type) AS sent_as_decided,
+           count(*) FILTER (WHERE escalations > 0) AS escalated,
+           count(*) FILTER (WHERE divergence = 'override') AS overridden,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM assigned_at - created_at))
+               FILTER (WHERE assigned_at IS NOT NULL) AS assign_p50,
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM assigned_at - created_at))
+               FILTER (WHERE assigned_at IS NOT NULL) AS assign_p90,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM on_scene_at - created_at))
+               FILTER (WHERE on_scene_at IS NOT NULL) AS scene_p50,
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM on_scene_at - created_at))
+               FILTER (WHERE on_scene_at IS NOT NULL) AS scene_p90
+    FROM calls
+    WHERE received_at >= :since AND received_at < :until
+    GROUP BY decided_type
+    """
+)
+
+# Why an eligible call was not served by the civilian team: the recorded divergence first, else its state.
+_NOT_SERVED = text(
+    """
+    SELECT CASE WHEN divergence IS NOT NULL THEN divergence
+                WHEN status = 'queued' THEN 'still_waiting'
+                WHEN status = 'cancelled' THEN 'cancelled_before_dispatch'
+                ELSE 'other' END AS reason,
+           count(*) AS n
+    FROM calls
+    WHERE decided_type = 'civilian_crisis' AND received_at >= :since AND received_at < :until
+      AND dispatched_type IS DISTINCT FROM 'civilian_crisis'
+    GROUP BY 1
+    """
+)
+
+
+def by_decided_type(session: Session, since: datetime, until: datetime) -> list[dict[str, Any]]:
+    """Counts and latency percentiles per decided response type."""
+    return [dict(row._mapping) for row in session.execute(_BY_TYPE, {"since": since, "until": until})]
+
+
+def civilian_not_served(session: Session, since: datetime, until: datetime) -> dict[str, int]:
+    """Civilian-eligible calls the civilian team did not serve, by reason."""
+    rows = session.execute(_NOT_SERVED, {"since": since, "until": until})
+    return {reason: int(n) for reason, n in rows}

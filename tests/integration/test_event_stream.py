@@ -1,0 +1,138 @@
+"""The live stream: a subscriber on one server hears changes made through another, in order, and resumes."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.integration.servers import uvicorn_server
+from tests.pg import PgServer, create_key_in
+
+pytestmark = pytest.mark.slow
+
+
+class Subscriber(threading.Thread):
+    """Reads an SSE stream in the background, keeping events and heartbeats."""
+
+    def __init__(self, url: str, key: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(daemon=True)
+        self.url, self.headers = url, {"Authorization": f"Bearer {key}", **(headers or {})}
+        self.events: list[dict[str, Any]] = []
+        self.heartbeats = 0
+        self.status = 0
+        self.connected = threading.Event()
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        with contextlib.suppress(httpx.HTTPError):  # the server may go away first at the end of the test
+            self._read()
+
+    def _read(self) -> None:
+        with httpx.stream("GET", self.url, headers=self.headers, timeout=30) as response:
+            self.status = response.status_code
+            self.connected.set()
+            block: dict[str, str] = {}
+            for line in response.iter_lines():
+                if self.stop.is_set():
+                    return  # leaving the with-block closes the connection
+                if line.startswith(": heartbeat"):
+                    self.heartbeats += 1
+                elif line == "" and "data" in block:
+                    self.events.append(
+                        {"id": int(block["id"]), "kind": block["event"], **json.loads(block["data"])}
+                    )
+                    block = {}
+                elif ":" in line and not line.startswith(":"):
+                    field, _, value = line.partition(":")
+                    block[field] = value.strip()
+
+    def wait_for(self, count: int, seconds: float = 15) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + seconds
+        while len(self.events) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.events
+
+
+def _changes(base: str, supervisor: str, dispatcher: str, tag: str) -> None:
+    with httpx.Client(base_url=base, timeout=10) as client:
+        client.post(
+            "/v1/units",
+            json={
+                "call_sign": f"CRT-{tag}",
+                "unit_type": "civilian_crisis",
+                "location": {"lat": 47.61, "lon": -122.33},
+            },
+            headers={"Authorization": f"Bearer {supervisor}"},
+        )
+        for n in range(3):
+            client.post(
+                "/v1/calls",
+                json={
+                    "external_id": f"CAD-{tag}-{n}",
+                    "call_type": "WELFARE CHECK",
+                    "screening": {"weapons": False, "violence": False},
+                    "location": {"lat": 47.6097, "lon": -122.3331},
+                },
+                headers={"Authorization": f"Bearer {dispatcher}"},
+            )
+
+
+def test_a_subscriber_hears_another_servers_changes_in_order_and_resumes(pg: PgServer) -> None:
+    url = pg.copy()
+    dispatcher, supervisor = create_key_in(url, "dispatcher"), create_key_in(url, "supervisor")
+    settings = {"CADTRIAGE_SSE_HEARTBEAT_S": "0.3"}
+    engine = create_engine(url)
+    with (
+        uvicorn_server(url, workers=1, **settings) as server_a,
+        uvicorn_server(url, workers=1, **settings) as b,
+    ):
+        everything = Subscriber(f"{server_a}/v1/events", supervisor)
+        units_only = Subscriber(f"{server_a}/v1/events?kind=unit", supervisor)
+        for subscriber in (everything, units_only):
+            subscriber.start()
+            assert subscriber.connected.wait(10)
+        _changes(b, supervisor, dispatcher, "1")
+        with engine.connect() as conn:
+            logged = [row[0] for row in conn.execute(text("SELECT id FROM events ORDER BY id"))]
+        received = everything.wait_for(len(logged))
+        assert everything.status == 200
+        assert [e["id"] for e in received] == logged  # all of them, in commit order, with their log ids
+        assert received[0]["kind"] == "unit.registered"
+        assert {e["kind"].split(".")[0] for e in units_only.wait_for(4)} == {"unit"}
+        time.sleep(0.8)
+        assert everything.heartbeats >= 1
+
+        # Disconnect after the fourth event; changes happen meanwhile; reconnect with Last-Event-ID.
+        last_seen = received[3]["id"]
+        everything.stop.set()
+        _changes(b, supervisor, dispatcher, "2")
+        resumed = Subscriber(f"{server_a}/v1/events", supervisor, headers={"Last-Event-ID": str(last_seen)})
+        resumed.start()
+        _changes(b, supervisor, dispatcher, "3")
+        with engine.connect() as conn:
+            after = [
+                row[0]
+                for row in conn.execute(
+                    text("SELECT id FROM events WHERE id > :i ORDER BY id"), {"i": last_seen}
+                )
+            ]
+        assert [e["id"] for e in resumed.wait_for(len(after))] == after  # no gap, no repeat
+        unit_key = create_key_in(url, "admin", name="admin-1")
+        refused = httpx.get(
+            f"{server_a}/v1/events", headers={"Authorization": f"Bearer {unit_key}"}, timeout=5
+        )
+        assert refused.status_code == 403
+        for subscriber in (everything, units_only, resumed):
+            subscriber.stop.set()
+        for subscriber in (everything, units_only, resumed):
+            subscriber.join(5)  # each leaves at its next heartbeat and closes its connection
+        for subscriber in (everything, units_only, resumed):
+            assert not subscriber.is_alive()
+    engine.dispose()
