@@ -1,18 +1,23 @@
 """Prometheus metrics at /metrics (no key: scrapers usually have none; it shows counts, never call data).
 
-Figures come from the database, so every worker reports the same totals whichever one is scraped.
+Figures come from the database, so every worker reports the same totals whichever one is scraped. Computing them
+scans the calls table, so each process keeps the rendered text for CACHE_S seconds: scrapes come every 15-60 s.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import time
+
+from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from cadtriage.db import SessionDep
 from cadtriage.triage.types import ResponseType
 
 router = APIRouter(tags=["health"])
+CACHE_S = 10.0
 BUCKETS_S = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0)
 
 _CALLS = text("SELECT decided_type, count(*) FROM calls GROUP BY decided_type")
@@ -31,8 +36,17 @@ def _labelled(name: str, kind: str, help_text: str, values: dict[str, float]) ->
 
 
 @router.get("/metrics", response_class=PlainTextResponse, summary="Prometheus metrics")
-def metrics(session: SessionDep) -> PlainTextResponse:
+def metrics(request: Request, session: SessionDep) -> PlainTextResponse:
     """Calls by decided response type, queue depth per type, and the intake-to-assignment latency histogram."""
+    cached: tuple[float, str] | None = getattr(request.app.state, "metrics_cache", None)
+    if cached is None or time.monotonic() - cached[0] > CACHE_S:
+        cached = (time.monotonic(), render(session))
+        request.app.state.metrics_cache = cached
+    return PlainTextResponse(cached[1], media_type="text/plain; version=0.0.4")
+
+
+def render(session: Session) -> str:
+    """The metrics in Prometheus text format, computed now."""
     calls = {k: float(n) for k, n in session.execute(_CALLS)}
     queue = {k: float(n) for k, n in session.execute(_QUEUE)}
     latency = list(session.execute(_LATENCY, {"bounds": list(BUCKETS_S)}))
@@ -54,4 +68,4 @@ def metrics(session: SessionDep) -> PlainTextResponse:
         f"{name}_sum {round(seconds, 3)}",
         f"{name}_count {total}",
     ]
-    return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
+    return "\n".join(lines) + "\n"

@@ -76,3 +76,11 @@ def page(
     if before_id is not None:
         query = query.where(Call.id < before_id)
     return session.scalars(query).all()
+
+
+def triage_decisions(session: Session, call_ids: Sequence[int]) -> dict[int, TriageDecision]:
+    """The protocol's decision for each of several calls."""
+    query = select(TriageDecision).where(
+        TriageDecision.call_id.in_(call_ids), TriageDecision.kind == "triage"
+    )
+    return {d.call_id: d for d in session.scalars(query)}

@@ -101,7 +101,7 @@ def list_calls(
         limit=limit,
     )
     items = [
-        CallOut.from_view(service.view(ctx, row.id), show_caller=_sees_caller(principal)) for row in rows
+        CallOut.from_view(item, show_caller=_sees_caller(principal)) for item in service.views(ctx, rows)
     ]
     return CallPage(items=items, next_cursor=rows[-1].id if len(rows) == limit else None)
 

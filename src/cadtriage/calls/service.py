@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cadtriage.calls import repository
@@ -132,3 +133,22 @@ def view(ctx: DispatchContext, call_id: int) -> CallView:
         else None
     )
     return CallView(call, decision, assignment, unit.call_sign if unit else None, position)
+
+
+def views(ctx: DispatchContext, calls: Sequence[Call]) -> list[CallView]:
+    """Several calls as the API shows them, in three queries whatever their number (for lists)."""
+    ids = [c.id for c in calls]
+    decisions = repository.triage_decisions(ctx.session, ids)
+    assigned = dispatch_repository.open_assignments_with_call_signs(ctx.session, ids)
+    waiting = [c.id for c in calls if c.status == CallStatus.queued.value]
+    positions = dispatch_repository.queue_positions(ctx.session, waiting) if waiting else {}
+    return [
+        CallView(
+            call,
+            decisions[call.id],
+            assigned[call.id][0] if call.id in assigned else None,
+            assigned[call.id][1] if call.id in assigned else None,
+            positions.get(call.id),
+        )
+        for call in calls
+    ]

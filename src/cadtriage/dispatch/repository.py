@@ -129,3 +129,31 @@ def queue_depths(session: Session) -> dict[str, tuple[int, datetime | None]]:
         .group_by(Call.requested_type)
     )
     return {kind: (int(n), oldest) for kind, n, oldest in rows}
+
+
+def open_assignments_with_call_signs(
+    session: Session, call_ids: Sequence[int]
+) -> dict[int, tuple[Assignment, str]]:
+    """Each call's open primary assignment with its unit's call sign."""
+    rows = session.execute(
+        select(Assignment, Unit.call_sign)
+        .join(Unit, Unit.id == Assignment.unit_id)
+        .where(Assignment.call_id.in_(call_ids), Assignment.released_at.is_(None), Assignment.is_primary)
+    )
+    return {a.call_id: (a, sign) for a, sign in rows}
+
+
+def queue_positions(session: Session, call_ids: Sequence[int]) -> dict[int, int]:
+    """The queue position of each of these calls that is waiting (one pass over the waiting calls)."""
+    ranked = (
+        select(
+            Call.id,
+            func.row_number()
+            .over(partition_by=Call.requested_type, order_by=(Call.priority, Call.queued_at, Call.id))
+            .label("position"),
+        )
+        .where(Call.status == CallStatus.queued.value)
+        .subquery()
+    )
+    rows = session.execute(select(ranked.c.id, ranked.c.position).where(ranked.c.id.in_(call_ids)))
+    return {call_id: int(position) for call_id, position in rows}
