@@ -24,8 +24,7 @@ KeyName = Annotated[str, Path(min_length=1, max_length=64)]
 def create_key(body: KeyCreate, ctx: ContextDep, _: Admin) -> KeyCreated:
     """Create a key; the response holds the key itself, which is never shown again."""
     key = service.create(ctx.session, name=body.name, role=body.role, unit_call_sign=body.unit, at=ctx.now())
-    stored = service.list_keys(ctx.session)
-    created = next(k for k in stored if k.name == body.name)
+    created = service.get(ctx.session, body.name)
     return KeyCreated(**KeyOut.model_validate(created).model_dump(), key=key)
 
 

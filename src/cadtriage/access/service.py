@@ -79,6 +79,14 @@ def authenticate(session: Session, key: str) -> Principal | None:
     return Principal(found.name, Role(found.role), found.unit_id)
 
 
+def get(session: Session, name: str) -> ApiKey:
+    """A key by name, without its secret; 404 when there is none."""
+    key = repository.by_name(session, name)
+    if key is None:
+        raise NotFound(f"no key named {name}", name=name)
+    return key
+
+
 def list_keys(session: Session) -> list[ApiKey]:
     """Every key, without secrets."""
     return list(repository.all_keys(session))

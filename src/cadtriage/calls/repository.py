@@ -47,12 +47,6 @@ def add_decision(session: Session, decision: TriageDecision) -> TriageDecision:
     return decision
 
 
-def triage_decision(session: Session, call_id: int) -> TriageDecision | None:
-    """The protocol's original decision about a call."""
-    query = select(TriageDecision).where(TriageDecision.call_id == call_id, TriageDecision.kind == "triage")
-    return session.scalars(query).one_or_none()
-
-
 def page(
     session: Session,
     *,

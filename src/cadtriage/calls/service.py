@@ -17,7 +17,6 @@ from cadtriage.errors import IdempotencyConflict, NotFound
 from cadtriage.events import service as events
 from cadtriage.triage.engine import decide
 from cadtriage.triage.types import Decision
-from cadtriage.units import repository as units
 
 
 @dataclass(frozen=True)
@@ -123,16 +122,7 @@ def view(ctx: DispatchContext, call_id: int) -> CallView:
     call = repository.get(ctx.session, call_id)
     if call is None:
         raise NotFound(f"no call with id {call_id}", call_id=call_id)
-    decision = repository.triage_decision(ctx.session, call_id)
-    assert decision is not None, "every call has its triage decision"
-    assignment = dispatch_repository.open_assignment_for_call(ctx.session, call_id)
-    unit = units.get(ctx.session, assignment.unit_id) if assignment else None
-    position = (
-        dispatch_repository.queue_position(ctx.session, call)
-        if call.status == CallStatus.queued.value
-        else None
-    )
-    return CallView(call, decision, assignment, unit.call_sign if unit else None, position)
+    return views(ctx, [call])[0]
 
 
 def views(ctx: DispatchContext, calls: Sequence[Call]) -> list[CallView]:

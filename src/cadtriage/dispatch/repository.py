@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from cadtriage.calls.models import Call, CallStatus
@@ -72,21 +72,6 @@ def overdue_queued_calls(session: Session, response_type: str, queued_before: da
         .execution_options(populate_existing=True)
     )
     return session.scalars(query).all()
-
-
-def queue_position(session: Session, call: Call) -> int:
-    """1 for the next call its type's next free unit would take, and so on."""
-    assert call.queued_at is not None
-    ahead = select(func.count()).where(
-        Call.status == CallStatus.queued.value,
-        Call.requested_type == call.requested_type,
-        or_(
-            Call.priority < call.priority,
-            and_(Call.priority == call.priority, Call.queued_at < call.queued_at),
-            and_(Call.priority == call.priority, Call.queued_at == call.queued_at, Call.id < call.id),
-        ),
-    )
-    return int(session.scalar(ahead) or 0) + 1
 
 
 # Advisory lock keys: queue matching, and the escalation sweep.
