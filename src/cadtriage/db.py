@@ -1,7 +1,8 @@
 """Engine, sessions and the declarative base.
 
 The request's session dependency owns the transaction: it commits when the handler returns and rolls back when
-it raises. Services and repositories never commit.
+it raises. Services and repositories never commit, with one exception: intake commits a call it must queue
+before matching it again under the queue lock (see `calls.service.intake`), and the dependency commits the rest.
 """
 
 from __future__ import annotations

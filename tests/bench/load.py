@@ -50,6 +50,7 @@ from tests.pg import create_key_in
 
 RESULTS = Path(__file__).parent / "results"
 INCIDENTS = Path(__file__).parents[1] / "fixtures" / "seattle_incidents_2016.csv"
+POLL_S = 1.0  # how often a unit's terminal asks for its assignment, as a mobile data terminal would
 SCREENINGS = [
     {},
     {"weapons": False, "violence": False},
@@ -81,6 +82,28 @@ def percentile(values: list[float], q: float) -> float:
     return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2) if ordered else float("nan")
 
 
+def cpu_seconds(pgdata: Path, serve: subprocess.Popen[str]) -> dict[str, float]:
+    """CPU time used so far by the load client (this process), the service's processes, and PostgreSQL's."""
+
+    def total(processes: list[psutil.Process]) -> float:
+        seconds = 0.0
+        for process in processes:
+            try:
+                times = process.cpu_times()
+            except psutil.Error:
+                continue
+            seconds += times.user + times.system
+        return seconds
+
+    postmaster = psutil.Process(int((pgdata / "postmaster.pid").read_text().split()[0]))
+    service = psutil.Process(serve.pid)
+    return {
+        "client": total([psutil.Process()]),
+        "service": total([service, *service.children(recursive=True)]),
+        "postgres": total([postmaster, *postmaster.children(recursive=True)]),
+    }
+
+
 def http_ceiling(base: str) -> float | None:
     if shutil.which("wrk") is None:
         return None
@@ -101,9 +124,10 @@ def database_ceiling(url: str, seconds: float) -> float:
     def work(thread: int) -> None:
         rng, n = random.Random(thread), 0
         while time.monotonic() < stop:
-            with Session(engine) as session, session.begin():
+            with Session(engine, expire_on_commit=False) as session:
                 ctx = DispatchContext(session, SystemClock(), settings, protocol, "bench")
                 intake(ctx, IntakeRecord.model_validate(record(n, f"DB{thread}", rng, rows)))
+                session.commit()
             n += 1
         done[0] += n
 
@@ -157,7 +181,7 @@ async def unit_mover(client: httpx.AsyncClient, unit_id: int, seconds: float, ou
                 out["unit_codes"][response.status_code] = out["unit_codes"].get(response.status_code, 0) + 1
         except (httpx.HTTPError, ValueError, KeyError):
             out["unit_codes"][0] = out["unit_codes"].get(0, 0) + 1
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(POLL_S)
 
 
 def crash_plan(serve: subprocess.Popen[str], pgdata: Path, seconds: float, log: list[str]) -> None:
@@ -229,9 +253,11 @@ def main() -> None:
             threading.Thread(
                 target=crash_plan, args=(serve, tmp / "pgdata", args.seconds, crash_log), daemon=True
             ).start()
+        cpu_before = cpu_seconds(tmp / "pgdata", serve)
         started = time.monotonic()
         out = asyncio.run(run_load(base, key, args.rate, args.seconds))
         elapsed = time.monotonic() - started
+        cpu_after = cpu_seconds(tmp / "pgdata", serve)
         ready_after = None
         for i in range(300):
             try:
@@ -269,6 +295,15 @@ def main() -> None:
             "invariant_violations": broken,
             "idle_pairs": len(idle),
             "ready_after_s": ready_after,
+            # Where the two cores went during the load: CPU milliseconds per call created, by process group.
+            "cpu_ms_per_call": {
+                name: round(1000 * (cpu_after[name] - cpu_before[name]) / max(1, len(out["created"])), 2)
+                for name in cpu_after
+            },
+            "cpu_busy_share": round(
+                (sum(cpu_after.values()) - sum(cpu_before.values())) / ((psutil.cpu_count() or 1) * elapsed),
+                2,
+            ),
         }
     finally:
         if serve is not None:
@@ -298,6 +333,8 @@ def main() -> None:
         "invariant_violations",
         "idle_pairs",
         "ready_after_s",
+        "cpu_ms_per_call",
+        "cpu_busy_share",
         "crash_log",
     ):
         print(f"{name:<24} {result[name]}")

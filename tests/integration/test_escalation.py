@@ -81,7 +81,7 @@ def test_the_periodic_sweep_commits_its_own_transaction(pg, settings, protocol) 
     url = pg.copy()
     database = Database(url, pool_size=1)
     clock = FakeClock()
-    with Session(database.engine) as session, session.begin():
+    with Session(database.engine) as session:
         ctx = DispatchContext(session, clock, settings, protocol, "test")
         from cadtriage.calls.schemas import IntakeRecord
         from cadtriage.calls.service import intake
@@ -97,6 +97,7 @@ def test_the_periodic_sweep_commits_its_own_transaction(pg, settings, protocol) 
                 }
             ),
         )
+        session.commit()
     clock.advance(901)
     assert len(sweep_once(database, clock, settings, protocol)) == 1
     with database.engine.connect() as conn:

@@ -6,26 +6,40 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import bindparam, select, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from cadtriage.calls.models import Call, TriageDecision
 
+# Columns an intake sets; the others take their defaults.
+INTAKE_COLUMNS = (
+    "external_id", "record_hash", "record", "call_type", "narrative", "lat", "lon", "address", "caller_name",
+    "caller_phone", "received_at", "created_at", "status", "queued_at", "priority", "notify_ems", "decided_type",
+    "requested_type",
+)  # fmt: skip
+# Written out rather than built with postgresql.insert(): SQLAlchemy 2.0 cannot cache that construct, and
+# compiling it on every intake cost more than the rest of the transaction's SQL.
+_COLUMNS = ", ".join(INTAKE_COLUMNS)
+_VALUES = ", ".join(f":{c}" for c in INTAKE_COLUMNS)
+_RETURNING = ", ".join(c.name for c in Call.__table__.columns)
+_INSERT_IF_NEW = select(Call).from_statement(
+    text(
+        f"INSERT INTO calls ({_COLUMNS}) VALUES ({_VALUES}) "  # noqa: S608 (constant names, never input)
+        f"ON CONFLICT (external_id) DO NOTHING RETURNING {_RETURNING}"
+    )
+    .bindparams(bindparam("record", type_=JSONB))
+    .columns(*Call.__table__.columns)
+)
 
-def insert_if_new(session: Session, values: dict[str, Any]) -> int | None:
-    """Insert a call unless its external_id exists; the new id, or None when it already existed.
+
+def insert_if_new(session: Session, values: dict[str, Any]) -> Call | None:
+    """Insert a call unless its external_id exists; the new call, or None when it already existed.
 
     ON CONFLICT waits for a concurrent insert of the same external_id to commit or roll back, so two identical
-    intakes racing each other end as one call.
+    intakes racing each other end as one call. RETURNING the row puts the call in the session without a read.
     """
-    statement = (
-        insert(Call)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=[Call.external_id])
-        .returning(Call.id)
-    )
-    return session.execute(statement).scalar_one_or_none()
+    return session.scalars(_INSERT_IF_NEW, values).one_or_none()
 
 
 def get(session: Session, call_id: int, *, for_update: bool = False) -> Call | None:

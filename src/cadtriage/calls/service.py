@@ -6,17 +6,20 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from cadtriage.calls import repository
 from cadtriage.calls.models import Call, CallStatus, TriageDecision
 from cadtriage.calls.schemas import IntakeRecord
 from cadtriage.dispatch import repository as dispatch_repository
 from cadtriage.dispatch.models import Assignment
-from cadtriage.dispatch.service import DispatchContext, dispatch_or_queue
+from cadtriage.dispatch.service import DispatchContext, match_committed_call, record_queued, try_assign
 from cadtriage.errors import IdempotencyConflict, NotFound
 from cadtriage.events import service as events
 from cadtriage.triage.engine import decide
 from cadtriage.triage.types import Decision
+from cadtriage.units.models import Unit
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,7 @@ def record_hash(record: IntakeRecord) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _decision_row(call_id: int, decision: Decision, actor: str, at: object) -> TriageDecision:
+def _decision_row(call_id: int, decision: Decision, actor: str, at: datetime) -> TriageDecision:
     public = decision.as_dict()
     return TriageDecision(
         call_id=call_id,
@@ -56,54 +59,24 @@ def _decision_row(call_id: int, decision: Decision, actor: str, at: object) -> T
 def intake(ctx: DispatchContext, record: IntakeRecord) -> tuple[CallView, bool]:
     """Triage and store a call, then assign the nearest unit of the decided type or queue it.
 
-    Returns the call and whether it was created (False: an identical record was already taken).
+    Returns the call and whether it was created (False: an identical record was already taken). A call no unit
+    can take at once is committed queued, then matched again under the queue lock (`match_committed_call`):
+    the lock is never held while the call itself is written and flushed to disk, so intakes queue in parallel.
     """
     record.require_triage_input()
     digest = record_hash(record)
     decision = decide(record.call_text(), ctx.protocol)
     now = ctx.now()
-    call_id = repository.insert_if_new(
-        ctx.session,
-        {
-            "external_id": record.external_id,
-            "record_hash": digest,
-            "record": record.model_dump(mode="json"),
-            "call_type": record.call_type,
-            "narrative": record.narrative,
-            "lat": record.location.lat,
-            "lon": record.location.lon,
-            "address": record.location.address,
-            "caller_name": record.caller.name if record.caller else None,
-            "caller_phone": record.caller.phone if record.caller else None,
-            "received_at": record.received_at or now,
-            "created_at": now,
-            "status": CallStatus.queued.value,
-            "queued_at": now,
-            "priority": decision.priority,
-            "notify_ems": decision.notify_ems,
-            "decided_type": decision.response_type.value,
-            "requested_type": decision.response_type.value,
-        },
-    )
-    if call_id is None:
-        existing = repository.get_by_external_id(ctx.session, record.external_id)
-        assert existing is not None
-        if existing.record_hash != digest:
-            raise IdempotencyConflict(
-                f"external_id {record.external_id} was already used for a different call record",
-                external_id=record.external_id,
-                call_id=existing.id,
-            )
-        return view(ctx, existing.id), False
-    repository.add_decision(ctx.session, _decision_row(call_id, decision, ctx.actor, now))
-    call = repository.get(ctx.session, call_id)
-    assert call is not None
+    call = repository.insert_if_new(ctx.session, _call_values(record, digest, decision, now))
+    if call is None:
+        return _replay(ctx, record, digest), False
+    triage = repository.add_decision(ctx.session, _decision_row(call.id, decision, ctx.actor, now))
     events.record(
         ctx.session,
         actor=ctx.actor,
         kind="call.received",
         at=now,
-        call_id=call_id,
+        call_id=call.id,
         to_state=call.status,
         reason="; ".join(decision.reasons),
         data={
@@ -113,8 +86,66 @@ def intake(ctx: DispatchContext, record: IntakeRecord) -> tuple[CallView, bool]:
             "protocol_version": decision.protocol_version,
         },
     )
-    dispatch_or_queue(ctx, call)
-    return view(ctx, call_id), True
+    with ctx.session.no_autoflush:  # the decision and events are written together with what follows
+        assignment = try_assign(ctx, call)
+    if assignment is None:
+        record_queued(ctx, call)
+        ctx.session.commit()
+        assignment = match_committed_call(ctx, call)
+    return _new_call_view(ctx, call, triage, assignment), True
+
+
+def _call_values(record: IntakeRecord, digest: str, decision: Decision, now: datetime) -> dict[str, Any]:
+    return {
+        "external_id": record.external_id,
+        "record_hash": digest,
+        "record": record.model_dump(mode="json"),
+        "call_type": record.call_type,
+        "narrative": record.narrative,
+        "lat": record.location.lat,
+        "lon": record.location.lon,
+        "address": record.location.address,
+        "caller_name": record.caller.name if record.caller else None,
+        "caller_phone": record.caller.phone if record.caller else None,
+        "received_at": record.received_at or now,
+        "created_at": now,
+        "status": CallStatus.queued.value,
+        "queued_at": now,
+        "priority": decision.priority,
+        "notify_ems": decision.notify_ems,
+        "decided_type": decision.response_type.value,
+        "requested_type": decision.response_type.value,
+    }
+
+
+def _replay(ctx: DispatchContext, record: IntakeRecord, digest: str) -> CallView:
+    existing = repository.get_by_external_id(ctx.session, record.external_id)
+    assert existing is not None
+    if existing.record_hash != digest:
+        raise IdempotencyConflict(
+            f"external_id {record.external_id} was already used for a different call record",
+            external_id=record.external_id,
+            call_id=existing.id,
+        )
+    return views(ctx, [existing])[0]
+
+
+def _new_call_view(
+    ctx: DispatchContext, call: Call, triage: TriageDecision, assignment: Assignment | None
+) -> CallView:
+    # Built from what the intake holds; only a queued call's position is read.
+    if assignment is not None:
+        unit = ctx.session.get(
+            Unit, assignment.unit_id
+        )  # locked by this transaction, so already in the session
+        assert unit is not None
+        return CallView(call, triage, assignment, unit.call_sign, None)
+    if call.status == CallStatus.queued.value:
+        position = dispatch_repository.queue_position(ctx.session, call.id)
+        if position is not None:
+            return CallView(call, triage, None, None, position)
+        ctx.session.expire(call)  # taken from the queue since we last looked: read what it is now
+    return views(ctx, [call])[0]
 
 
 def view(ctx: DispatchContext, call_id: int) -> CallView:

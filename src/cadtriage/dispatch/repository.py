@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, bindparam, func, select, tuple_
+from sqlalchemy.orm import Session, aliased
 
 from cadtriage.calls.models import Call, CallStatus
 from cadtriage.dispatch.models import Assignment
@@ -58,6 +58,17 @@ def next_queued_call_for(session: Session, unit: Unit, max_distance_m: float) ->
     return session.scalars(query).one_or_none()
 
 
+def lock_call_if_free(session: Session, call_id: int) -> Call | None:
+    """Lock a call and read its current state, or None when another transaction holds it."""
+    query = (
+        select(Call)
+        .where(Call.id == call_id)
+        .with_for_update(skip_locked=True, key_share=True)
+        .execution_options(populate_existing=True)
+    )
+    return session.scalars(query).one_or_none()
+
+
 def overdue_queued_calls(session: Session, response_type: str, queued_before: datetime) -> Sequence[Call]:
     """Lock queued calls of a type that have waited since before `queued_before`."""
     query = (
@@ -80,14 +91,25 @@ ESCALATION_LOCK_KEY = 0x0CAD00E5
 
 
 def lock_queue(session: Session) -> None:
-    """Serialise the matching of free units with queued calls until the transaction ends.
+    """Serialise the matching of free units with queued calls until the transaction ends (unit side).
 
-    Taken only where a call is about to queue and where a unit has just become free: without it, a call
-    queuing while a unit frees could each miss the other (neither committed yet) and both would sit idle.
-    One lock for all types, re-entrant within a transaction, so no two transactions can take locks in
-    opposite orders. Assignments that find a unit straight away never take it.
+    Taken where a unit has just become free, exclusively; `lock_queue_for_call` is its call side, shared.
+    Without the pair, a call queuing while a unit frees could each miss the other (neither committed yet) and
+    both would sit idle: whichever side takes the lock second waits for the first to commit, then sees it.
+    Calls do not need to exclude each other, so call sides share the lock and intakes never queue behind one
+    another; free units are rare by comparison. One key for all types, taken before any call row, so no two
+    transactions can take locks in opposite orders. Assignments that find a unit straight away take neither.
     """
-    session.execute(select(func.pg_advisory_xact_lock(QUEUE_LOCK_KEY)))
+    session.execute(_LOCK_QUEUE, {"key": QUEUE_LOCK_KEY})
+
+
+def lock_queue_for_call(session: Session) -> None:
+    """The call side of `lock_queue`: shared with other calls, exclusive of units being freed."""
+    session.execute(_LOCK_QUEUE_SHARED, {"key": QUEUE_LOCK_KEY})
+
+
+_LOCK_QUEUE = select(func.pg_advisory_xact_lock(bindparam("key")))
+_LOCK_QUEUE_SHARED = select(func.pg_advisory_xact_lock_shared(bindparam("key")))
 
 
 def try_advisory_lock(session: Session, key: int) -> bool:
@@ -142,3 +164,21 @@ def queue_positions(session: Session, call_ids: Sequence[int]) -> dict[int, int]
     )
     rows = session.execute(select(ranked.c.id, ranked.c.position).where(ranked.c.id.in_(call_ids)))
     return {call_id: int(position) for call_id, position in rows}
+
+
+_AHEAD = aliased(Call)
+_QUEUE_POSITION = select(
+    select(func.count() + 1)
+    .where(
+        _AHEAD.status == CallStatus.queued.value,
+        _AHEAD.requested_type == Call.requested_type,
+        tuple_(_AHEAD.priority, _AHEAD.queued_at, _AHEAD.id) < tuple_(Call.priority, Call.queued_at, Call.id),
+    )
+    .scalar_subquery()
+).where(Call.id == bindparam("call_id"), Call.status == CallStatus.queued.value)
+
+
+def queue_position(session: Session, call_id: int) -> int | None:
+    """One call's place in its type's queue, or None when it is not waiting (any more): the same order as
+    `queue_positions`, counted on the queue index up to the call rather than ranking the whole queue."""
+    return session.scalar(_QUEUE_POSITION, {"call_id": call_id})

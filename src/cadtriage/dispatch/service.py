@@ -2,7 +2,9 @@
 
 Every function runs inside the caller's transaction and never commits. Locking order is always unit rows
 (SKIP LOCKED when searching) before call rows taken from the queue, and the partial unique indexes on open
-assignments back the locks up: a unit can never be on two calls nor a call have two primary units.
+assignments back the locks up: a unit can never be on two calls nor a call have two primary units. Matching a
+queued call with a freed unit is guarded by the queue lock, shared by calls and exclusive for freed units
+(`repository.lock_queue`), so neither can miss the other.
 """
 
 from __future__ import annotations
@@ -103,21 +105,35 @@ def set_unit_status(
 
 
 def _find_unit(ctx: DispatchContext, call: Call) -> tuple[Unit, float] | None:
-    # Fresh locations first; a unit whose position is stale is sent only when no fresh one is in range.
+    # Fresh locations first; a unit whose position is stale is sent only when no fresh one is in range. Each
+    # search locks only what it returns (a unit locked, then passed over, would be hidden from the others), and
+    # the second runs only if a cheap look finds some unit in range at all.
     fresh_since = ctx.now() - timedelta(seconds=ctx.settings.unit_location_stale_s)
-    limit = ctx.max_distance_m(call.requested_type)
-    for since in (fresh_since, None):
-        found = units.nearest_available(
-            ctx.session,
-            unit_type=call.requested_type,
-            lat=call.lat,
-            lon=call.lon,
-            max_distance_m=limit,
-            fresh_since=since,
-        )
-        if found is not None:
-            return found
-    return None
+    found = _nearest(ctx, call, fresh_since)
+    if found is None and _any_in_range(ctx, call):
+        found = _nearest(ctx, call, None)
+    return found
+
+
+def _nearest(ctx: DispatchContext, call: Call, fresh_since: datetime | None) -> tuple[Unit, float] | None:
+    return units.nearest_available(
+        ctx.session,
+        unit_type=call.requested_type,
+        lat=call.lat,
+        lon=call.lon,
+        max_distance_m=ctx.max_distance_m(call.requested_type),
+        fresh_since=fresh_since,
+    )
+
+
+def _any_in_range(ctx: DispatchContext, call: Call) -> bool:
+    return units.any_available(
+        ctx.session,
+        unit_type=call.requested_type,
+        lat=call.lat,
+        lon=call.lon,
+        max_distance_m=ctx.max_distance_m(call.requested_type),
+    )
 
 
 def assign(ctx: DispatchContext, call: Call, unit: Unit, distance_m: float) -> Assignment:
@@ -133,20 +149,46 @@ def assign(ctx: DispatchContext, call: Call, unit: Unit, distance_m: float) -> A
     return assignment
 
 
-def dispatch_or_queue(ctx: DispatchContext, call: Call) -> Assignment | None:
-    """Assign the nearest available unit of the call's requested type, or queue the call."""
+def try_assign(ctx: DispatchContext, call: Call) -> Assignment | None:
+    """Assign the nearest available unit of the call's requested type in range, if there is one."""
     found = _find_unit(ctx, call)
-    if found is None:
-        # Look again under the queue lock, so that a unit freed concurrently is either seen here or sees us.
-        repository.lock_queue(ctx.session)
-        found = _find_unit(ctx, call)
-    if found is not None:
-        return assign(ctx, call, *found)
+    return None if found is None else assign(ctx, call, *found)
+
+
+def record_queued(ctx: DispatchContext, call: Call) -> None:
+    """Record that a call waits in its type's queue because no unit is in range."""
     limit = ctx.max_distance_m(call.requested_type)
     set_call_status(
         ctx, call, CallStatus.queued, reason=f"no available {call.requested_type} unit within {limit:.0f} m"
     )
-    return None
+
+
+def dispatch_or_queue(ctx: DispatchContext, call: Call) -> Assignment | None:
+    """Assign the nearest available unit of the call's requested type, or queue the call."""
+    assignment = try_assign(ctx, call)
+    if assignment is None:
+        # Look again under the queue lock, so that a unit freed concurrently is either seen here or sees us.
+        repository.lock_queue_for_call(ctx.session)
+        assignment = try_assign(ctx, call)
+    if assignment is None:
+        record_queued(ctx, call)
+    return assignment
+
+
+def match_committed_call(ctx: DispatchContext, call: Call) -> Assignment | None:
+    """Under the queue lock, send a unit to a call that was queued and committed without it.
+
+    A unit freed while the call's own transaction ran could not see the call, nor the call the unit; once the
+    queue lock is ours every such transaction has committed, so the search below sees its unit. A call another
+    transaction holds (being cancelled, re-triaged, escalated or taken by a freed unit) is left to it.
+    """
+    repository.lock_queue_for_call(ctx.session)
+    if not _any_in_range(ctx, call):
+        return None  # nothing to send: the usual answer when the queue is long
+    if repository.lock_call_if_free(ctx.session, call.id) is None:
+        ctx.session.expire(call)  # another transaction is changing it: what we hold may be out of date
+        return None
+    return try_assign(ctx, call) if call.status == CallStatus.queued.value else None
 
 
 def offer_unit(ctx: DispatchContext, unit: Unit) -> Assignment | None:

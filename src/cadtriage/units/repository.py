@@ -6,10 +6,22 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnClause, ColumnElement, func, literal_column, select
+from sqlalchemy import (
+    ARRAY,
+    ColumnClause,
+    ColumnElement,
+    Double,
+    Select,
+    bindparam,
+    exists,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from cadtriage.dispatch.models import Assignment
+from cadtriage.units import geometry
 from cadtriage.units.models import Unit, UnitStatus
 
 _POSITION: ColumnClause[Any] = literal_column("units.position")
@@ -65,6 +77,48 @@ def _target(lat: float, lon: float) -> ColumnElement[object]:
     return func.ll_to_earth(lat, lon)
 
 
+def _nearest_available_query(*, fresh: bool) -> Select[tuple[Unit, float]]:
+    # Built once with bound parameters, so SQLAlchemy compiles it once and psycopg prepares it once.
+    query = (
+        select(Unit, func.cube_distance(_POSITION, _POINT).label("chord_m"))
+        .where(*_IN_RANGE)
+        .order_by(_POSITION.op("<->")(_POINT))
+        .limit(1)
+        .with_for_update(skip_locked=True, key_share=True, of=Unit)
+        .execution_options(populate_existing=True)
+    )
+    return query.where(Unit.location_updated_at >= bindparam("fresh_since")) if fresh else query
+
+
+_COORDS = ARRAY(Double)
+_POINT = func.cube(bindparam("point", type_=_COORDS))
+_IN_RANGE = (
+    Unit.unit_type == bindparam("unit_type"),
+    Unit.status == UnitStatus.available.value,
+    _POSITION.op("<@")(func.cube(bindparam("low", type_=_COORDS), bindparam("high", type_=_COORDS))),
+    func.cube_distance(_POSITION, _POINT) <= bindparam("max_chord_m"),
+)
+_NEAREST_AVAILABLE = _nearest_available_query(fresh=False)
+_NEAREST_AVAILABLE_FRESH = _nearest_available_query(fresh=True)
+_ANY_AVAILABLE = select(exists().where(*_IN_RANGE))
+
+
+def _search_params(unit_type: str, lat: float, lon: float, max_distance_m: float) -> dict[str, Any]:
+    low, high = geometry.search_box(lat, lon, max_distance_m)
+    return {
+        "unit_type": unit_type,
+        "point": list(geometry.earth_point(lat, lon)),
+        "low": low,
+        "high": high,
+        "max_chord_m": geometry.chord_m(max_distance_m),
+    }
+
+
+def any_available(session: Session, *, unit_type: str, lat: float, lon: float, max_distance_m: float) -> bool:
+    """Whether any available unit of a type is within range, locked or not (a cheap look, locking nothing)."""
+    return bool(session.scalar(_ANY_AVAILABLE, _search_params(unit_type, lat, lon, max_distance_m)))
+
+
 def nearest_available(
     session: Session,
     *,
@@ -76,29 +130,18 @@ def nearest_available(
 ) -> tuple[Unit, float] | None:
     """Lock and return the nearest available unit of a type within range, with its great-circle distance.
 
-    KNN order (`<->`) over the partial GiST index; ties broken by id. Rows another transaction has locked are
-    skipped, so concurrent dispatchers never wait on, or take, the same unit. `fresh_since` limits the search to
-    units whose location was reported since then.
+    KNN order (`<->`) straight from the partial GiST index, which stops at the first unlocked unit. There is no
+    tie-break column on purpose: ordering by anything more makes PostgreSQL fetch and sort every unit in range,
+    which grew with the roster. Rows another transaction has locked are skipped, so concurrent dispatchers never
+    wait on, or take, the same unit. `fresh_since` limits the search to units whose location was reported since
+    then.
     """
-    target = _target(lat, lon)
-    distance = func.earth_distance(_POSITION, target)
-    query = (
-        select(Unit, distance.label("distance_m"))
-        .where(
-            Unit.unit_type == unit_type,
-            Unit.status == UnitStatus.available.value,
-            func.earth_box(target, max_distance_m).op("@>")(_POSITION),
-            distance <= max_distance_m,
-        )
-        .order_by(_POSITION.op("<->")(target), Unit.id)
-        .limit(1)
-        .with_for_update(skip_locked=True, key_share=True, of=Unit)
-        .execution_options(populate_existing=True)
-    )
-    if fresh_since is not None:
-        query = query.where(Unit.location_updated_at >= fresh_since)
-    row = session.execute(query).one_or_none()
-    return None if row is None else (row[0], float(row[1]))
+    params = _search_params(unit_type, lat, lon, max_distance_m)
+    if fresh_since is None:
+        row = session.execute(_NEAREST_AVAILABLE, params).one_or_none()
+    else:
+        row = session.execute(_NEAREST_AVAILABLE_FRESH, {**params, "fresh_since": fresh_since}).one_or_none()
+    return None if row is None else (row[0], geometry.great_circle_m(float(row[1])))
 
 
 def nearest(
