@@ -50,6 +50,7 @@ from tests.pg import create_key_in
 
 RESULTS = Path(__file__).parent / "results"
 INCIDENTS = Path(__file__).parents[1] / "fixtures" / "seattle_incidents_2016.csv"
+IN_FLIGHT = 48  # dispatcher requests on the wire at once (the client holds 64 connections)
 POLL_S = 1.0  # how often a unit's terminal asks for its assignment, as a mobile data terminal would
 SCREENINGS = [
     {},
@@ -114,6 +115,64 @@ def http_ceiling(base: str) -> float | None:
     return float(found.group(1)) if found else None
 
 
+# wrk posting calls: each thread numbers its own external_ids, and the call type and place come from real rows.
+WRK_INTAKE = """
+local counter, rows, id = 0, {ROWS}, 0
+function setup(thread) thread:set("id", math.random(1, 1e9)) end
+function init(args) id = wrk.thread:get("id") end
+request = function()
+  counter = counter + 1
+  local row = rows[(counter % #rows) + 1]
+  local body = string.format(
+    '{"external_id":"WRK-%d-%d","call_type":"%s","screening":{"weapons":false,"violence":false},'
+    .. '"location":{"lat":%s,"lon":%s}}', id, counter, row[1], row[2], row[3])
+  return wrk.format("POST", "/v1/calls", {["Content-Type"] = "application/json",
+    ["Authorization"] = "Bearer {KEY}"}, body)
+end
+"""
+
+
+def wrk_intake(base: str, key: str, seconds: int, connections: int) -> dict[str, Any] | None:
+    """The server's own intake capacity: wrk (C, not Python) posting calls on a few connections, closed loop."""
+    if shutil.which("wrk") is None:
+        return None
+    rows = [r for r in incidents() if '"' not in r["initial_type"] and "\\" not in r["initial_type"]][:500]
+    lua_rows = ",".join(f'{{"{r["initial_type"]}",{r["latitude"]},{r["longitude"]}}}' for r in rows)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_INTAKE.replace("{ROWS}", "{" + lua_rows + "}").replace("{KEY}", key))
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            script.name,
+            f"{base}/v1/calls",
+        ],
+        capture_output=True,
+        text=True,
+    ).stdout
+    os.unlink(script.name)
+
+    def ms(label: str) -> float | None:
+        found = re.search(rf"{label}\s+([\d.]+)(us|ms|s)\b", out)
+        if found is None:
+            return None
+        return float(found.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[found.group(2)]
+
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    return {
+        "connections": connections,
+        "intake_per_s": float(rate.group(1)) if rate else None,
+        "p50_ms": ms("50%"),
+        "p99_ms": ms("99%"),
+        "non_2xx": int(errors.group(1)) if errors else 0,
+    }
+
+
 def database_ceiling(url: str, seconds: float) -> float:
     """Intake transactions per second through the service layer with no HTTP (4 threads)."""
     engine = create_engine(url, pool_size=4)
@@ -141,28 +200,33 @@ def database_ceiling(url: str, seconds: float) -> float:
 
 
 async def dispatcher(client: httpx.AsyncClient, rate: float, seconds: float, out: dict[str, Any]) -> None:
+    """Open loop: call n is due at start + n / rate, and its latency counts from then, so a slow server is not
+    excused by the client sending later (coordinated omission). Calls past the in-flight bound wait in a
+    semaphore rather than inside httpx's pool, whose bookkeeping grows with its waiting list."""
     rng, rows = random.Random(1), incidents()
     start = time.monotonic()
+    in_flight = asyncio.Semaphore(IN_FLIGHT)
     tasks = []
 
-    async def one(n: int) -> None:
+    async def one(n: int, due: float) -> None:
         body = record(n, "LOAD", rng, rows)
-        t = time.perf_counter()
-        try:
-            response = await client.post("/v1/calls", json=body)
-            code = response.status_code
-            if code == 201:
-                out["created"][body["external_id"]] = response.json()["id"]
-        except httpx.HTTPError:
-            code = 0
-        out["latency_ms"].append((time.perf_counter() - t) * 1000)
+        async with in_flight:
+            try:
+                response = await client.post("/v1/calls", json=body)
+                code = response.status_code
+                if code == 201:
+                    out["created"][body["external_id"]] = response.json()["id"]
+            except httpx.HTTPError:
+                code = 0
+        out["latency_ms"].append((time.monotonic() - due) * 1000)
         out["codes"][code] = out["codes"].get(code, 0) + 1
 
     n = 0
     while time.monotonic() - start < seconds:
-        tasks.append(asyncio.create_task(one(n)))
+        tasks.append(asyncio.create_task(one(n, start + n / rate)))
         n += 1
         await asyncio.sleep(max(0.0, start + n / rate - time.monotonic()))
+    out["offered"] = n
     await asyncio.gather(*tasks)
 
 
@@ -233,11 +297,14 @@ def main() -> None:
         port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("CADTRIAGE_")}
         env.update({"DATABASE_URL": url, "CADTRIAGE_LOG_LEVEL": "warning"})
+        # The service's log goes to a file: an unread pipe fills up during the crash's error bursts, and then
+        # every worker blocks writing its log (which an earlier run mistook for a service that did not recover).
+        service_log = (tmp / "service.log").open("w")
         serve = subprocess.Popen(
             [sys.executable, "-m", "cadtriage.cli", "serve", "--workers", "2", "--port", str(port)],
             env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stdout=service_log,
+            stderr=subprocess.STDOUT,
             text=True,
         )
         base = f"http://127.0.0.1:{port}"
@@ -259,14 +326,17 @@ def main() -> None:
         elapsed = time.monotonic() - started
         cpu_after = cpu_seconds(tmp / "pgdata", serve)
         ready_after = None
-        for i in range(300):
+        load_ended = time.monotonic()
+        while ready_after is None and time.monotonic() - load_ended < 60:
             try:
                 if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    ready_after = i * 0.2
-                    break
+                    ready_after = round(time.monotonic() - load_ended, 1)
+                    continue
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
+        # The same service, intake alone, driven by wrk instead of Python (which spends as much CPU as the server).
+        server_intake = None if args.crash else wrk_intake(base, key, 20, 8)
         engine = create_engine(url)
         with engine.connect() as conn:
             broken = violations(conn)
@@ -281,6 +351,7 @@ def main() -> None:
             "seconds": round(elapsed, 1),
             "crash": args.crash,
             "crash_log": crash_log,
+            "offered": out["offered"],
             "intake_per_s": round(throughput, 1),
             "codes": out["codes"],
             "unit_codes": out["unit_codes"],
@@ -288,6 +359,7 @@ def main() -> None:
             "p95_ms": percentile(out["latency_ms"], 0.95),
             "p99_ms": percentile(out["latency_ms"], 0.99),
             "http_ceiling_per_s": ceiling_http,
+            "wrk_intake": server_intake,
             "db_ceiling_per_s": round(db_ceiling, 1),
             "ratio_to_lower_ceiling": round(throughput / lower, 3),
             "created": len(out["created"]),
@@ -319,6 +391,7 @@ def main() -> None:
         json.dumps(result, indent=2) + "\n"
     )
     for name in (
+        "offered",
         "intake_per_s",
         "p50_ms",
         "p95_ms",
@@ -326,6 +399,7 @@ def main() -> None:
         "codes",
         "unit_codes",
         "http_ceiling_per_s",
+        "wrk_intake",
         "db_ceiling_per_s",
         "ratio_to_lower_ceiling",
         "created",
