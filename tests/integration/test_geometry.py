@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 from cadtriage.units import geometry
 from cadtriage.units import repository as units
 
-LATITUDES = st.floats(min_value=-89.9, max_value=89.9)
-LONGITUDES = st.floats(min_value=-180, max_value=180)
-RADII = st.floats(min_value=1, max_value=200_000)
+# Degrees to 1e-7, as the API stores them (a subnormal float would underflow PostgreSQL's trigonometry).
+LATITUDES = st.integers(min_value=-899_000_000, max_value=899_000_000).map(lambda v: v / 1e7)
+LONGITUDES = st.integers(min_value=-1_800_000_000, max_value=1_800_000_000).map(lambda v: v / 1e7)
+RADII = st.integers(min_value=1, max_value=200_000_000).map(lambda v: v / 1e3)
 
 
 @hypothesis_settings(
