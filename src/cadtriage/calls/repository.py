@@ -42,11 +42,15 @@ def insert_if_new(session: Session, values: dict[str, Any]) -> Call | None:
     return session.scalars(_INSERT_IF_NEW, values).one_or_none()
 
 
-def get(session: Session, call_id: int, *, for_update: bool = False) -> Call | None:
-    """A call by id, optionally locked."""
+def get(
+    session: Session, call_id: int, *, for_update: bool = False, skip_locked: bool = False
+) -> Call | None:
+    """A call by id, optionally locked; with `skip_locked`, None when another transaction holds it."""
     query = select(Call).where(Call.id == call_id)
     if for_update:
-        query = query.with_for_update(key_share=True).execution_options(populate_existing=True)
+        query = query.with_for_update(key_share=True, skip_locked=skip_locked).execution_options(
+            populate_existing=True
+        )
     return session.scalars(query).one_or_none()
 
 

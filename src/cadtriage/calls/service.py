@@ -135,9 +135,8 @@ def _new_call_view(
 ) -> CallView:
     # Built from what the intake holds; only a queued call's position is read.
     if assignment is not None:
-        unit = ctx.session.get(
-            Unit, assignment.unit_id
-        )  # locked by this transaction, so already in the session
+        # The unit is locked by this transaction, so already in the session: no query.
+        unit = ctx.session.get(Unit, assignment.unit_id)
         assert unit is not None
         return CallView(call, triage, assignment, unit.call_sign, None)
     if call.status == CallStatus.queued.value:

@@ -58,17 +58,6 @@ def next_queued_call_for(session: Session, unit: Unit, max_distance_m: float) ->
     return session.scalars(query).one_or_none()
 
 
-def lock_call_if_free(session: Session, call_id: int) -> Call | None:
-    """Lock a call and read its current state, or None when another transaction holds it."""
-    query = (
-        select(Call)
-        .where(Call.id == call_id)
-        .with_for_update(skip_locked=True, key_share=True)
-        .execution_options(populate_existing=True)
-    )
-    return session.scalars(query).one_or_none()
-
-
 def overdue_queued_calls(session: Session, response_type: str, queued_before: datetime) -> Sequence[Call]:
     """Lock queued calls of a type that have waited since before `queued_before`."""
     query = (
@@ -90,6 +79,10 @@ QUEUE_LOCK_KEY = 0x0CAD0001
 ESCALATION_LOCK_KEY = 0x0CAD00E5
 
 
+_LOCK_QUEUE = select(func.pg_advisory_xact_lock(bindparam("key")))
+_LOCK_QUEUE_SHARED = select(func.pg_advisory_xact_lock_shared(bindparam("key")))
+
+
 def lock_queue(session: Session) -> None:
     """Serialise the matching of free units with queued calls until the transaction ends (unit side).
 
@@ -106,10 +99,6 @@ def lock_queue(session: Session) -> None:
 def lock_queue_for_call(session: Session) -> None:
     """The call side of `lock_queue`: shared with other calls, exclusive of units being freed."""
     session.execute(_LOCK_QUEUE_SHARED, {"key": QUEUE_LOCK_KEY})
-
-
-_LOCK_QUEUE = select(func.pg_advisory_xact_lock(bindparam("key")))
-_LOCK_QUEUE_SHARED = select(func.pg_advisory_xact_lock_shared(bindparam("key")))
 
 
 def try_advisory_lock(session: Session, key: int) -> bool:

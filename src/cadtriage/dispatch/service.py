@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from cadtriage.calls import repository as calls
 from cadtriage.calls.models import Call, CallStatus
 from cadtriage.clock import Clock
 from cadtriage.config import Settings
@@ -185,7 +186,7 @@ def match_committed_call(ctx: DispatchContext, call: Call) -> Assignment | None:
     repository.lock_queue_for_call(ctx.session)
     if not _any_in_range(ctx, call):
         return None  # nothing to send: the usual answer when the queue is long
-    if repository.lock_call_if_free(ctx.session, call.id) is None:
+    if calls.get(ctx.session, call.id, for_update=True, skip_locked=True) is None:
         ctx.session.expire(call)  # another transaction is changing it: what we hold may be out of date
         return None
     return try_assign(ctx, call) if call.status == CallStatus.queued.value else None

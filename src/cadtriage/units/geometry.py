@@ -1,9 +1,9 @@
 """The earthdistance model in Python: points on a sphere as 3-D cube coordinates, as PostgreSQL stores them.
 
 `units.position` is `ll_to_earth(lat, lon)`, a point in metres on a sphere of radius `earth()`. Computing the
-search point and box here, and sending them as arrays of coordinates, keeps `ll_to_earth` and `earth_box` (SQL functions
-the planner must inline on every execution) out of the dispatch search, whose planning otherwise cost more than
-running it. The formulas are earthdistance's own, so the results match the SQL functions.
+search point and box here, and sending them as arrays of coordinates, keeps `ll_to_earth` and `earth_box` (SQL
+functions the planner must inline on every execution) out of the dispatch search, whose planning otherwise cost
+more than running it. The formulas are earthdistance's own, so the results match the SQL functions.
 """
 
 from __future__ import annotations
