@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
@@ -36,11 +36,12 @@ def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def require(*roles: Role) -> Callable[[Principal], Principal]:
+def require(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency admitting only these roles (403 for the others)."""
     allowed = frozenset(roles)
 
-    def check(principal: PrincipalDep) -> Principal:
+    # async: no I/O here, so FastAPI runs it on the event loop instead of a worker-thread round trip.
+    async def check(principal: PrincipalDep) -> Principal:
         if principal.role not in allowed:
             raise Forbidden(
                 f"a {principal.role.value} key may not do this; allowed: {', '.join(sorted(allowed))}",
@@ -57,14 +58,16 @@ def own_unit_only(principal: Principal, unit_id: int) -> None:
         raise Forbidden("a unit key may act only on its own unit", role=principal.role.value)
 
 
-def get_protocol(request: Request) -> Protocol:
+async def get_protocol(request: Request) -> Protocol:
     """The protocol this process loaded at start."""
     protocol: Protocol = request.app.state.protocol
     return protocol
 
 
-def get_dispatch_context(request: Request, session: SessionDep, principal: PrincipalDep) -> DispatchContext:
-    """Everything a dispatch use case needs, bound to this request's transaction and its caller."""
+async def get_dispatch_context(
+    request: Request, session: SessionDep, principal: PrincipalDep
+) -> DispatchContext:
+    """Everything a dispatch use case needs, bound to this request's transaction and its caller (no I/O)."""
     state = request.app.state
     return DispatchContext(session, state.clock, state.settings, state.protocol, principal.name)
 

@@ -70,7 +70,8 @@ def intake(ctx: DispatchContext, record: IntakeRecord) -> tuple[CallView, bool]:
     call = repository.insert_if_new(ctx.session, _call_values(record, digest, decision, now))
     if call is None:
         return _replay(ctx, record, digest), False
-    triage = repository.add_decision(ctx.session, _decision_row(call.id, decision, ctx.actor, now))
+    triage = _decision_row(call.id, decision, ctx.actor, now)
+    repository.add_decision(ctx.session, triage)
     events.record(
         ctx.session,
         actor=ctx.actor,

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from cadtriage.events.models import Event
 
+# A plain INSERT, sent at once: events are never read back in the transaction that writes them, so they need
+# neither the unit of work's bookkeeping nor a RETURNING of their ids (a fifth of an intake's Python time).
+_APPEND = insert(cast(Table, Event.__table__))
 
-def add(session: Session, event: Event) -> Event:
-    """Append an event."""
-    session.add(event)
-    return event
+
+def add(session: Session, values: dict[str, Any]) -> None:
+    """Append an event (the columns of `Event` but its id)."""
+    session.execute(_APPEND, values)
 
 
 def for_call(session: Session, call_id: int) -> Sequence[Event]:

@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from cadtriage.events import repository
-from cadtriage.events.models import Event
 
 
 def record(
@@ -23,19 +22,19 @@ def record(
     to_state: str | None = None,
     reason: str | None = None,
     data: dict[str, Any] | None = None,
-) -> Event:
+) -> None:
     """Append one audit event: who (`actor`), when (`at`), what changed, from which state to which, and why."""
-    return repository.add(
+    repository.add(
         session,
-        Event(
-            occurred_at=at,
-            actor=actor,
-            kind=kind,
-            call_id=call_id,
-            unit_id=unit_id,
-            from_state=from_state,
-            to_state=to_state,
-            reason=reason,
-            data=data or {},
-        ),
+        {
+            "occurred_at": at,
+            "actor": actor,
+            "kind": kind,
+            "call_id": call_id,
+            "unit_id": unit_id,
+            "from_state": from_state,
+            "to_state": to_state,
+            "reason": reason,
+            "data": data or {},
+        },
     )
