@@ -3,9 +3,11 @@
     .venv/bin/python -m tests.bench.load [--rate 200] [--seconds 60] [--crash]
 
 Starts its own embedded PostgreSQL (so it can restart it) and the service with the Seattle demo roster. Measures
-the HTTP ceiling (wrk on /healthz, when wrk is installed: `apt-get install wrk`) and the database ceiling (the same
-intake transaction through the service layer in-process, no HTTP, 4 threads). Then dispatcher clients post real
-Seattle 2016 calls at --rate per second (open loop) while unit clients move their units through their calls.
+the HTTP ceiling (wrk on /healthz, when wrk is installed: `apt-get install wrk`), the database ceiling (the same
+intake transaction issued directly with psycopg on 4 connections: `tests/bench/db_ceiling.py`) and, between the
+two, the service layer's rate (the intake through the ORM in-process, no HTTP, 4 threads). Then dispatcher
+clients post real Seattle 2016 calls at --rate per second (open loop) while unit clients move their units through
+their calls.
 With --crash, a uvicorn worker is SIGKILLed a third of the way in and PostgreSQL is restarted (immediate mode) at
 two thirds. Afterwards: every call that got a 201 is stored, the dispatch invariants hold, and /readyz is 200.
 Prints a table; writes tests/bench/results/load.json (or load-crash.json).
@@ -44,6 +46,7 @@ from cadtriage.dispatch.service import DispatchContext
 from cadtriage.embedded import EmbeddedPostgres
 from cadtriage.protocol_files import load_protocol
 from cadtriage.seed import seed_demo_if_empty
+from tests.bench.db_ceiling import ceiling as db_ceiling_rate
 from tests.integration.invariants import idle_matches, violations
 from tests.integration.servers import free_port
 from tests.pg import create_key_in
@@ -124,7 +127,7 @@ request = function()
   counter = counter + 1
   local row = rows[(counter % #rows) + 1]
   local body = string.format(
-    '{"external_id":"WRK-%d-%d","call_type":"%s","screening":{"weapons":false,"violence":false},'
+    '{"external_id":"WRK-{RUN}-%d-%d","call_type":"%s","screening":{"weapons":false,"violence":false},'
     .. '"location":{"lat":%s,"lon":%s}}', id, counter, row[1], row[2], row[3])
   return wrk.format("POST", "/v1/calls", {["Content-Type"] = "application/json",
     ["Authorization"] = "Bearer {KEY}"}, body)
@@ -139,7 +142,11 @@ def wrk_intake(base: str, key: str, seconds: int, connections: int) -> dict[str,
     rows = [r for r in incidents() if '"' not in r["initial_type"] and "\\" not in r["initial_type"]][:500]
     lua_rows = ",".join(f'{{"{r["initial_type"]}",{r["latitude"]},{r["longitude"]}}}' for r in rows)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_INTAKE.replace("{ROWS}", "{" + lua_rows + "}").replace("{KEY}", key))
+        script.write(
+            WRK_INTAKE.replace("{ROWS}", "{" + lua_rows + "}")
+            .replace("{KEY}", key)
+            .replace("{RUN}", str(time.time_ns()))
+        )
     out = subprocess.run(
         [
             "wrk",
@@ -173,8 +180,8 @@ def wrk_intake(base: str, key: str, seconds: int, connections: int) -> dict[str,
     }
 
 
-def database_ceiling(url: str, seconds: float) -> float:
-    """Intake transactions per second through the service layer with no HTTP (4 threads)."""
+def service_layer_rate(url: str, seconds: float) -> float:
+    """Intakes per second through the service layer (ORM, no HTTP), 4 threads: where Python's cost starts."""
     engine = create_engine(url, pool_size=4)
     settings, protocol, rows = Settings(database_url=url), load_protocol(), incidents()
     done = [0]
@@ -293,7 +300,10 @@ def main() -> None:
         migrations.upgrade(url)
         seed_demo_if_empty(url)
         key = create_key_in(url, "dispatcher", name="load")
-        db_ceiling = database_ceiling(url, 10)
+        rng, rows = random.Random(0), incidents()
+        bodies = [record(n, "PG", rng, rows) for n in range(2000)]
+        db_ceiling = db_ceiling_rate(url, 10, 4, load_protocol(), bodies)
+        service_layer = service_layer_rate(url, 10)
         port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("CADTRIAGE_")}
         env.update({"DATABASE_URL": url, "CADTRIAGE_LOG_LEVEL": "warning"})
@@ -361,6 +371,7 @@ def main() -> None:
             "http_ceiling_per_s": ceiling_http,
             "wrk_intake": server_intake,
             "db_ceiling_per_s": round(db_ceiling, 1),
+            "service_layer_per_s": round(service_layer, 1),
             "ratio_to_lower_ceiling": round(throughput / lower, 3),
             "created": len(out["created"]),
             "lost_201s": len(lost),
@@ -401,6 +412,7 @@ def main() -> None:
         "http_ceiling_per_s",
         "wrk_intake",
         "db_ceiling_per_s",
+        "service_layer_per_s",
         "ratio_to_lower_ceiling",
         "created",
         "lost_201s",
