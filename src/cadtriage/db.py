@@ -7,10 +7,12 @@ before matching it again under the queue lock (see `calls.service.intake`), and 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine, MetaData, create_engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -43,19 +45,34 @@ class Database:
         self.engine.dispose()
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """FastAPI dependency: a session whose transaction commits on success and rolls back on error.
 
-    Declared with scope="function" (SessionDep), so a response is sent only after the commit succeeded.
+    Declared with scope="function" (SessionDep), so a response is sent only after the commit succeeded. Opening
+    a session does no I/O (it connects at its first statement, in the handler's thread), so this runs on the event
+    loop and only the ending costs a worker-thread round trip; that ending is shielded from cancellation, so a
+    client that hangs up cannot leave a connection checked out.
     """
     database: Database = request.app.state.database
-    with database.sessions() as session:
-        try:
-            yield session
+    session = database.sessions()
+    try:
+        yield session
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            await run_in_threadpool(_end, session, commit=False)
+        raise
+    with anyio.CancelScope(shield=True):
+        await run_in_threadpool(_end, session, commit=True)
+
+
+def _end(session: Session, *, commit: bool) -> None:
+    try:
+        if commit:
             session.commit()
-        except BaseException:
+        else:
             session.rollback()
-            raise
+    finally:
+        session.close()
 
 
 # scope="function": the commit runs when the handler returns, before the response is built, so a failed
