@@ -14,7 +14,7 @@ from cadtriage.access.router import router as access_router
 from cadtriage.calls.router import router as calls_router
 from cadtriage.clock import Clock, SystemClock
 from cadtriage.config import Settings, get_settings
-from cadtriage.db import Database
+from cadtriage.db import Database, admit_sessions
 from cadtriage.dispatch.escalation import run_periodically
 from cadtriage.dispatch.router import router as dispatch_router
 from cadtriage.errors import install_error_handlers
@@ -55,6 +55,7 @@ def create_app(
             app.state.database = Database(settings.database_url, settings.db_pool_size)
         else:
             app.state.database = database
+        admit_sessions(app.state, app.state.database)
         sweeper = (
             asyncio.create_task(
                 run_periodically(app.state.database, app.state.clock, settings, app.state.protocol)

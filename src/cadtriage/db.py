@@ -2,15 +2,18 @@
 
 The request's session dependency owns the transaction: it commits when the handler returns and rolls back when
 it raises. Services and repositories never commit, with one exception: intake commits a call it must queue
-before matching it again under the queue lock (see `calls.service.intake`), and the dependency commits the rest.
+before matching it again under the queue lock, and commits that match too (see `calls.service.intake`). Routers
+whose use case may take the queue lock end the transaction before building their answer
+(`commit_before_answer`); the dependency commits the rest.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 import anyio
+import anyio.to_thread
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine, MetaData, create_engine
@@ -35,8 +38,10 @@ class Database:
     """One engine and its session factory for the life of a process."""
 
     def __init__(self, url: str, pool_size: int = 10) -> None:
+        # As many again in overflow: the most connections, so the most requests, this process holds at once.
+        self.capacity = 2 * pool_size
         self.engine: Engine = create_engine(
-            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+            url, pool_size=pool_size, max_overflow=self.capacity - pool_size, pool_pre_ping=True
         )
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
@@ -52,17 +57,40 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     a session does no I/O (it connects at its first statement, in the handler's thread), so this runs on the event
     loop and only the ending costs a worker-thread round trip; that ending is shielded from cancellation, so a
     client that hangs up cannot leave a connection checked out.
+
+    Requests past the pool's capacity wait here, on the event loop, for a session to end (`admission`). Without
+    that, a request that had its connection could wait for a worker thread that was itself waiting for a
+    connection: under enough concurrent requests every thread waited on the pool and the process stalled.
     """
-    database: Database = request.app.state.database
-    session = database.sessions()
-    try:
-        yield session
-    except BaseException:
+    state = request.app.state
+    database: Database = state.database
+    async with state.admission:
+        session = database.sessions()
+        try:
+            yield session
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await run_in_threadpool(_end, session, commit=False)
+            raise
         with anyio.CancelScope(shield=True):
-            await run_in_threadpool(_end, session, commit=False)
-        raise
-    with anyio.CancelScope(shield=True):
-        await run_in_threadpool(_end, session, commit=True)
+            await run_in_threadpool(_end, session, commit=True)
+
+
+def admit_sessions(state: Any, database: Database) -> None:
+    """Bound this process's concurrent sessions by its pool, and give each of them a worker thread."""
+    state.admission = anyio.Semaphore(database.capacity)
+    anyio.to_thread.current_default_thread_limiter().total_tokens = database.capacity
+
+
+def commit_before_answer(session: Session) -> None:
+    """End the request's transaction now, in the handler's thread, before the answer is read back and built.
+
+    For use cases that may take the dispatch queue lock (a unit freed, moved or registered; a call closed,
+    cancelled or re-triaged): the lock lasts until the transaction ends, and every intake that queues waits for
+    it. Left to the dependency, it would also cover the answer's reads and the hop back to the event loop, which
+    under load is where the wait goes. The answer then reads what was committed.
+    """
+    session.commit()
 
 
 def _end(session: Session, *, commit: bool) -> None:

@@ -20,6 +20,7 @@ from cadtriage.calls.schemas import (
     DecisionOut,
     IntakeRecord,
 )
+from cadtriage.db import commit_before_answer
 from cadtriage.deps import CallId, ContextDep, Dispatcher, ProtocolDep, Reader, require
 from cadtriage.errors import Forbidden
 from cadtriage.errors import problem_responses as problems
@@ -110,6 +111,7 @@ def list_calls(
 def change_call_status(call_id: CallId, change: CallStatusChange, ctx: ContextDep, _: Dispatcher) -> CallOut:
     """En route, on scene, transporting (the unit's step) or closed with a disposition."""
     lifecycle.advance(ctx, call_id, change.status, change.disposition)
+    commit_before_answer(ctx.session)
     return CallOut.from_view(service.view(ctx, call_id), show_caller=True)
 
 
@@ -117,6 +119,7 @@ def change_call_status(call_id: CallId, change: CallStatusChange, ctx: ContextDe
 def cancel_call(call_id: CallId, body: CallCancel, ctx: ContextDep, _: Dispatcher) -> CallOut:
     """Cancel an open call; its unit is freed."""
     lifecycle.cancel(ctx, call_id, body.reason)
+    commit_before_answer(ctx.session)
     return CallOut.from_view(service.view(ctx, call_id), show_caller=True)
 
 
@@ -124,4 +127,5 @@ def cancel_call(call_id: CallId, body: CallCancel, ctx: ContextDep, _: Dispatche
 def override_call(call_id: CallId, body: CallOverride, ctx: ContextDep, _: Dispatcher) -> CallOut:
     """A dispatcher's re-triage, with its reason: the call is re-dispatched and any unit it held is freed."""
     lifecycle.override(ctx, call_id, body.response_type, body.reason)
+    commit_before_answer(ctx.session)
     return CallOut.from_view(service.view(ctx, call_id), show_caller=True)

@@ -93,6 +93,7 @@ def intake(ctx: DispatchContext, record: IntakeRecord) -> tuple[CallView, bool]:
         record_queued(ctx, call)
         ctx.session.commit()
         assignment = match_committed_call(ctx, call)
+        ctx.session.commit()  # the queue lock ends with the transaction: before the answer is read, not after
     return _new_call_view(ctx, call, triage, assignment), True
 
 

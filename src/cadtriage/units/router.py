@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import JSONResponse
 
+from cadtriage.db import commit_before_answer
 from cadtriage.deps import ContextDep, Reader, UnitId, UnitManager, UnitReporter, own_unit_only
 from cadtriage.errors import problem_responses as problems
 from cadtriage.triage.types import ResponseType
@@ -28,6 +29,7 @@ def _read(ctx: ContextDep, unit_id: UnitId) -> UnitOut:
 def register_unit(data: UnitCreate, ctx: ContextDep, _: UnitManager) -> UnitOut:
     """Register a unit (supervisors); an available one takes the most urgent waiting call of its type at once."""
     unit = service.register(ctx, data)
+    commit_before_answer(ctx.session)
     return _read(ctx, unit.id)
 
 
@@ -114,6 +116,7 @@ def change_unit_status(
     """A unit reports a status; its call follows. Illegal transitions are 409s naming both states."""
     own_unit_only(principal, unit_id)
     service.change_status(ctx, unit_id, change.status, change.reason)
+    commit_before_answer(ctx.session)
     return _read(ctx, unit_id)
 
 
@@ -122,4 +125,5 @@ def move_unit(unit_id: UnitId, position: Position, ctx: ContextDep, principal: U
     """The AVL ping: the unit's current position."""
     own_unit_only(principal, unit_id)
     service.move(ctx, unit_id, position)
+    commit_before_answer(ctx.session)
     return _read(ctx, unit_id)
