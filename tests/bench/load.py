@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import csv
 import json
 import os
@@ -53,7 +54,10 @@ from tests.pg import create_key_in
 
 RESULTS = Path(__file__).parent / "results"
 INCIDENTS = Path(__file__).parents[1] / "fixtures" / "seattle_incidents_2016.csv"
-IN_FLIGHT = 48  # dispatcher requests on the wire at once (the client holds 64 connections)
+# Dispatcher consoles, each its own httpx client with a few connections: httpcore's pool scans every connection
+# for every request, so one client with many connections spends more CPU than the server it measures.
+DISPATCHERS = 8
+CONNECTIONS = 6  # per console: its requests on the wire at once
 POLL_S = 1.0  # how often a unit's terminal asks for its assignment, as a mobile data terminal would
 SCREENINGS = [
     {},
@@ -206,13 +210,15 @@ def service_layer_rate(url: str, seconds: float) -> float:
     return done[0] / seconds
 
 
-async def dispatcher(client: httpx.AsyncClient, rate: float, seconds: float, out: dict[str, Any]) -> None:
-    """Open loop: call n is due at start + n / rate, and its latency counts from then, so a slow server is not
-    excused by the client sending later (coordinated omission). Calls past the in-flight bound wait in a
-    semaphore rather than inside httpx's pool, whose bookkeeping grows with its waiting list."""
-    rng, rows = random.Random(1), incidents()
-    start = time.monotonic()
-    in_flight = asyncio.Semaphore(IN_FLIGHT)
+async def dispatcher(
+    client: httpx.AsyncClient, console: int, rate: float, start: float, seconds: float, out: dict[str, Any]
+) -> None:
+    """One console's share of an open loop: call n (n = console, console + DISPATCHERS, ...) is due at start + n /
+    rate, and its latency counts from then, so a slow server is not excused by the client sending later
+    (coordinated omission). Calls past the console's connections wait in a semaphore rather than inside httpx's
+    pool, whose bookkeeping grows with its waiting list."""
+    rng, rows = random.Random(console), incidents()
+    in_flight = asyncio.Semaphore(CONNECTIONS)
     tasks = []
 
     async def one(n: int, due: float) -> None:
@@ -228,12 +234,12 @@ async def dispatcher(client: httpx.AsyncClient, rate: float, seconds: float, out
         out["latency_ms"].append((time.monotonic() - due) * 1000)
         out["codes"][code] = out["codes"].get(code, 0) + 1
 
-    n = 0
+    n = console
     while time.monotonic() - start < seconds:
         tasks.append(asyncio.create_task(one(n, start + n / rate)))
-        n += 1
+        n += DISPATCHERS
         await asyncio.sleep(max(0.0, start + n / rate - time.monotonic()))
-    out["offered"] = n
+    out["offered"] += len(tasks)
     await asyncio.gather(*tasks)
 
 
@@ -275,14 +281,24 @@ def crash_plan(serve: subprocess.Popen[str], pgdata: Path, seconds: float, log: 
 
 
 async def run_load(base: str, key: str, rate: float, seconds: float) -> dict[str, Any]:
-    out: dict[str, Any] = {"latency_ms": [], "codes": {}, "created": {}, "unit_codes": {}}
-    headers = {"Authorization": f"Bearer {key}"}
-    async with httpx.AsyncClient(
-        base_url=base, headers=headers, timeout=10, limits=httpx.Limits(max_connections=64)
-    ) as client:
-        units = (await client.get("/v1/units", params={"limit": 500})).json()["items"]
-        movers = [unit_mover(client, u["id"], seconds, out) for u in units[:30]]
-        await asyncio.gather(dispatcher(client, rate, seconds, out), *movers)
+    out: dict[str, Any] = {"latency_ms": [], "codes": {}, "created": {}, "unit_codes": {}, "offered": 0}
+
+    def client(connections: int) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            base_url=base,
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=10,
+            limits=httpx.Limits(max_connections=connections),
+        )
+
+    async with contextlib.AsyncExitStack() as stack:
+        consoles = [await stack.enter_async_context(client(CONNECTIONS)) for _ in range(DISPATCHERS)]
+        terminals = await stack.enter_async_context(client(10))  # the unit terminals' shared uplink
+        units = (await terminals.get("/v1/units", params={"limit": 500})).json()["items"]
+        movers = [unit_mover(terminals, u["id"], seconds, out) for u in units[:30]]
+        start = time.monotonic()
+        calls = [dispatcher(c, i, rate, start, seconds, out) for i, c in enumerate(consoles)]
+        await asyncio.gather(*calls, *movers)
     return out
 
 
