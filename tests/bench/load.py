@@ -100,7 +100,8 @@ def cpu_seconds(pgdata: Path, serve: subprocess.Popen[str]) -> dict[str, float]:
                 times = process.cpu_times()
             except psutil.Error:
                 continue
-            seconds += times.user + times.system
+            # With its children that have ended (backends that closed, a killed worker), which live ones are not.
+            seconds += times.user + times.system + times.children_user + times.children_system
         return seconds
 
     postmaster = psutil.Process(int((pgdata / "postmaster.pid").read_text().split()[0]))
@@ -394,12 +395,17 @@ def main() -> None:
             "invariant_violations": broken,
             "idle_pairs": len(idle),
             "ready_after_s": ready_after,
-            # Where the two cores went during the load: CPU milliseconds per call created, by process group.
-            "cpu_ms_per_call": {
+            # Where the two cores went during the load: CPU milliseconds per call created, by process group
+            # (not after a crash: a restarted PostgreSQL or a respawned worker starts its count again).
+            "cpu_ms_per_call": None
+            if args.crash
+            else {
                 name: round(1000 * (cpu_after[name] - cpu_before[name]) / max(1, len(out["created"])), 2)
                 for name in cpu_after
             },
-            "cpu_busy_share": round(
+            "cpu_busy_share": None
+            if args.crash
+            else round(
                 (sum(cpu_after.values()) - sum(cpu_before.values())) / ((psutil.cpu_count() or 1) * elapsed),
                 2,
             ),
