@@ -106,3 +106,36 @@ def test_the_periodic_sweep_commits_its_own_transaction(pg, settings, protocol) 
             "system:escalation"
         )
     database.dispose()
+
+
+def test_a_sweep_after_an_overload_escalates_every_call_a_batch_at_a_time(  # type: ignore[no-untyped-def]
+    pg, settings, protocol
+) -> None:
+    # Each transaction of a sweep holds the queue lock against freed units (and the intakes behind them) until it
+    # commits, so a flood of overdue calls is escalated SWEEP_BATCH to a transaction, never all in one.
+    from cadtriage.calls.schemas import IntakeRecord
+    from cadtriage.calls.service import intake
+    from cadtriage.dispatch.escalation import SWEEP_BATCH
+
+    flood = 2 * SWEEP_BATCH + 10
+    database = Database(pg.copy(), pool_size=1)
+    clock = FakeClock()
+    with Session(database.engine) as session:
+        ctx = DispatchContext(session, clock, settings, protocol, "test")
+        for n in range(flood):
+            body = {
+                "external_id": f"FLOOD-{n}",
+                "call_type": "EDP",
+                "screening": {"weapons": False, "violence": False},
+                "location": {"lat": 47.6, "lon": -122.3},
+            }
+            intake(ctx, IntakeRecord.model_validate(body))
+            session.commit()
+    clock.advance(901)
+    assert len(sweep_once(database, clock, settings, protocol)) == flood
+    with database.engine.connect() as conn:
+        per_transaction = conn.execute(
+            text("SELECT count(*) FROM calls WHERE requested_type = 'co_responder' GROUP BY xmin::text")
+        ).scalars()
+        assert sorted(per_transaction, reverse=True) == [SWEEP_BATCH, SWEEP_BATCH, 10]
+    database.dispose()

@@ -26,6 +26,10 @@ from cadtriage.triage.types import ResponseType
 
 log = logging.getLogger(__name__)
 SYSTEM_ACTOR = "system:escalation"
+# Calls escalated in one transaction. Re-dispatching holds the queue lock (shared) until the transaction ends,
+# and units being freed wait for it, and intakes behind them: after an overload hundreds of calls can fall due
+# at once, and escalating them all in one transaction would stall dispatch for seconds.
+SWEEP_BATCH = 25
 
 
 def _escalate(ctx: DispatchContext, call: Call, to: ResponseType, waited_s: float) -> None:
@@ -65,18 +69,19 @@ def _escalate(ctx: DispatchContext, call: Call, to: ResponseType, waited_s: floa
     requeue(ctx, call, reason)
 
 
-def escalate_overdue(ctx: DispatchContext) -> list[int]:
-    """Escalate every queued call past its wait limit; the ids escalated (none if another sweep is running)."""
+def escalate_overdue(ctx: DispatchContext, limit: int = SWEEP_BATCH) -> list[int]:
+    """Escalate up to `limit` queued calls past their wait limit, most urgent and longest waiting first within
+    each type; the ids escalated (none if another sweep is running)."""
     if not repository.try_advisory_lock(ctx.session, repository.ESCALATION_LOCK_KEY):
         return []
     now = ctx.now()
-    overdue = [
-        (call, step.to)
-        for source, step in ctx.protocol.escalation.items()
-        for call in repository.overdue_queued_calls(
-            ctx.session, source.value, now - timedelta(seconds=step.after_s)
-        )
-    ]
+    overdue: list[tuple[Call, ResponseType]] = []
+    for source, step in ctx.protocol.escalation.items():
+        if len(overdue) == limit:
+            break
+        due = now - timedelta(seconds=step.after_s)
+        calls_due = repository.overdue_queued_calls(ctx.session, source.value, due, limit - len(overdue))
+        overdue += [(call, step.to) for call in calls_due]
     for call, to in overdue:
         assert call.queued_at is not None
         _escalate(ctx, call, to, (now - call.queued_at).total_seconds())
@@ -84,10 +89,14 @@ def escalate_overdue(ctx: DispatchContext) -> list[int]:
 
 
 def sweep_once(database: Database, clock: Clock, settings: Settings, protocol: Protocol) -> list[int]:
-    """One escalation sweep in its own transaction."""
-    with Session(database.engine, expire_on_commit=False) as session, session.begin():
-        ctx = DispatchContext(session, clock, settings, protocol, SYSTEM_ACTOR)
-        return escalate_overdue(ctx)
+    """One escalation sweep: every overdue call, SWEEP_BATCH to a transaction; the ids escalated."""
+    escalated: list[int] = []
+    while True:
+        with Session(database.engine, expire_on_commit=False) as session, session.begin():
+            batch = escalate_overdue(DispatchContext(session, clock, settings, protocol, SYSTEM_ACTOR))
+        escalated += batch
+        if len(batch) < SWEEP_BATCH:  # none left, or another worker's sweep holds them
+            return escalated
 
 
 async def run_periodically(database: Database, clock: Clock, settings: Settings, protocol: Protocol) -> None:

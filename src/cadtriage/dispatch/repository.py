@@ -58,8 +58,10 @@ def next_queued_call_for(session: Session, unit: Unit, max_distance_m: float) ->
     return session.scalars(query).one_or_none()
 
 
-def overdue_queued_calls(session: Session, response_type: str, queued_before: datetime) -> Sequence[Call]:
-    """Lock queued calls of a type that have waited since before `queued_before`."""
+def overdue_queued_calls(
+    session: Session, response_type: str, queued_before: datetime, limit: int
+) -> Sequence[Call]:
+    """Lock up to `limit` queued calls of a type that have waited since before `queued_before`, in queue order."""
     query = (
         select(Call)
         .where(
@@ -68,6 +70,7 @@ def overdue_queued_calls(session: Session, response_type: str, queued_before: da
             Call.queued_at <= queued_before,
         )
         .order_by(Call.priority, Call.queued_at, Call.id)
+        .limit(limit)
         .with_for_update(skip_locked=True, key_share=True)
         .execution_options(populate_existing=True)
     )
