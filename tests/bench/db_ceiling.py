@@ -45,7 +45,7 @@ INSERT INTO events (occurred_at, actor, kind, call_id, unit_id, from_state, to_s
 VALUES (%s, 'bench', %s, %s, %s, %s, %s, %s, %s)"""
 _IN_RANGE = """
 units.unit_type = %(type)s AND units.status = 'available'
-AND units.position <@ cube(%(low)s::float8[], %(high)s::float8[])
+AND units.position && cube(%(low)s::float8[], %(high)s::float8[])
 AND cube_distance(units.position, cube(%(point)s::float8[])) <= %(max_chord_m)s"""
 NEAREST = f"""
 SELECT id, call_sign, cube_distance(units.position, cube(%(point)s::float8[])) FROM units

@@ -18,19 +18,13 @@ import statistics
 import time
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
-from cadtriage.units import geometry, repository
+from cadtriage.units import repository
 from tests.pg import PgServer
 
 RESULTS = Path(__file__).parent / "results"
-# The production search's shape (units.repository.nearest_available), for its plan at each roster size.
-PLAN_SQL = (
-    "EXPLAIN (ANALYZE, TIMING OFF) SELECT id FROM units WHERE unit_type = 'police' AND status = 'available' "
-    "AND position <@ cube(:low, :high) AND cube_distance(position, cube(:point)) <= :chord "
-    "ORDER BY position <-> cube(:point) LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED"
-)
 SIZES = (1_000, 10_000, 100_000)
 SEED = """
 INSERT INTO units (call_sign, unit_type, status, lat, lon, location_updated_at)
@@ -39,6 +33,15 @@ SELECT 'N-' || g, (ARRAY['police','co_responder','civilian_crisis'])[1 + g % 3],
        47.3 + random() * 0.6, -122.6 + random() * 0.5, now()
 FROM generate_series(1, :n) g
 """
+
+
+def production_plan(engine: Engine) -> str:
+    """The plan of the production search itself (its statement and parameters, not a copy) from downtown."""
+    compiled = repository._NEAREST_AVAILABLE.compile(dialect=engine.dialect)
+    params = compiled.construct_params(repository._search_params("police", 47.6, -122.3, 40_000))
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(f"EXPLAIN (ANALYZE, TIMING OFF) {compiled}", params)
+        return "\n".join(row[0] for row in rows)
 
 
 def measure(url: str, size: int, queries: int, rng: random.Random) -> dict[str, float]:
@@ -62,12 +65,7 @@ def measure(url: str, size: int, queries: int, rng: random.Random) -> dict[str, 
             assert found is not None
             if i >= 20:  # the first few warm the cache and the connection
                 timings.append(elapsed)
-    low, high = geometry.search_box(47.6, -122.3, 40_000)
-    where = {"low": low, "high": high, "point": list(geometry.earth_point(47.6, -122.3))}
-    with engine.connect() as conn:
-        plan = "\n".join(
-            r[0] for r in conn.execute(text(PLAN_SQL), {**where, "chord": geometry.chord_m(40_000)})
-        )
+    plan = production_plan(engine)
     engine.dispose()
     timings.sort()
     return {
