@@ -66,14 +66,13 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     database: Database = state.database
     async with state.admission:
         session = database.sessions()
+        handled = False
         try:
             yield session
-        except BaseException:
+            handled = True
+        finally:  # commit when the handler returned, roll back when it raised; a failed commit raises here
             with anyio.CancelScope(shield=True):
-                await run_in_threadpool(_end, session, commit=False)
-            raise
-        with anyio.CancelScope(shield=True):
-            await run_in_threadpool(_end, session, commit=True)
+                await run_in_threadpool(_end, session, commit=handled)
 
 
 def admit_sessions(state: Any, database: Database) -> None:

@@ -69,18 +69,20 @@ def _escalate(ctx: DispatchContext, call: Call, to: ResponseType, waited_s: floa
     requeue(ctx, call, reason)
 
 
-def escalate_overdue(ctx: DispatchContext, limit: int = SWEEP_BATCH) -> list[int]:
-    """Escalate up to `limit` queued calls past their wait limit, most urgent and longest waiting first within
+def escalate_overdue(ctx: DispatchContext) -> list[int]:
+    """Escalate up to SWEEP_BATCH queued calls past their wait limit, most urgent and longest waiting first within
     each type; the ids escalated (none if another sweep is running)."""
     if not repository.try_advisory_lock(ctx.session, repository.ESCALATION_LOCK_KEY):
         return []
     now = ctx.now()
     overdue: list[tuple[Call, ResponseType]] = []
     for source, step in ctx.protocol.escalation.items():
-        if len(overdue) == limit:
+        if len(overdue) == SWEEP_BATCH:
             break
         due = now - timedelta(seconds=step.after_s)
-        calls_due = repository.overdue_queued_calls(ctx.session, source.value, due, limit - len(overdue))
+        calls_due = repository.overdue_queued_calls(
+            ctx.session, source.value, due, SWEEP_BATCH - len(overdue)
+        )
         overdue += [(call, step.to) for call in calls_due]
     for call, to in overdue:
         assert call.queued_at is not None
