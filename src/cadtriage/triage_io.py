@@ -64,5 +64,9 @@ def render(decision: Decision) -> str:
             flags = " (negated)" if item.negated else ""
             flags += " (past)" if item.historical else ""
             lines.append(f'    evidence: {item.source} "{item.text}" -> {item.fact}{flags}')
+    for question in decision.ask:
+        answer = "yes" if question.answer else "no"
+        ems = " + notify EMS" if question.notify_ems else ""
+        lines.append(f"  ask: {question.field}? if {answer}: {question.response_type.value}{ems}")
     lines.append(f"  protocol {decision.protocol_version}")
     return "\n".join(lines)

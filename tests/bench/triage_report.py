@@ -1,30 +1,55 @@
 """Accuracy of the shipped protocol on the labelled corpus, as Markdown tables for docs/triage.md.
 
-.venv/bin/python -m tests.bench.triage_report
+.venv/bin/python -m tests.bench.triage_report            # both splits
+.venv/bin/python -m tests.bench.triage_report --misses   # and every disagreement, for review
 """
 
 from __future__ import annotations
 
-from collections import Counter
+import argparse
 
 from cadtriage.protocol_files import load_protocol
-from tests.corpus import TYPES, evaluate, load_corpus, source_group
+from cadtriage.triage.engine import decide
+from tests.corpus import CATEGORIES, Tally, evaluate, load_split
+
+MEASURES = ("civilian recall", "diversion recall", "EMS recall", "agreement")
+
+
+def _cell(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def table(title: str, tallies: dict[str, Tally]) -> str:
+    rows = [f"**{title}**\n", "| cases | n | " + " | ".join(MEASURES) + " | unsafe |", "|---|---:|" + "---:|" * 5]
+    keys = ["all", "narrative", "call type"] + [f"category:{c}" for c in CATEGORIES]
+    for key in keys:
+        if key not in tallies:
+            continue
+        tally = tallies[key]
+        cells = " | ".join(_cell(v) for v in tally.measures().values())
+        rows.append(f"| {key.removeprefix('category:')} | {tally.n} | {cells} | {len(tally.unsafe)} |")
+    return "\n".join(rows)
 
 
 def main() -> None:
-    cases = load_corpus()
-    confusion, by_group = evaluate(cases, load_protocol())
-    groups = Counter(source_group(c.source) for c in cases)
-    print("| cases | n | correct | accuracy |\n|---|---:|---:|---:|")
-    for group, n in sorted(groups.items()):
-        right = by_group[(group, True)]
-        print(f"| {group} | {n} | {right} | {right / n:.1%} |")
-    total = sum(groups.values())
-    right = sum(v for (_, ok), v in by_group.items() if ok)
-    print(f"| **all** | {total} | {right} | {right / total:.1%} |\n")
-    print("| expected \\ decided | " + " | ".join(TYPES) + " |\n|---|" + "---:|" * len(TYPES))
-    for expected in TYPES:
-        print(f"| {expected} | " + " | ".join(str(confusion[(expected, d)]) for d in TYPES) + " |")
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--misses", action="store_true", help="list every disagreement")
+    parser.add_argument("--split", choices=("dev", "heldout", "both"), default="both")
+    args = parser.parse_args()
+    protocol = load_protocol()
+    for split in ("dev", "heldout") if args.split == "both" else (args.split,):
+        cases = load_split(split)
+        print(table(f"{split} split ({len(cases)} cases)", evaluate(cases, protocol)) + "\n")
+        if args.misses:
+            for case in cases:
+                d = decide(case.call, protocol)
+                if d.response_type.value != case.expected or (case.notify_ems and not d.notify_ems):
+                    print(
+                        f"{case} [{case.category}] expected {case.expected}{' +EMS' if case.notify_ems else ''}"
+                        f" got {d.response_type.value}{' +EMS' if d.notify_ems else ''} {list(d.rules)}\n"
+                        f"    {case.call.call_type!r} | {case.call.narrative!r} | {dict(case.call.screening)}\n"
+                        f"    why: {case.why}"
+                    )
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ def test_jsonl_gives_one_decision_per_record_in_order(protocol: Protocol) -> Non
         "rules",
         "reasons",
         "evidence",
+        "ask",
     }
 
 

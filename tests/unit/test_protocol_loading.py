@@ -31,7 +31,7 @@ def test_the_shipped_protocol_loads_and_passes_its_examples() -> None:
     from cadtriage.triage.examples import run_examples
 
     protocol = load_protocol()
-    assert protocol.version == "2026.11.1"
+    assert protocol.version == "2026.12.1"
     assert run_examples(protocol) == []
 
 
@@ -98,13 +98,13 @@ def test_a_missing_file_is_refused_with_its_path(tmp_path: Path) -> None:
 def test_a_jurisdiction_changes_the_file_not_the_code(tmp_path: Path) -> None:
     data = shipped()
     data["version"] = "durham-2026.1"
-    data["concepts"]["trespass"].append("loitering")
+    data["concepts"]["trespass"].append("skateboarding")
     path = tmp_path / "durham.yaml"
     path.write_text(yaml.safe_dump(data))
     protocol = load_protocol(path)
     from cadtriage.triage.engine import decide
     from cadtriage.triage.types import CallText
 
-    call = CallText("LOITERING", "no weapons, not violent", {})
+    call = CallText("SKATEBOARDING", "no weapons, not violent", {})
     assert decide(call, protocol).response_type.value == "civilian_crisis"
     assert decide(call, load_protocol()).response_type.value == "police"

@@ -1,36 +1,49 @@
-"""The shipped protocol against the labelled corpus: every case, each traceable to a criterion."""
+"""The shipped protocol against the labelled corpus (tests/fixtures/corpus/): size, safety and accuracy.
+
+The development split was tuned on; the held-out split was written by people who never saw the engine's
+answers and is only measured. The held-out floors below are the figures docs/triage.md reports, rounded down:
+a change that loses accuracy on unseen calls fails here.
+"""
 
 from __future__ import annotations
 
 import pytest
 
-from cadtriage.triage.engine import decide
 from cadtriage.triage.protocol import Protocol
-from tests.corpus import HELD_OUT, TYPES, Case, evaluate, load_corpus
+from tests.corpus import CATEGORIES, TYPES, evaluate, load_split
 
-CASES = load_corpus()
-HELD_OUT_CASES = load_corpus(HELD_OUT)
-
-
-def test_the_corpus_is_large_and_covers_every_response_type() -> None:
-    assert len(CASES) >= 300
-    expected = {case.expected for case in CASES}
-    assert expected == set(TYPES)
-    assert sum(case.expected == "civilian_crisis" for case in CASES) >= 50
-    assert all(case.criterion for case in CASES)
+DEV = load_split("dev")
+HELD_OUT = load_split("heldout")
 
 
-@pytest.mark.parametrize(
-    "case",
-    [pytest.param(c, id=f"case{c.number}") for c in CASES]
-    + [pytest.param(c, id=f"heldout{c.number}") for c in HELD_OUT_CASES],
-)
-def test_case(case: Case, protocol: Protocol) -> None:
-    decision = decide(case.call, protocol)
-    assert decision.response_type.value == case.expected, (case.call, decision.rules, case.criterion)
+def test_the_corpus_is_large_labelled_and_explained() -> None:
+    cases = DEV + HELD_OUT
+    assert len(cases) >= 1000
+    assert {case.expected for case in cases} == set(TYPES)
+    assert {case.category for case in cases} <= set(CATEGORIES)
+    assert all(case.why.strip() for case in cases)
+    assert sum(case.call.narrative is not None for case in HELD_OUT) >= 250
+    assert sum(case.call.narrative is None for case in HELD_OUT) >= 150
 
 
-def test_no_case_labelled_police_or_co_responder_goes_to_a_civilian_team(protocol: Protocol) -> None:
-    confusion, _ = evaluate(CASES + HELD_OUT_CASES, protocol)
-    unsafe = confusion[("police", "civilian_crisis")] + confusion[("co_responder", "civilian_crisis")]
-    assert unsafe == 0
+def test_no_development_case_sends_a_civilian_team_where_the_label_does_not(protocol: Protocol) -> None:
+    assert evaluate(DEV, protocol)["all"].unsafe == []
+
+
+def test_the_development_split_agrees_with_its_labels(protocol: Protocol) -> None:
+    measures = evaluate(DEV, protocol)["all"].measures()
+    assert measures["agreement"] is not None and measures["agreement"] >= 0.95
+
+
+HELD_OUT_FLOORS = {
+    "narrative": {"civilian recall": 0.80, "diversion recall": 0.85, "EMS recall": 0.90, "agreement": 0.85},
+    "call type": {"civilian recall": 0.60, "diversion recall": 0.65, "EMS recall": 0.50, "agreement": 0.85},
+}
+
+
+@pytest.mark.parametrize("kind", sorted(HELD_OUT_FLOORS))
+def test_held_out_accuracy_does_not_fall_below_what_the_docs_report(kind: str, protocol: Protocol) -> None:
+    measures = evaluate(HELD_OUT, protocol)[kind].measures()
+    for name, floor in HELD_OUT_FLOORS[kind].items():
+        value = measures[name]
+        assert value is not None and value >= floor, (kind, name, value)

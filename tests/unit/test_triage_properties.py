@@ -14,12 +14,22 @@ from hypothesis import strategies as st
 from cadtriage.protocol_files import load_protocol, shipped_protocol_text
 from cadtriage.triage.engine import decide, resolve_facts
 from cadtriage.triage.protocol import parse_protocol
-from cadtriage.triage.types import SCREENING_FIELDS, CallText, ResponseType
-from tests.corpus import load_corpus
+from cadtriage.triage.types import RESTRICTIVENESS, SCREENING_FIELDS, CallText, ResponseType
+from tests.corpus import load_split
 
 PROTOCOL = load_protocol()
-CALL_TYPES = sorted({c.call.call_type for c in load_corpus() if c.call.call_type})
+CALL_TYPES = sorted({c.call.call_type for c in load_split("dev") if c.call.call_type})
 DANGER_FIELDS = ("weapons", "violence", "crime_in_progress", "domestic_violence")
+# Appended after a full stop, so nothing in the call's own text can qualify them.
+DANGER_CUES = (
+    "subj has a knife and is threatening to stab his neighbor",
+    "RP says he punched her and is choking her now",
+    "male pointing a gun at people",
+    "he is breaking into cars",
+    "her boyfriend is hitting her",
+)
+REASSURANCE = ("no weapons, calm and cooperative", "NEG WPNS, not aggressive", "no wpns seen, not a threat")
+EMS_CUES = ("pt not breathing", "subj having a seizure", "c/o chest pain", "took a bottle of pills", "lips are blue")
 
 
 def _readable(phrase: str) -> str:
@@ -30,7 +40,7 @@ def _readable(phrase: str) -> str:
 def _fragments() -> list[str]:
     cues = PROTOCOL.vocabulary.cues
     words = [p for entry in PROTOCOL.concepts.values() for item in entry for p in item.split(" | ")]
-    words += cues.negate + cues.history + cues.history_after + cues.uncertain + cues.clause_break
+    words += cues.negate + cues.history + cues.history_after + cues.uncertain + cues.unknown + cues.clause_break
     return [*sorted({_readable(w) for w in words}), "subj", "RP says", "the", "he", "she", "and", ",", "."]
 
 
@@ -45,11 +55,39 @@ calls = st.builds(
 )
 
 
+def _appended(call: CallText, text: str) -> CallText:
+    return CallText(call.call_type, f"{call.narrative or ''}. {text}", call.screening)
+
+
+def _armed(call: CallText) -> int:
+    return RESTRICTIVENESS[decide(call, PROTOCOL).response_type]
+
+
 @settings(max_examples=400)
 @given(call=calls, danger=st.sampled_from(DANGER_FIELDS))
 def test_a_danger_answer_never_yields_a_civilian_team(call: CallText, danger: str) -> None:
     screened = CallText(call.call_type, call.narrative, {**call.screening, danger: True})
     assert decide(screened, PROTOCOL).response_type is not ResponseType.civilian_crisis
+
+
+@settings(max_examples=400)
+@given(call=calls, cue=st.sampled_from(DANGER_CUES))
+def test_a_danger_cue_in_the_text_never_makes_a_decision_less_armed(call: CallText, cue: str) -> None:
+    unscreened = CallText(call.call_type, call.narrative, {})
+    assert _armed(_appended(unscreened, cue)) >= _armed(unscreened)
+    assert decide(_appended(unscreened, cue), PROTOCOL).response_type is not ResponseType.civilian_crisis
+
+
+@settings(max_examples=400)
+@given(call=calls, words=st.sampled_from(REASSURANCE))
+def test_reassurance_never_makes_a_decision_more_armed(call: CallText, words: str) -> None:
+    assert _armed(_appended(call, words)) <= _armed(call)
+
+
+@settings(max_examples=400)
+@given(call=calls, cue=st.sampled_from(EMS_CUES))
+def test_an_ems_cue_always_notifies_ems(call: CallText, cue: str) -> None:
+    assert decide(_appended(call, cue), PROTOCOL).notify_ems
 
 
 @settings(max_examples=400)
@@ -74,24 +112,33 @@ def test_a_screened_weapon_outranks_any_narrative(call: CallText, other: str) ->
 
 @settings(max_examples=400)
 @given(call=calls)
-def test_missing_information_is_not_evidence_of_safety(call: CallText) -> None:
+def test_a_civilian_team_only_goes_where_no_danger_is_known_and_risk_is_assessed(call: CallText) -> None:
     facts = resolve_facts(call, PROTOCOL)
+    if decide(call, PROTOCOL).response_type is ResponseType.civilian_crisis:
+        for name in ("weapons", "violence", "crime", "domestic_violence", "medical", "suicide_plan",
+                     "suicide_attempt", "potential_violence", "prior_violence", "risk_unassessed"):
+            assert facts[name].value is not True, name
+
+
+@settings(max_examples=300)
+@given(call=calls)
+def test_every_question_to_ask_leads_where_it_says(call: CallText) -> None:
     decision = decide(call, PROTOCOL)
-    if decision.response_type is ResponseType.civilian_crisis:
-        assert facts["weapons"].value is False
-        assert facts["violence"].value is False or facts["calm"].value is True
-        assert any(e.fact == "weapons" for e in decision.evidence), (
-            "civilian decisions show the weapons evidence"
-        )
-        for name in ("crime", "domestic_violence", "medical"):
-            assert facts[name].value is not True
+    for question in decision.ask:
+        assert call.screening.get(question.field) is None
+        answered = CallText(call.call_type, call.narrative, {**call.screening, question.field: question.answer})
+        after = decide(answered, PROTOCOL)
+        assert (after.response_type, after.notify_ems) == (question.response_type, question.notify_ems)
+        assert (after.response_type, after.notify_ems) != (decision.response_type, decision.notify_ems)
+
+
+RELOADED = parse_protocol(shipped_protocol_text(), "reloaded")
 
 
 @settings(max_examples=200)
 @given(call=calls)
 def test_decisions_are_deterministic_under_the_same_protocol(call: CallText) -> None:
-    again = parse_protocol(shipped_protocol_text(), "reloaded")
-    assert decide(call, PROTOCOL) == decide(call, PROTOCOL) == decide(call, again)
+    assert decide(call, PROTOCOL) == decide(call, PROTOCOL) == decide(call, RELOADED)
 
 
 @settings(max_examples=300)
@@ -99,6 +146,6 @@ def test_decisions_are_deterministic_under_the_same_protocol(call: CallText) -> 
 def test_every_decision_is_explained(call: CallText) -> None:
     decision = decide(call, PROTOCOL)
     assert decision.rules
-    assert len(decision.reasons) == len(decision.rules)
+    assert len(decision.reasons) >= len(decision.rules)
     assert 1 <= decision.priority <= 5
     assert decision.protocol_version == PROTOCOL.version

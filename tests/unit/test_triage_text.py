@@ -19,7 +19,8 @@ def mentions(protocol: Protocol, text: str, *, call_type: bool = False) -> dict[
             "DV PRS WITH A WEAP I/P-J/H",
             ["domestic", "violence", "person", "with", "a", "weapon", "in", "progress", "just", "happened"],
         ),
-        ("121C_Mental Disordr NonViolent", ["mental", "disorder", "non", "violent"]),
+        ("121C_Mental Disordr NonViolent", ["mental", "disorder", "not", "violent"]),
+        ("NON-TRAF NON-CRIM - DRUG RELATED (OD)", ["nontraf", "noncrim", "drug", "related", "overdose"]),
         ("34 - SUICIDE", ["suicide"]),
         ("5150", ["5150"]),
         ("subj w/knife", ["subject", "with", "knife"]),
@@ -40,11 +41,11 @@ def test_call_types_are_normalised(protocol: Protocol, text: str, tokens: list[s
         ("no weapons", "weapon"),
         ("no wpns seen", "weapon"),
         ("denies SI", "suicidal"),
-        ("not violent", "violence"),
+        ("NEG WPNS", "weapon"),
         ("without a weapon", "weapon"),
         ("weapons: none", "weapon"),
         ("MENTAL VIOLENT NOT ARMED", "weapon"),
-        ("non-violent", "violence"),
+        ("no sign of any weapons", "weapon"),
         ("NO THRTS/ASLT/DIST", "violence"),
     ],
 )
@@ -59,11 +60,11 @@ def test_negation_stops_at_the_clause(protocol: Protocol) -> None:
 
 def test_a_danger_put_away_is_history_and_a_danger_still_there_is_not(protocol: Protocol) -> None:
     found = protocol.lexicon.mentions("knife was put away but still threatening to stab")
-    assert [(m.concept, m.historical, m.negated) for m in found] == [
+    assert {(m.concept, m.historical, m.negated) for m in found} == {
         ("weapon", True, False),
         ("violence", False, False),
         ("weapon", False, False),
-    ]
+    }
 
 
 def test_history_is_not_the_present(protocol: Protocol) -> None:
@@ -71,10 +72,46 @@ def test_history_is_not_the_present(protocol: Protocol) -> None:
     assert not mentions(protocol, "violent now")["violence"].historical
 
 
-def test_uncertainty_about_a_weapon_is_not_a_denial(protocol: Protocol) -> None:
-    found = mentions(protocol, "not sure if he has a gun")["weapon"]
+def test_a_possible_weapon_is_a_weapon_and_an_unknown_one_is_no_answer(protocol: Protocol) -> None:
+    found = mentions(protocol, "he may have a gun")["weapon"]
     assert found.uncertain
     assert not found.negated
+    for text in ("not sure if he has a gun", "UNK WPNS", "dont know if he has guns", "no sabe si tiene armas"):
+        assert "weapon" not in mentions(protocol, text), text
+
+
+def test_a_denial_that_expects_the_thing_is_no_denial(protocol: Protocol) -> None:
+    found = mentions(protocol, "he hasn't hit her yet")["violence"]
+    assert not found.negated
+    assert mentions(protocol, "he hasn't hit her")["violence"].negated
+
+
+def test_a_negation_reaches_through_a_list_but_not_past_and(protocol: Protocol) -> None:
+    assert mentions(protocol, "no weapons or violence")["violence"].negated
+    assert not mentions(protocol, "no weapons and threatening people")["violence"].negated
+
+
+def test_hi_is_a_greeting_unless_it_stands_beside_si(protocol: Protocol) -> None:
+    assert "violence" not in mentions(protocol, "Hi, my neighbor is lonely")
+    assert "violence" not in mentions(protocol, "HI MY NAME IS DORIS")
+    assert mentions(protocol, "pt endorses SI/HI")["violence"].text == "suicidal ideation and homicidal ideation"
+    assert mentions(protocol, "DENIES SI/HI")["violence"].negated
+
+
+def test_words_in_another_sense_are_not_cues(protocol: Protocol) -> None:
+    assert "weapon" not in mentions(protocol, "took a shot of tequila")
+    assert "weapon" not in mentions(protocol, "got a flu shot today")
+    assert "violence" not in mentions(protocol, "male hitting himself in the head")
+    assert "violence" not in mentions(protocol, "wheelchair battery died")
+
+
+def test_spanish_cues_are_read(protocol: Protocol) -> None:
+    assert "weapon" in mentions(protocol, "dice que tiene un cuchillo")
+    assert "suicidal" in mentions(protocol, "quiere matarse")
+    assert "unsheltered" in mentions(protocol, "esta sin hogar, necesita un refugio")
+    assert "intoxication" in mentions(protocol, "hombre borracho")
+    assert "mental_health" in mentions(protocol, "escucha voces")
+    assert "medical_emergency" in mentions(protocol, "tiene convulsión")
 
 
 def test_self_harm_is_not_read_as_a_threat_to_others(protocol: Protocol) -> None:
@@ -84,3 +121,13 @@ def test_self_harm_is_not_read_as_a_threat_to_others(protocol: Protocol) -> None
 
 def test_one_phrase_can_mean_two_things(protocol: Protocol) -> None:
     assert {"suicide_attempt", "medical_emergency"} <= set(mentions(protocol, "took a bunch of pills"))
+
+
+@pytest.mark.parametrize(
+    "text", ["not violent", "non-violent", "calm and cooperative", "not aggressive", "not bothering anybody"]
+)
+def test_reassurance_answers_the_violence_question(protocol: Protocol, text: str) -> None:
+    from cadtriage.triage.engine import resolve_facts
+    from cadtriage.triage.types import CallText
+
+    assert resolve_facts(CallText(narrative=f"subj hearing voices, {text}"), protocol)["violence"].value is False

@@ -13,6 +13,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
+from cadtriage.triage.risk import RiskModel, Treatment
 from cadtriage.triage.text import (
     BREAK,
     HISTORY_AFTER,
@@ -20,6 +21,8 @@ from cadtriage.triage.text import (
     NEGATE_AFTER,
     NEGATE_BEFORE,
     UNCERTAIN,
+    UNCERTAIN_AFTER,
+    UNKNOWN,
     Lexicon,
 )
 from cadtriage.triage.types import RESTRICTIVENESS, SCREENING_FIELDS, ResponseType
@@ -37,14 +40,13 @@ ACCEPTS: dict[Expect, frozenset[bool | None]] = {
 }
 Condition = tuple[tuple[str, frozenset[bool | None]], ...]
 
-# What a civilian_crisis rule must require of the facts read from these screening fields.
-CIVILIAN_GUARD: dict[str, tuple[Expect, ...]] = {
-    "weapons": (False,),
-    "violence": (False, "not_true"),
-    "crime_in_progress": (False, "not_true"),
-    "domestic_violence": (False, "not_true"),
-    "medical_emergency": (False, "not_true"),
-}
+# What a civilian_crisis rule must require of every fact read from these screening fields, of every fact the
+# protocol marks `bars_civilian`, and of the risk model's derived facts: never true. Unknown may pass; the risk
+# model, not the guard, says what unknown means.
+CIVILIAN_DANGER_FIELDS = frozenset(
+    {"weapons", "violence", "crime_in_progress", "domestic_violence", "medical_emergency"}
+)
+CIVILIAN_GUARD: tuple[Expect, ...] = (False, "not_true")
 
 
 class ProtocolError(ValueError):
@@ -63,6 +65,8 @@ class Cues(_Strict):
     history: list[str] = []
     history_after: list[str] = []
     uncertain: list[str] = []
+    uncertain_after: list[str] = []
+    unknown: list[str] = []
     clause_break: list[str] = []
 
 
@@ -71,23 +75,39 @@ class Vocabulary(_Strict):
 
     replacements: dict[str, str] = {}
     abbreviations: dict[str, str] = {}
+    upper_abbreviations: dict[str, str] = {}
     keep_codes: list[str] = []
+    # How many words a denial may reach ("denies having any weapons"), and how many history, possibility and
+    # "don't know" may reach ("not sure if he has a gun").
     scope_window: int = Field(default=5, ge=1, le=12)
+    qualifier_window: int = Field(default=5, ge=1, le=12)
     cues: Cues
 
 
 class FactDef(_Strict):
-    """A fact triage needs: from a screening answer when given, else from concepts in the text."""
+    """A fact triage needs: from a screening answer when given, else from concepts in the text.
+
+    `reassured_by` names concepts that answer it "no" ("not aggressive", "cooperative" answer violence);
+    `from_risk` makes it the risk model's derived fact for that treatment; `bars_civilian` puts it under the
+    civilian guard (a civilian rule must require it not true).
+    """
 
     screening: str | None = None
     concepts: list[str] = []
+    reassured_by: list[str] = []
     history_of: list[str] = []
+    from_risk: Literal["ask", "assume"] | None = None
+    bars_civilian: bool = False
     description: str = ""
 
     @model_validator(mode="after")
     def _has_source(self) -> FactDef:
+        if self.from_risk is not None:
+            if self.screening or self.concepts or self.history_of or self.reassured_by:
+                raise ValueError("a fact derived from the risk model has no other source")
+            return self
         if self.screening is None and not self.concepts and not self.history_of:
-            raise ValueError("a fact needs a screening field, concepts or history_of")
+            raise ValueError("a fact needs a screening field, concepts, history_of or from_risk")
         if self.screening is not None and self.screening not in SCREENING_FIELDS:
             raise ValueError(
                 f"unknown screening field {self.screening!r}; known: {', '.join(SCREENING_FIELDS)}"
@@ -169,17 +189,22 @@ class Protocol(_Strict):
     concepts: dict[str, list[str]]
     facts: dict[str, FactDef]
     rules: list[Rule] = Field(min_length=1)
+    risk: RiskModel = RiskModel()
     escalation: dict[ResponseType, EscalationStep] = {}
     examples: list[Example] = []
     _lexicon: Lexicon = PrivateAttr()
     _compiled: list[tuple[Rule, Condition, tuple[Condition, ...]]] = PrivateAttr()
+    _treatments: dict[str, Treatment] = PrivateAttr()
+    _outcomes: dict[Any, Any] = PrivateAttr(default_factory=dict)
+    _need_fields: dict[str, tuple[str, ...]] = PrivateAttr()
 
     @model_validator(mode="after")
     def _consistent(self) -> Protocol:
         for name, fact in self.facts.items():
-            for concept in (*fact.concepts, *fact.history_of):
+            for concept in (*fact.concepts, *fact.history_of, *fact.reassured_by):
                 if concept not in self.concepts:
                     raise ValueError(f"fact {name!r} names unknown concept {concept!r}")
+        self._check_risk_model()
         seen: set[str] = set()
         for rule in self.rules:
             if rule.id in seen:
@@ -203,15 +228,42 @@ class Protocol(_Strict):
                 )
         return self
 
+    def _check_risk_model(self) -> None:
+        risk = self.risk
+        for question in risk.questions:
+            if question not in self.facts or self.facts[question].screening is None:
+                raise ValueError(f"risk question {question!r} is not a fact read from a screening answer")
+        for concepts in risk.unknown.values():
+            for concept in concepts:
+                if concept not in self.concepts:
+                    raise ValueError(f"risk model names unknown concept {concept!r}")
+        for field in risk.answers:
+            if field not in SCREENING_FIELDS:
+                raise ValueError(f"risk model names unknown screening field {field!r}")
+        for name in risk.needs:
+            if name not in self.facts:
+                raise ValueError(f"risk model names unknown need fact {name!r}")
+        needs = {c for name in risk.needs for c in self.facts[name].concepts}
+        untreated = sorted(needs - set(risk.treatment_of()))
+        if risk.unknown and untreated:
+            raise ValueError(f"risk model gives no treatment to need concepts: {', '.join(untreated)}")
+        derived = [fact.from_risk for fact in self.facts.values() if fact.from_risk]
+        if len(derived) != len(set(derived)):
+            raise ValueError("two facts derive from the same risk treatment")
+        if risk.unknown and not risk.questions:
+            raise ValueError("a risk model with treatments needs the questions they are about")
+
     def _check_civilian_guard(self, rule: Rule) -> None:
         # The safety invariant is structural: a civilian rule must itself exclude every danger, whatever rules
         # come before it, so that reordering or deleting a safety rule can never send a civilian team into one.
         for fact_name, fact in self.facts.items():
-            allowed = CIVILIAN_GUARD.get(fact.screening or "")
-            if allowed is not None and rule.when.get(fact_name) not in allowed:
+            guarded = (
+                fact.screening in CIVILIAN_DANGER_FIELDS or fact.bars_civilian or fact.from_risk is not None
+            )
+            if guarded and rule.when.get(fact_name) not in CIVILIAN_GUARD:
                 raise ValueError(
                     f"civilian_crisis rule {rule.id!r} must require {fact_name!r} to be "
-                    f"{' or '.join(map(str, allowed))} in its `when`"
+                    f"{' or '.join(map(str, CIVILIAN_GUARD))} in its `when`"
                 )
 
     def model_post_init(self, context: Any, /) -> None:
@@ -222,22 +274,56 @@ class Protocol(_Strict):
             HISTORY_BEFORE: cues.history,
             HISTORY_AFTER: cues.history_after,
             UNCERTAIN: cues.uncertain,
+            UNCERTAIN_AFTER: cues.uncertain_after,
+            UNKNOWN: cues.unknown,
             BREAK: cues.clause_break,
             **self.concepts,
         }
         self._compiled = [(rule, *rule.conditions()) for rule in self.rules]
+        self._treatments = self.risk.treatment_of()
+        fields: dict[str, list[str]] = {}
+        for name in self.risk.needs:
+            fact = self.facts[name]
+            for concept in fact.concepts:
+                fields.setdefault(concept, [])
+                if fact.screening:
+                    fields[concept].append(fact.screening)
+        # A concept some need fact reads without a screening answer can never be screened out.
+        self._need_fields = {
+            c: tuple(f) for c, f in fields.items() if all(self.facts[n].screening for n in self._needs_of(c))
+        }
         self._lexicon = Lexicon(
             self.vocabulary.replacements,
             self.vocabulary.abbreviations,
             phrases,
             keep_codes=self.vocabulary.keep_codes,
             scope_window=self.vocabulary.scope_window,
+            qualifier_window=self.vocabulary.qualifier_window,
+            upper_abbreviations=self.vocabulary.upper_abbreviations,
         )
 
     @property
     def compiled_rules(self) -> list[tuple[Rule, Condition, tuple[Condition, ...]]]:
         """Each rule with its conditions compiled, in protocol order."""
         return self._compiled
+
+    def _needs_of(self, concept: str) -> list[str]:
+        return [name for name in self.risk.needs if concept in self.facts[name].concepts]
+
+    @property
+    def need_fields(self) -> dict[str, tuple[str, ...]]:
+        """For each need concept, the screening fields whose "no" answers it (when every need reading it has one)."""
+        return self._need_fields
+
+    @property
+    def outcome_cache(self) -> dict[Any, Any]:
+        """The engine's memory of outcomes by fact values (the rules are a pure function of them)."""
+        return self._outcomes
+
+    @property
+    def treatments(self) -> dict[str, Treatment]:
+        """Each need concept's treatment of unanswered risk questions, the jurisdiction's mode applied."""
+        return self._treatments
 
     @property
     def lexicon(self) -> Lexicon:

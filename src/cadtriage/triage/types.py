@@ -73,6 +73,25 @@ class Evidence:
 
 
 @dataclass(frozen=True, slots=True)
+class Question:
+    """An unanswered screening question whose answer would change the decision, and to what."""
+
+    field: str
+    answer: bool
+    response_type: ResponseType
+    notify_ems: bool
+
+    def as_dict(self) -> dict[str, object]:
+        """The question as the API shows it: `{"field": "weapons", "if": false, "response_type": ...}`."""
+        return {
+            "field": self.field,
+            "if": self.answer,
+            "response_type": self.response_type.value,
+            "notify_ems": self.notify_ems,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Decision:
     """What triage decided about a call, and why."""
 
@@ -83,6 +102,7 @@ class Decision:
     rules: tuple[str, ...]
     reasons: tuple[str, ...]
     evidence: tuple[Evidence, ...]
+    ask: tuple[Question, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         """The decision in the public JSON shape."""
@@ -94,4 +114,5 @@ class Decision:
             "rules": list(self.rules),
             "reasons": list(self.reasons),
             "evidence": [e.as_dict() for e in self.evidence],
+            "ask": [q.as_dict() for q in self.ask],
         }
