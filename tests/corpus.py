@@ -70,7 +70,9 @@ def load_split(split: str) -> list[Case]:
                         line,
                         row["source"],
                         row["category"],
-                        CallText(row["call_type"] or None, row["narrative"] or None, json.loads(row["screening"])),
+                        CallText(
+                            row["call_type"] or None, row["narrative"] or None, json.loads(row["screening"])
+                        ),
                         row["expected"],
                         row["notify_ems"].strip().lower() == "true",
                         row["why"],
@@ -91,7 +93,9 @@ class Tally:
     diverted_kept: int = 0
     medical: int = 0  # labelled notify_ems
     ems_flagged: int = 0
-    unsafe: list[str] = field(default_factory=list)  # a civilian team where the label says police/co-responder
+    unsafe: list[str] = field(
+        default_factory=list
+    )  # a civilian team where the label says police/co-responder
 
     def add(self, case: Case, decision: Decision) -> None:
         got = decision.response_type.value

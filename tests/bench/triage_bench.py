@@ -17,7 +17,7 @@ from pathlib import Path
 
 from cadtriage.protocol_files import load_protocol
 from cadtriage.triage.engine import decide
-from tests.corpus import load_corpus
+from tests.corpus import load_split
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -28,7 +28,7 @@ def _percentile(sorted_ns: list[int], q: float) -> float:
 
 def run(seconds: float) -> dict[str, object]:
     protocol = load_protocol()
-    calls = [case.call for case in load_corpus()]
+    calls = [case.call for case in load_split("dev") + load_split("heldout")]
     narrative_calls = [c for c in calls if c.narrative]
     cold_ns = []
     for call in calls:  # the first sight of each call type: nothing remembered yet

@@ -20,7 +20,11 @@ def _cell(value: float | None) -> str:
 
 
 def table(title: str, tallies: dict[str, Tally]) -> str:
-    rows = [f"**{title}**\n", "| cases | n | " + " | ".join(MEASURES) + " | unsafe |", "|---|---:|" + "---:|" * 5]
+    rows = [
+        f"**{title}**\n",
+        "| cases | n | " + " | ".join(MEASURES) + " | unsafe |",
+        "|---|---:|" + "---:|" * 5,
+    ]
     keys = ["all", "narrative", "call type"] + [f"category:{c}" for c in CATEGORIES]
     for key in keys:
         if key not in tallies:

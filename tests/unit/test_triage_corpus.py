@@ -32,7 +32,8 @@ def test_no_development_case_sends_a_civilian_team_where_the_label_does_not(prot
 
 def test_the_development_split_agrees_with_its_labels(protocol: Protocol) -> None:
     measures = evaluate(DEV, protocol)["all"].measures()
-    assert measures["agreement"] is not None and measures["agreement"] >= 0.95
+    assert measures["agreement"] is not None
+    assert measures["agreement"] >= 0.95
 
 
 HELD_OUT_FLOORS = {
@@ -46,4 +47,5 @@ def test_held_out_accuracy_does_not_fall_below_what_the_docs_report(kind: str, p
     measures = evaluate(HELD_OUT, protocol)[kind].measures()
     for name, floor in HELD_OUT_FLOORS[kind].items():
         value = measures[name]
-        assert value is not None and value >= floor, (kind, name, value)
+        assert value is not None, (kind, name)
+        assert value >= floor, (kind, name, value)

@@ -29,7 +29,13 @@ DANGER_CUES = (
     "her boyfriend is hitting her",
 )
 REASSURANCE = ("no weapons, calm and cooperative", "NEG WPNS, not aggressive", "no wpns seen, not a threat")
-EMS_CUES = ("pt not breathing", "subj having a seizure", "c/o chest pain", "took a bottle of pills", "lips are blue")
+EMS_CUES = (
+    "pt not breathing",
+    "subj having a seizure",
+    "c/o chest pain",
+    "took a bottle of pills",
+    "lips are blue",
+)
 
 
 def _readable(phrase: str) -> str:
@@ -40,7 +46,9 @@ def _readable(phrase: str) -> str:
 def _fragments() -> list[str]:
     cues = PROTOCOL.vocabulary.cues
     words = [p for entry in PROTOCOL.concepts.values() for item in entry for p in item.split(" | ")]
-    words += cues.negate + cues.history + cues.history_after + cues.uncertain + cues.unknown + cues.clause_break
+    words += (
+        cues.negate + cues.history + cues.history_after + cues.uncertain + cues.unknown + cues.clause_break
+    )
     return [*sorted({_readable(w) for w in words}), "subj", "RP says", "the", "he", "she", "and", ",", "."]
 
 
@@ -115,8 +123,18 @@ def test_a_screened_weapon_outranks_any_narrative(call: CallText, other: str) ->
 def test_a_civilian_team_only_goes_where_no_danger_is_known_and_risk_is_assessed(call: CallText) -> None:
     facts = resolve_facts(call, PROTOCOL)
     if decide(call, PROTOCOL).response_type is ResponseType.civilian_crisis:
-        for name in ("weapons", "violence", "crime", "domestic_violence", "medical", "suicide_plan",
-                     "suicide_attempt", "potential_violence", "prior_violence", "risk_unassessed"):
+        for name in (
+            "weapons",
+            "violence",
+            "crime",
+            "domestic_violence",
+            "medical",
+            "suicide_plan",
+            "suicide_attempt",
+            "potential_violence",
+            "prior_violence",
+            "risk_unassessed",
+        ):
             assert facts[name].value is not True, name
 
 
@@ -126,7 +144,9 @@ def test_every_question_to_ask_leads_where_it_says(call: CallText) -> None:
     decision = decide(call, PROTOCOL)
     for question in decision.ask:
         assert call.screening.get(question.field) is None
-        answered = CallText(call.call_type, call.narrative, {**call.screening, question.field: question.answer})
+        answered = CallText(
+            call.call_type, call.narrative, {**call.screening, question.field: question.answer}
+        )
         after = decide(answered, PROTOCOL)
         assert (after.response_type, after.notify_ems) == (question.response_type, question.notify_ems)
         assert (after.response_type, after.notify_ems) != (decision.response_type, decision.notify_ems)

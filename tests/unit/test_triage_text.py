@@ -76,8 +76,15 @@ def test_a_possible_weapon_is_a_weapon_and_an_unknown_one_is_no_answer(protocol:
     found = mentions(protocol, "he may have a gun")["weapon"]
     assert found.uncertain
     assert not found.negated
-    for text in ("not sure if he has a gun", "UNK WPNS", "dont know if he has guns", "no sabe si tiene armas"):
-        assert "weapon" not in mentions(protocol, text), text
+    for text in (
+        "not sure if he has a gun",
+        "UNK WPNS",
+        "dont know if he has guns",
+        "no sabe si tiene armas",
+    ):
+        unanswered = mentions(protocol, text)["weapon"]
+        assert unanswered.unknown, text
+        assert not unanswered.negated, text
 
 
 def test_a_denial_that_expects_the_thing_is_no_denial(protocol: Protocol) -> None:
@@ -94,7 +101,9 @@ def test_a_negation_reaches_through_a_list_but_not_past_and(protocol: Protocol) 
 def test_hi_is_a_greeting_unless_it_stands_beside_si(protocol: Protocol) -> None:
     assert "violence" not in mentions(protocol, "Hi, my neighbor is lonely")
     assert "violence" not in mentions(protocol, "HI MY NAME IS DORIS")
-    assert mentions(protocol, "pt endorses SI/HI")["violence"].text == "suicidal ideation and homicidal ideation"
+    assert (
+        mentions(protocol, "pt endorses SI/HI")["violence"].text == "suicidal ideation and homicidal ideation"
+    )
     assert mentions(protocol, "DENIES SI/HI")["violence"].negated
 
 
@@ -130,4 +139,6 @@ def test_reassurance_answers_the_violence_question(protocol: Protocol, text: str
     from cadtriage.triage.engine import resolve_facts
     from cadtriage.triage.types import CallText
 
-    assert resolve_facts(CallText(narrative=f"subj hearing voices, {text}"), protocol)["violence"].value is False
+    assert (
+        resolve_facts(CallText(narrative=f"subj hearing voices, {text}"), protocol)["violence"].value is False
+    )

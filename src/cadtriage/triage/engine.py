@@ -12,14 +12,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from cadtriage.triage.protocol import Condition, FactDef, Protocol, Rule
+from cadtriage.triage.protocol import Protocol
 from cadtriage.triage.risk import Treatment, derive
+from cadtriage.triage.runtime import Condition, FactReading, Runtime
 from cadtriage.triage.text import Mention
 from cadtriage.triage.types import CallText, Decision, Evidence, Question, ResponseType
 
 Mentions = dict[str, list[tuple[str, Mention]]]
 Values = dict[str, bool | None]
+# Mentions the caller could not answer ("not sure if he has a gun") are kept under this prefix: they answer no
+# question, but they say a question is open.
+UNANSWERED = "?"
+OUTCOME_CACHE_SIZE = 50_000
+DECISION_CACHE_SIZE = 50_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,103 +43,123 @@ UNKNOWN = Fact(None)
 
 @dataclass(frozen=True, slots=True)
 class _Outcome:
-    decider: Rule
-    modifiers: tuple[Rule, ...]
+    decider: Any  # the Rule that decided
+    modifiers: tuple[Any, ...]
     ask: tuple[Question, ...]
 
 
 def decide(call: CallText, protocol: Protocol) -> Decision:
     """Triage one call under one protocol. Deterministic; no I/O."""
-    mentions = _mentions(call, protocol)
-    present = _present_treatments(protocol, mentions, call)
-    facts = _resolve_all(call, protocol, mentions, present)
-    values = {name: fact.value for name, fact in facts.items()}
-    outcome = _outcome(protocol, values, present, call)
+    rt = protocol.runtime
+    if call.narrative:
+        return _decide(call, rt)
+    # Without a narrative a call is its type and its answers: a closed set a centre repeats all day, so the
+    # decision is remembered (bounded). Narratives are free text and always read.
+    key = (call.call_type, tuple(sorted((k, v) for k, v in call.screening.items() if v is not None)))
+    decision: Decision | None = rt.decisions.get(key)
+    if decision is None:
+        decision = _decide(call, rt)
+        if len(rt.decisions) >= DECISION_CACHE_SIZE:
+            rt.decisions.clear()
+        rt.decisions[key] = decision
+    return decision
+
+
+def _decide(call: CallText, rt: Runtime) -> Decision:
+    mentions = _mentions(call, rt)
+    present = _present_treatments(rt, mentions, call)
+    facts = _resolve_all(call, rt, mentions, present)
+    outcome = _outcome(rt, {name: fact.value for name, fact in facts.items()}, present, call)
     decider = outcome.decider
     fired = [decider, *outcome.modifiers]
-    assert decider.response_type is not None
-    assert decider.priority is not None
     priority = min([decider.priority] + [m.priority for m in outcome.modifiers if m.priority is not None])
     return Decision(
         response_type=decider.response_type,
         priority=priority,
         notify_ems=any(rule.notify_ems for rule in fired),
-        protocol_version=protocol.version,
+        protocol_version=rt.version,
         rules=tuple(rule.id for rule in fired),
-        reasons=tuple(_reason(rule, facts) for rule in fired) + _overruled(fired, facts),
-        evidence=_evidence_for(fired, facts),
+        reasons=tuple(_reason(rt, rule, facts) for rule in fired) + _overruled(rt, fired, facts),
+        evidence=_evidence_for(rt, fired, facts),
         ask=outcome.ask,
     )
 
 
 def resolve_facts(call: CallText, protocol: Protocol) -> dict[str, Fact]:
     """Every fact the protocol defines, resolved for this call (the risk model's derived facts included)."""
-    mentions = _mentions(call, protocol)
-    return _resolve_all(call, protocol, mentions, _present_treatments(protocol, mentions, call))
+    rt = protocol.runtime
+    mentions = _mentions(call, rt)
+    return _resolve_all(call, rt, mentions, _present_treatments(rt, mentions, call))
 
 
-def _mentions(call: CallText, protocol: Protocol) -> Mentions:
-    lexicon = protocol.lexicon
+def _mentions(call: CallText, rt: Runtime) -> Mentions:
     by_concept: Mentions = {}
     for source, text, is_call_type in (
         ("call_type", call.call_type, True),
         ("narrative", call.narrative, False),
     ):
         if text:
-            for mention in lexicon.mentions(text, call_type=is_call_type):
-                by_concept.setdefault(mention.concept, []).append((source, mention))
+            for mention in rt.lexicon.mentions(text, call_type=is_call_type):
+                key = UNANSWERED + mention.concept if mention.unknown else mention.concept
+                by_concept.setdefault(key, []).append((source, mention))
     return by_concept
 
 
 def _resolve_all(
-    call: CallText, protocol: Protocol, mentions: Mentions, present: frozenset[Treatment]
+    call: CallText, rt: Runtime, mentions: Mentions, present: frozenset[Treatment]
 ) -> dict[str, Fact]:
-    facts = {
-        name: _resolve(name, fact, call, mentions)
-        for name, fact in protocol.facts.items()
-        if fact.from_risk is None
-    }
-    derived = _derived_facts(protocol, facts, mentions, present)
-    return {name: derived.get(name) or facts[name] for name in protocol.facts}
+    # Most facts are untouched by a call: unknown unless a screening answer or a mention reaches them.
+    facts = dict.fromkeys(rt.fact_names, UNKNOWN)
+    touched = {r.name: r for r in rt.screened if call.screening.get(r.screening or "") is not None}
+    for concept in mentions:
+        for reading in rt.readers.get(concept, ()):
+            touched[reading.name] = reading
+    for name, reading in touched.items():
+        facts[name] = _resolve(reading, call, mentions)
+    _add_derived_facts(rt, facts, mentions, present)
+    return facts
 
 
-def _resolve(name: str, fact: FactDef, call: CallText, by_concept: Mentions) -> Fact:
-    if fact.screening is not None:
-        answer = call.screening.get(fact.screening)
+def _resolve(reading: FactReading, call: CallText, by_concept: Mentions) -> Fact:
+    name = reading.name
+    if reading.screening is not None:
+        answer = call.screening.get(reading.screening)
         if answer is not None:
-            screened = (Evidence("screening", name, field=fact.screening, value=answer),)
-            return Fact(answer, screened, _contradicted(name, fact, by_concept, answer))
-    if by_concept.keys().isdisjoint(fact.history_of or fact.concepts) and by_concept.keys().isdisjoint(
-        fact.reassured_by
-    ):
-        return UNKNOWN  # the text says nothing about it: the common case, decided at C speed
-    if fact.history_of:
-        past = _text_evidence(name, by_concept, fact.history_of, historical=True)
-        found = tuple(e for e in past if not e.negated)
-        return Fact(True, found) if found else UNKNOWN
-    current = _text_evidence(name, by_concept, fact.concepts, historical=False)
+            screened = (Evidence("screening", name, field=reading.screening, value=answer),)
+            return Fact(answer, screened, _contradicted(reading, by_concept, answer))
+    if reading.history_of:
+        past = _text_evidence(name, by_concept, reading.history_of, historical=True)
+        earlier = tuple(e for e in past if not e.negated)
+        return Fact(True, earlier) if earlier else UNKNOWN
+    current = _text_evidence(name, by_concept, reading.concepts, historical=False)
     positive = tuple(e for e in current if not e.negated)
     if positive:
         return Fact(True, positive)
-    denials = [e for e in current if e.negated] + _reassurance(name, fact, by_concept)
+    denials = [e for e in current if e.negated] + _reassurance(reading, by_concept)
     return Fact(False, tuple(denials)) if denials else UNKNOWN
 
 
-def _reassurance(name: str, fact: FactDef, by_concept: Mentions) -> list[Evidence]:
+def _reassurance(reading: FactReading, by_concept: Mentions) -> list[Evidence]:
     # "calm", "cooperative", "not a threat": an answer "no" to this fact. Negated ("not calm") it says nothing.
-    found = _text_evidence(name, by_concept, fact.reassured_by, historical=False)
-    return [Evidence(e.source, name, text=e.text, concept=e.concept, negated=True) for e in found if not e.negated]
+    found = _text_evidence(reading.name, by_concept, reading.reassured_by, historical=False)
+    return [
+        Evidence(e.source, reading.name, text=e.text, concept=e.concept, negated=True)
+        for e in found
+        if not e.negated
+    ]
 
 
-def _contradicted(name: str, fact: FactDef, by_concept: Mentions, answer: bool) -> tuple[Evidence, ...]:
+def _contradicted(reading: FactReading, by_concept: Mentions, answer: bool) -> tuple[Evidence, ...]:
     # The text that disagrees with a screening answer: kept so the decision can say the answer outranked it.
-    if by_concept.keys().isdisjoint(fact.concepts):
+    if reading.concepts.isdisjoint(by_concept.keys()):
         return ()
-    current = _text_evidence(name, by_concept, fact.concepts, historical=False)
+    current = _text_evidence(reading.name, by_concept, reading.concepts, historical=False)
     return tuple(e for e in current if e.negated is answer)
 
 
-def _text_evidence(name: str, by_concept: Mentions, concepts: Iterable[str], *, historical: bool) -> list[Evidence]:
+def _text_evidence(
+    name: str, by_concept: Mentions, concepts: Iterable[str], *, historical: bool
+) -> list[Evidence]:
     found = [
         (source, m)
         for concept in concepts
@@ -148,48 +175,47 @@ def _text_evidence(name: str, by_concept: Mentions, concepts: Iterable[str], *, 
             concept=m.concept,
             negated=m.negated and not m.uncertain,
             historical=m.historical,
+            unanswered=m.unknown,
         )
         for source, m in found
     ]
 
 
-def _present_treatments(protocol: Protocol, mentions: Mentions, call: CallText) -> frozenset[Treatment]:
-    treatments = protocol.treatments
-    present = {
-        treatments[concept]
-        for concept, found in mentions.items()
-        if concept in treatments
-        and any(not m.negated and not m.historical for _, m in found)
-        and not _screened_out(protocol, concept, call)
-    }
-    present.update(t for field, t in protocol.risk.answers.items() if call.screening.get(field) is True)
+def _present_treatments(rt: Runtime, mentions: Mentions, call: CallText) -> frozenset[Treatment]:
+    present: set[Treatment] = set()
+    for concept, found in mentions.items():
+        treatment = rt.treatments.get(concept)
+        if treatment is None or treatment in present or _screened_out(rt, concept, call):
+            continue
+        if any(not m.negated and not m.historical for _, m in found):
+            present.add(treatment)
+    present.update(t for field, t in rt.answers.items() if call.screening.get(field) is True)
+    if any(UNANSWERED + concept in mentions for concept in rt.question_concepts):
+        present.add("ask")  # a danger raised and left unanswered is risk nobody has assessed
     return frozenset(present)
 
 
-def _screened_out(protocol: Protocol, concept: str, call: CallText) -> bool:
+def _screened_out(rt: Runtime, concept: str, call: CallText) -> bool:
     # "Behavioural health: no" from the call-taker: the text's mental-health words name no need to assess.
-    fields = protocol.need_fields.get(concept, ())
+    fields = rt.need_fields.get(concept, ())
     return bool(fields) and all(call.screening.get(field) is False for field in fields)
 
 
-def _derived_facts(
-    protocol: Protocol, facts: dict[str, Fact], mentions: Mentions, present: frozenset[Treatment]
-) -> dict[str, Fact]:
-    questions = tuple(protocol.risk.questions)
-    flags = derive(
-        {q: facts[q].value for q in questions}, questions, present, strict=protocol.risk.mode == "strict"
-    )
-    out: dict[str, Fact] = {}
-    for name, fact in protocol.facts.items():
-        if fact.from_risk is None:
+def _add_derived_facts(
+    rt: Runtime, facts: dict[str, Fact], mentions: Mentions, present: frozenset[Treatment]
+) -> None:
+    flags = derive({q: facts[q].value for q in rt.questions}, rt.questions, present, strict=rt.strict)
+    for reading in rt.facts:
+        if reading.from_risk is None:
             continue
-        if not flags[fact.from_risk]:
-            out[name] = Fact(False)
+        if not flags[reading.from_risk]:
+            facts[reading.name] = Fact(False)
             continue
-        needs = [c for c, t in protocol.treatments.items() if t == fact.from_risk]
-        found = tuple(e for e in _text_evidence(name, mentions, needs, historical=False) if not e.negated)
-        out[name] = Fact(True, found)
-    return out
+        needs = [c for c, t in rt.treatments.items() if t == reading.from_risk]
+        if reading.from_risk == "ask":
+            needs += [UNANSWERED + c for c in rt.question_concepts]
+        found = _text_evidence(reading.name, mentions, needs, historical=False)
+        facts[reading.name] = Fact(True, tuple(e for e in found if not e.negated))
 
 
 def _holds(condition: Condition, values: Values) -> bool:
@@ -200,10 +226,10 @@ def _holds(condition: Condition, values: Values) -> bool:
     return True
 
 
-def _fired_rules(protocol: Protocol, values: Values) -> tuple[Rule, tuple[Rule, ...]]:
-    decider: Rule | None = None
-    modifiers: list[Rule] = []
-    for rule, when, any_of in protocol.compiled_rules:
+def _fired_rules(rt: Runtime, values: Values) -> tuple[Any, tuple[Any, ...]]:
+    decider = None
+    modifiers = []
+    for rule, when, any_of in rt.rules:
         if decider is not None and rule.response_type is not None:
             continue  # a later decider can no longer win
         if not _holds(when, values) or (any_of and not any(_holds(group, values) for group in any_of)):
@@ -217,88 +243,82 @@ def _fired_rules(protocol: Protocol, values: Values) -> tuple[Rule, tuple[Rule, 
     return decider, applied
 
 
-def _with_risk(protocol: Protocol, values: Values, present: frozenset[Treatment]) -> Values:
-    questions = tuple(protocol.risk.questions)
-    flags = derive(values, questions, present, strict=protocol.risk.mode == "strict")
+def _with_risk(rt: Runtime, values: Values, present: frozenset[Treatment]) -> Values:
+    flags = derive(values, rt.questions, present, strict=rt.strict)
     full = dict(values)
-    for name, fact in protocol.facts.items():
-        if fact.from_risk is not None:
-            full[name] = flags[fact.from_risk]
+    for reading in rt.facts:
+        if reading.from_risk is not None:
+            full[reading.name] = flags[reading.from_risk]
     return full
 
 
-def _outcome(protocol: Protocol, values: Values, present: frozenset[Treatment], call: CallText) -> _Outcome:
+def _outcome(rt: Runtime, values: Values, present: frozenset[Treatment], call: CallText) -> _Outcome:
     # The rules are a pure function of the fact values; real calls repeat a few hundred combinations, so the
     # outcome (and the questions that would change it, which cost a rule pass per answer) is remembered.
     unanswered = tuple(
-        name
-        for name, fact in protocol.facts.items()
-        if fact.screening is not None and values[name] is None and call.screening.get(fact.screening) is None
+        r.name
+        for r in rt.screened
+        if values[r.name] is None and call.screening.get(r.screening or "") is None
     )
     key = (tuple(values.values()), present, unanswered)
-    cache = protocol.outcome_cache
-    found = cache.get(key)
+    found: _Outcome | None = rt.outcomes.get(key)
     if found is None:
-        decider, modifiers = _fired_rules(protocol, values)
+        decider, modifiers = _fired_rules(rt, values)
         ems = any(rule.notify_ems for rule in (decider, *modifiers))
         ask = tuple(
             question
             for name in unanswered
             for answer in (True, False)
-            if (question := _question(protocol, values, present, name, answer, decider, ems)) is not None
+            if (question := _question(rt, values, present, name, answer, decider, ems)) is not None
         )
         found = _Outcome(decider, modifiers, ask)
-        if len(cache) >= OUTCOME_CACHE_SIZE:
-            cache.clear()
-        cache[key] = found
+        if len(rt.outcomes) >= OUTCOME_CACHE_SIZE:
+            rt.outcomes.clear()
+        rt.outcomes[key] = found
     return found
 
 
-OUTCOME_CACHE_SIZE = 50_000
-
-
 def _question(
-    protocol: Protocol,
+    rt: Runtime,
     values: Values,
     present: frozenset[Treatment],
     name: str,
     answer: bool,
-    decider: Rule,
+    decider: Any,
     ems: bool,
 ) -> Question | None:
     base = dict(values)
     base[name] = answer
-    field = protocol.facts[name].screening
+    field = next(r.screening for r in rt.facts if r.name == name)
     assert field is not None
-    treatment = protocol.risk.answers.get(field)
+    treatment = rt.answers.get(field)
     if answer and treatment is not None:  # "yes" to a question that names a need brings the need's treatment
         present = present | {treatment}
-    other, modifiers = _fired_rules(protocol, _with_risk(protocol, base, present))
+    other, modifiers = _fired_rules(rt, _with_risk(rt, base, present))
     other_ems = any(rule.notify_ems for rule in (other, *modifiers))
     if other.response_type == decider.response_type and other_ems == ems:
         return None
-    assert other.response_type is not None
     return Question(field, answer, ResponseType(other.response_type), other_ems)
 
 
-def _reason(rule: Rule, facts: dict[str, Fact]) -> str:
-    sources = sorted({e.source for name in rule.facts() for e in facts[name].evidence})
-    return f"{rule.reason} ({', '.join(sources)})" if sources else rule.reason
+def _reason(rt: Runtime, rule: Any, facts: dict[str, Fact]) -> str:
+    sources = sorted({e.source for name in rt.rule_facts[rule.id] for e in facts[name].evidence})
+    return f"{rule.reason} ({', '.join(sources)})" if sources else str(rule.reason)
 
 
-def _overruled(fired: Sequence[Rule], facts: dict[str, Fact]) -> tuple[str, ...]:
-    names = sorted({name for rule in fired for name in rule.facts() if facts[name].overruled})
+def _overruled(rt: Runtime, fired: Sequence[Any], facts: dict[str, Fact]) -> tuple[str, ...]:
+    names = sorted({name for rule in fired for name in rt.rule_facts[rule.id] if facts[name].overruled})
     return tuple(
         f"screening answer {facts[name].evidence[0].field} = {str(facts[name].value).lower()} outranks the "
-        + ", ".join(f"{e.source}'s \"{e.text}\"" for e in facts[name].overruled)
+        + ", ".join(f'{e.source}\'s "{e.text}"' for e in facts[name].overruled)
         for name in names
     )
 
 
-def _evidence_for(fired: Sequence[Rule], facts: dict[str, Fact]) -> tuple[Evidence, ...]:
+def _evidence_for(rt: Runtime, fired: Sequence[Any], facts: dict[str, Fact]) -> tuple[Evidence, ...]:
     seen: dict[Evidence, None] = {}
     for rule in fired:
-        for name in sorted(rule.facts()):
+        for name in rt.rule_facts[rule.id]:
             for item in facts[name].evidence:
                 seen.setdefault(item, None)
     return tuple(seen)

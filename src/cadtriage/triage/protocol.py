@@ -13,7 +13,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-from cadtriage.triage.risk import RiskModel, Treatment
+from cadtriage.triage.risk import RiskModel
+from cadtriage.triage.runtime import Condition, FactReading, Runtime
 from cadtriage.triage.text import (
     BREAK,
     HISTORY_AFTER,
@@ -23,6 +24,7 @@ from cadtriage.triage.text import (
     UNCERTAIN,
     UNCERTAIN_AFTER,
     UNKNOWN,
+    UNKNOWN_AFTER,
     Lexicon,
 )
 from cadtriage.triage.types import RESTRICTIVENESS, SCREENING_FIELDS, ResponseType
@@ -38,7 +40,6 @@ ACCEPTS: dict[Expect, frozenset[bool | None]] = {
     "not_false": frozenset({True, None}),
     "not_true": frozenset({False, None}),
 }
-Condition = tuple[tuple[str, frozenset[bool | None]], ...]
 
 # What a civilian_crisis rule must require of every fact read from these screening fields, of every fact the
 # protocol marks `bars_civilian`, and of the risk model's derived facts: never true. Unknown may pass; the risk
@@ -67,6 +68,7 @@ class Cues(_Strict):
     uncertain: list[str] = []
     uncertain_after: list[str] = []
     unknown: list[str] = []
+    unknown_after: list[str] = []
     clause_break: list[str] = []
 
 
@@ -192,11 +194,7 @@ class Protocol(_Strict):
     risk: RiskModel = RiskModel()
     escalation: dict[ResponseType, EscalationStep] = {}
     examples: list[Example] = []
-    _lexicon: Lexicon = PrivateAttr()
-    _compiled: list[tuple[Rule, Condition, tuple[Condition, ...]]] = PrivateAttr()
-    _treatments: dict[str, Treatment] = PrivateAttr()
-    _outcomes: dict[Any, Any] = PrivateAttr(default_factory=dict)
-    _need_fields: dict[str, tuple[str, ...]] = PrivateAttr()
+    _runtime: Runtime = PrivateAttr()
 
     @model_validator(mode="after")
     def _consistent(self) -> Protocol:
@@ -276,23 +274,11 @@ class Protocol(_Strict):
             UNCERTAIN: cues.uncertain,
             UNCERTAIN_AFTER: cues.uncertain_after,
             UNKNOWN: cues.unknown,
+            UNKNOWN_AFTER: cues.unknown_after,
             BREAK: cues.clause_break,
             **self.concepts,
         }
-        self._compiled = [(rule, *rule.conditions()) for rule in self.rules]
-        self._treatments = self.risk.treatment_of()
-        fields: dict[str, list[str]] = {}
-        for name in self.risk.needs:
-            fact = self.facts[name]
-            for concept in fact.concepts:
-                fields.setdefault(concept, [])
-                if fact.screening:
-                    fields[concept].append(fact.screening)
-        # A concept some need fact reads without a screening answer can never be screened out.
-        self._need_fields = {
-            c: tuple(f) for c, f in fields.items() if all(self.facts[n].screening for n in self._needs_of(c))
-        }
-        self._lexicon = Lexicon(
+        lexicon = Lexicon(
             self.vocabulary.replacements,
             self.vocabulary.abbreviations,
             phrases,
@@ -301,34 +287,63 @@ class Protocol(_Strict):
             qualifier_window=self.vocabulary.qualifier_window,
             upper_abbreviations=self.vocabulary.upper_abbreviations,
         )
+        facts = tuple(_reading(name, fact) for name, fact in self.facts.items())
+        self._runtime = Runtime(
+            version=self.version,
+            lexicon=lexicon,
+            facts=facts,
+            fact_names=tuple(f.name for f in facts),
+            rules=tuple((rule, *rule.conditions()) for rule in self.rules),
+            treatments=self.risk.treatment_of(),
+            questions=tuple(self.risk.questions),
+            question_concepts=tuple(c for q in self.risk.questions for c in self.facts[q].concepts),
+            strict=self.risk.mode == "strict",
+            answers=dict(self.risk.answers),
+            need_fields=self._need_fields(),
+            readers=_readers(facts),
+            screened=tuple(f for f in facts if f.screening is not None),
+            rule_facts={rule.id: tuple(sorted(rule.facts())) for rule in self.rules},
+        )
+
+    def _need_fields(self) -> dict[str, tuple[str, ...]]:
+        # A need concept is ruled out by "no" to the screening questions of every need fact that reads it; one
+        # read by a fact with no screening question never is.
+        out: dict[str, tuple[str, ...]] = {}
+        for name in self.risk.needs:
+            for concept in self.facts[name].concepts:
+                readers = [self.facts[n] for n in self.risk.needs if concept in self.facts[n].concepts]
+                if all(f.screening for f in readers):
+                    out[concept] = tuple(f.screening for f in readers if f.screening)
+        return out
 
     @property
-    def compiled_rules(self) -> list[tuple[Rule, Condition, tuple[Condition, ...]]]:
-        """Each rule with its conditions compiled, in protocol order."""
-        return self._compiled
-
-    def _needs_of(self, concept: str) -> list[str]:
-        return [name for name in self.risk.needs if concept in self.facts[name].concepts]
-
-    @property
-    def need_fields(self) -> dict[str, tuple[str, ...]]:
-        """For each need concept, the screening fields whose "no" answers it (when every need reading it has one)."""
-        return self._need_fields
-
-    @property
-    def outcome_cache(self) -> dict[Any, Any]:
-        """The engine's memory of outcomes by fact values (the rules are a pure function of them)."""
-        return self._outcomes
-
-    @property
-    def treatments(self) -> dict[str, Treatment]:
-        """Each need concept's treatment of unanswered risk questions, the jurisdiction's mode applied."""
-        return self._treatments
+    def runtime(self) -> Runtime:
+        """The protocol compiled for the engine."""
+        return self._runtime
 
     @property
     def lexicon(self) -> Lexicon:
         """The compiled vocabulary."""
-        return self._lexicon
+        return self._runtime.lexicon
+
+
+def _readers(facts: tuple[FactReading, ...]) -> dict[str, tuple[FactReading, ...]]:
+    out: dict[str, list[FactReading]] = {}
+    for reading in facts:
+        for concept in reading.watched:
+            out.setdefault(concept, []).append(reading)
+    return {concept: tuple(readings) for concept, readings in out.items()}
+
+
+def _reading(name: str, fact: FactDef) -> FactReading:
+    concepts, reassurance, past = (
+        frozenset(fact.concepts),
+        frozenset(fact.reassured_by),
+        frozenset(fact.history_of),
+    )
+    return FactReading(
+        name, fact.screening, concepts, reassurance, past, fact.from_risk, concepts | reassurance | past
+    )
 
 
 def _describe(raw: Any, loc: tuple[int | str, ...]) -> str:

@@ -10,8 +10,9 @@ each need concept carries one treatment of the unanswered questions:
 - `assume`: treated as a risk until answered; meanwhile police.
 
 A jurisdiction that wants every unanswered question treated as unassessed sets `mode: strict`, which reads every
-`none` as `ask` and holds a call until every question is answered (the behaviour of protocol 2026.11.1). The treatments surface as two derived facts (`from_risk: ask` and `from_risk: assume` in the
-facts section), which the rules read like any other fact.
+`none` as `ask` and holds a call until every question is answered (the behaviour of protocol 2026.11.1). The
+treatments surface as two derived facts (`from_risk: ask` and `from_risk: assume` in the facts section), which
+the rules read like any other fact.
 """
 
 from __future__ import annotations
@@ -43,7 +44,9 @@ class RiskModel(BaseModel):
         for treatment, concepts in self.unknown.items():
             for concept in concepts:
                 if concept in seen:
-                    raise ValueError(f"concept {concept!r} is given two treatments: {seen[concept]}, {treatment}")
+                    raise ValueError(
+                        f"concept {concept!r} is given two treatments: {seen[concept]}, {treatment}"
+                    )
                 seen[concept] = treatment
         return self
 
@@ -68,4 +71,4 @@ def derive(
     """
     unknown = [values[name] is None for name in questions]
     unassessed = any(unknown) if strict else all(unknown)
-    return {treatment: unassessed and treatment in present for treatment in ("ask", "assume")}
+    return {"ask": unassessed and "ask" in present, "assume": unassessed and "assume" in present}

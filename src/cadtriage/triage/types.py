@@ -55,6 +55,7 @@ class Evidence:
     concept: str | None = None
     negated: bool = False
     historical: bool = False
+    unanswered: bool = False  # the text raises it and leaves it open: "not sure if he has a gun"
 
     def as_dict(self) -> dict[str, object]:
         """The evidence as the API shows it: screening answers by field, text by phrase."""
@@ -69,6 +70,8 @@ class Evidence:
         }
         if self.historical:
             out["historical"] = True
+        if self.unanswered:
+            out["unanswered"] = True
         return out
 
 

@@ -1,0 +1,54 @@
+"""A protocol compiled for the engine's hot path: plain tuples, sets and dicts, read once per decision.
+
+The protocol's pydantic models are for validation and for people; reading their fields and private attributes
+on every decision cost about a third of the engine's time, so `Protocol` builds one `Runtime` when it loads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cadtriage.triage.risk import Treatment
+from cadtriage.triage.text import Lexicon
+
+# (fact name, accepted values) pairs: a rule's `when`, or one group of its `any`.
+Condition = tuple[tuple[str, frozenset[bool | None]], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FactReading:
+    """How one fact is read: a screening field, concepts that say yes, concepts that say no, or the past."""
+
+    name: str
+    screening: str | None
+    concepts: frozenset[str]
+    reassured_by: frozenset[str]
+    history_of: frozenset[str]
+    from_risk: Treatment | None
+    watched: frozenset[str]  # every concept whose mention can change this fact
+
+
+@dataclass(slots=True)
+class Runtime:
+    """Everything the engine reads of a protocol, precomputed."""
+
+    version: str
+    lexicon: Lexicon
+    facts: tuple[FactReading, ...]
+    fact_names: tuple[str, ...]
+    rules: tuple[tuple[Any, Condition, tuple[Condition, ...]], ...]  # (Rule, when, any)
+    treatments: Mapping[str, Treatment]
+    questions: tuple[str, ...]
+    question_concepts: tuple[str, ...]
+    strict: bool
+    answers: Mapping[str, Treatment]  # screening fields whose "yes" names a need, and its treatment
+    need_fields: Mapping[str, tuple[str, ...]]  # need concept -> the screening fields whose "no" rules it out
+    readers: Mapping[str, tuple[FactReading, ...]]  # concept -> the facts its mention can change
+    screened: tuple[FactReading, ...]  # the facts a screening answer decides
+    rule_facts: Mapping[str, tuple[str, ...]]  # rule id -> the facts it reads, sorted
+    outcomes: dict[Any, Any] = field(default_factory=dict)  # the engine's memory, by fact values
+    decisions: dict[Any, Any] = field(
+        default_factory=dict
+    )  # and by call type and answers, for calls without text
