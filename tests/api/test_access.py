@@ -25,6 +25,7 @@ MATRIX: list[tuple[str, str, set[str], dict[str, Any] | None]] = [
     ("POST", "/v1/calls/{call}/status", {D}, {"status": "en_route"}),
     ("POST", "/v1/calls/{call}/cancel", {D}, {"reason": "caller hung up"}),
     ("POST", "/v1/calls/{call}/override", {D}, {"response_type": "police", "reason": "weapon reported"}),
+    ("POST", "/v1/calls/{call}/screening", {D}, {"weapons": False}),
     ("GET", "/v1/calls/{call}/timeline", {D, S}, None),
     (
         "POST",

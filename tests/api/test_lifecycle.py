@@ -66,7 +66,7 @@ def test_a_call_cancelled_while_waiting_records_that_it_was_never_served(client:
 def test_the_queue_drains_most_urgent_first_then_oldest(client: TestClient, clock) -> None:  # type: ignore[no-untyped-def]
     crt = unit(client, "CRT-1", "civilian_crisis", *DOWNTOWN)
     busy = call(client, "CAD-0")
-    low = call(client, "CAD-LOW", call_type="NOISE COMPLAINT")  # priority 4
+    low = call(client, "CAD-LOW", call_type="TRESPASS")  # priority 4
     clock.advance(10)
     suicidal_old = call(client, "CAD-S1", call_type="SUICIDE THREAT")  # priority 2
     clock.advance(10)

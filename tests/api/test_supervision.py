@@ -99,7 +99,7 @@ def test_calls_pagination_is_stable_while_calls_arrive(client: TestClient) -> No
 
 
 def test_the_queue_shows_order_waits_and_the_oldest_wait(client: TestClient, clock: FakeClock) -> None:
-    low = call(client, "CAD-LOW", call_type="NOISE COMPLAINT")
+    low = call(client, "CAD-LOW", call_type="TRESPASS")
     clock.advance(60)
     urgent = call(client, "CAD-S", call_type="SUICIDE THREAT")
     clock.advance(30)

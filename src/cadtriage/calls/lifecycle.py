@@ -1,4 +1,4 @@
-"""A call's life after intake: status changes, cancellation, dispatcher override.
+"""A call's life after intake: status changes, cancellation, later screening answers, dispatcher override.
 
 Locks are always taken call first, then unit, so that call-side and unit-side changes cannot deadlock.
 """
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from cadtriage.calls import repository
 from cadtriage.calls.models import OPEN_STATUSES, Call, CallStatus, Divergence, TriageDecision
+from cadtriage.calls.service import decision_row
 from cadtriage.dispatch import repository as dispatch_repository
 from cadtriage.dispatch.models import Assignment
 from cadtriage.dispatch.service import (
@@ -20,7 +21,8 @@ from cadtriage.dispatch.service import (
 )
 from cadtriage.errors import Conflict, NotFound
 from cadtriage.events.service import record
-from cadtriage.triage.types import ResponseType
+from cadtriage.triage.engine import decide
+from cadtriage.triage.types import CallText, Decision, ResponseType
 from cadtriage.units import repository as units
 from cadtriage.units.models import Unit, UnitStatus
 
@@ -99,6 +101,80 @@ def requeue(ctx: DispatchContext, call: Call, reason: str) -> None:
     dispatch_or_queue(ctx, call)
 
 
+# A call can still be sent elsewhere until its unit is on the way.
+RETRIAGEABLE = frozenset({CallStatus.queued, CallStatus.assigned})
+
+
+def answer_screening(ctx: DispatchContext, call_id: int, answers: dict[str, bool]) -> None:
+    """The call-taker's later answers: the call is triaged again on everything known.
+
+    While the call is queued or assigned and its unit not yet en route, the new decision stands: priority and
+    EMS follow it, and when it needs another type of unit the unit is released and the call dispatched to the
+    new type, in this transaction. A dispatcher's override stands over it. Later, the answers are recorded and
+    the decision is not changed. Both decisions are in the timeline.
+    """
+    call = locked_call(ctx, call_id)
+    if call.status not in OPEN_STATUSES:
+        raise Conflict(
+            f"call {call.id} is {call.status}: it has no decision left to change", current=call.status
+        )
+    call.screening = {**call.screening, **answers}
+    decision = decide(CallText(call.call_type, call.narrative, call.screening), ctx.protocol)
+    applies = call.status in RETRIAGEABLE and call.divergence != Divergence.override.value
+    given = ", ".join(f"{k}={str(v).lower()}" for k, v in sorted(answers.items()))
+    note = f"screening answers: {given}"
+    record(
+        ctx.session,
+        actor=ctx.actor,
+        kind="call.screening",
+        at=ctx.now(),
+        call_id=call.id,
+        from_state=call.decided_type,
+        to_state=decision.response_type.value if applies else call.decided_type,
+        reason=note
+        if applies
+        else f"{note}; recorded, decision unchanged (call is {call.status}"
+        + (", dispatcher override stands)" if call.status in RETRIAGEABLE else ")"),
+        data={"answers": answers, "applied": applies, "decision": _summary(decision)},
+    )
+    if applies:
+        _apply(ctx, call, decision, note)
+
+
+def _summary(decision: Decision) -> dict[str, object]:
+    return {
+        "response_type": decision.response_type.value,
+        "priority": decision.priority,
+        "notify_ems": decision.notify_ems,
+        "rules": list(decision.rules),
+    }
+
+
+def _apply(ctx: DispatchContext, call: Call, decision: Decision, note: str) -> None:
+    repository.add_decision(
+        ctx.session, decision_row(call.id, decision, ctx.actor, ctx.now(), kind="screening", reason=note)
+    )
+    call.decided_type = decision.response_type.value
+    call.priority = decision.priority
+    call.notify_ems = decision.notify_ems
+    if call.requested_type != decision.response_type.value:
+        call.divergence = None  # what is requested is again what triage decided
+        call.divergence_detail = None
+        _redirect(
+            ctx, call, decision.response_type, f"re-triaged to {decision.response_type.value} on {note}"
+        )
+
+
+def _redirect(ctx: DispatchContext, call: Call, response_type: ResponseType, reason: str) -> None:
+    # Free any unit first without letting it take the queue, so the call itself is matched before it.
+    call.requested_type = response_type.value
+    assignment = dispatch_repository.open_assignment_for_call(ctx.session, call.id, lock=True)
+    freed = release(ctx, assignment, "call re-triaged", offer=False) if assignment else None
+    requeue(ctx, call, reason)
+    if freed is not None:
+        offer_unit(ctx, freed)
+
+
 def override(ctx: DispatchContext, call_id: int, response_type: ResponseType, reason: str) -> None:
     """A dispatcher re-triages a call: recorded with its reason; the call is re-dispatched and any unit freed."""
     call = locked_call(ctx, call_id)
@@ -136,11 +212,6 @@ def override(ctx: DispatchContext, call_id: int, response_type: ResponseType, re
         to_state=response_type.value,
         reason=reason,
     )
-    call.requested_type = response_type.value
     call.divergence = Divergence.override.value
     call.divergence_detail = reason
-    assignment = dispatch_repository.open_assignment_for_call(ctx.session, call.id, lock=True)
-    freed = release(ctx, assignment, "call re-triaged", offer=False) if assignment else None
-    requeue(ctx, call, f"re-triaged to {response_type.value} by dispatcher")
-    if freed is not None:
-        offer_unit(ctx, freed)
+    _redirect(ctx, call, response_type, f"re-triaged to {response_type.value} by dispatcher")

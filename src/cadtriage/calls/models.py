@@ -62,6 +62,7 @@ class Call(Base):
     address: Mapped[str | None] = mapped_column(Text)
     caller_name: Mapped[str | None] = mapped_column(String(120))
     caller_phone: Mapped[str | None] = mapped_column(String(32))
+    screening: Mapped[dict[str, bool]] = mapped_column(JSONB, default=dict)  # answers as they stand now
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     status: Mapped[str] = mapped_column(String(20))
@@ -83,7 +84,8 @@ class Call(Base):
 
 
 class TriageDecision(Base):
-    """One decision about a call: the protocol's (`triage`), or a later `override` or `escalation`."""
+    """One decision about a call: the protocol's (`triage` at intake, `screening` on later answers), or a
+    dispatcher's `override`, or an `escalation`."""
 
     __tablename__ = "triage_decisions"
 
@@ -97,6 +99,7 @@ class TriageDecision(Base):
     rules: Mapped[list[str]] = mapped_column(JSONB)
     reasons: Mapped[list[str]] = mapped_column(JSONB)
     evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    ask: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
     actor: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -15,8 +15,8 @@ from cadtriage.calls.models import Call, TriageDecision
 # Columns an intake sets; the others take their defaults.
 INTAKE_COLUMNS = (
     "external_id", "record_hash", "record", "call_type", "narrative", "lat", "lon", "address", "caller_name",
-    "caller_phone", "received_at", "created_at", "status", "queued_at", "priority", "notify_ems", "decided_type",
-    "requested_type",
+    "caller_phone", "screening", "received_at", "created_at", "status", "queued_at", "priority", "notify_ems",
+    "decided_type", "requested_type",
 )  # fmt: skip
 # Written out rather than built with postgresql.insert(): SQLAlchemy 2.0 cannot cache that construct, and
 # compiling it on every intake cost more than the rest of the transaction's SQL.
@@ -28,7 +28,7 @@ _INSERT_IF_NEW = select(Call).from_statement(
         f"INSERT INTO calls ({_COLUMNS}) VALUES ({_VALUES}) "  # noqa: S608 (constant names, never input)
         f"ON CONFLICT (external_id) DO NOTHING RETURNING {_RETURNING}"
     )
-    .bindparams(bindparam("record", type_=JSONB))
+    .bindparams(bindparam("record", type_=JSONB), bindparam("screening", type_=JSONB))
     .columns(*Call.__table__.columns)
 )
 
@@ -98,8 +98,11 @@ def page(
 
 
 def triage_decisions(session: Session, call_ids: Sequence[int]) -> dict[int, TriageDecision]:
-    """The protocol's decision for each of several calls."""
-    query = select(TriageDecision).where(
-        TriageDecision.call_id.in_(call_ids), TriageDecision.kind == "triage"
+    """The protocol's current decision for each of several calls: at intake, or on the latest answers."""
+    query = (
+        select(TriageDecision)
+        .where(TriageDecision.call_id.in_(call_ids), TriageDecision.kind.in_(("triage", "screening")))
+        .order_by(TriageDecision.call_id, TriageDecision.id.desc())
+        .distinct(TriageDecision.call_id)
     )
     return {d.call_id: d for d in session.scalars(query)}

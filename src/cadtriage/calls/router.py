@@ -19,6 +19,7 @@ from cadtriage.calls.schemas import (
     CallStatusChange,
     DecisionOut,
     IntakeRecord,
+    ScreeningAnswers,
 )
 from cadtriage.db import commit_before_answer
 from cadtriage.deps import CallId, ContextDep, Dispatcher, ProtocolDep, Reader, require
@@ -119,6 +120,24 @@ def change_call_status(call_id: CallId, change: CallStatusChange, ctx: ContextDe
 def cancel_call(call_id: CallId, body: CallCancel, ctx: ContextDep, _: Dispatcher) -> CallOut:
     """Cancel an open call; its unit is freed."""
     lifecycle.cancel(ctx, call_id, body.reason)
+    commit_before_answer(ctx.session)
+    return CallOut.from_view(service.view(ctx, call_id), show_caller=True)
+
+
+@router.post(
+    "/calls/{call_id}/screening",
+    response_model=CallOut,
+    responses=problems(404, 409, 422),
+    summary="Later screening answers: the call is triaged again, and re-dispatched while its unit is not en route",
+)
+def answer_screening(call_id: CallId, body: ScreeningAnswers, ctx: ContextDep, _: Dispatcher) -> CallOut:
+    """Record the call-taker's answers and triage the call again on everything known.
+
+    Queued or assigned (unit not yet en route): the new decision stands, and a change of response type frees
+    the unit and dispatches the call to the new type in the same transaction. Later, or over a dispatcher's
+    override, the answers are recorded and the decision is not changed. Either way the timeline says so.
+    """
+    lifecycle.answer_screening(ctx, call_id, body.answered())
     commit_before_answer(ctx.session)
     return CallOut.from_view(service.view(ctx, call_id), show_caller=True)
 

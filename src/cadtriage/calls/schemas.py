@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from cadtriage.errors import Unprocessable
 from cadtriage.triage.types import CallText, ResponseType
@@ -29,6 +37,10 @@ class Screening(_Input):
     self_harm: bool | None = None
     behavioral_health: bool | None = None
     domestic_violence: bool | None = None
+
+    def answered(self) -> dict[str, bool]:
+        """Only the questions that have an answer."""
+        return {k: v for k, v in self.model_dump().items() if v is not None}
 
 
 class CallLocation(_Input):
@@ -112,6 +124,18 @@ class EvidenceOut(BaseModel):
     text: str | None = None
     negated: bool | None = None
     historical: bool | None = None
+    unanswered: bool | None = None
+
+
+class QuestionOut(BaseModel):
+    """An unanswered screening question that would change the decision: `if` this answer, then this."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    field: str
+    answer: bool = Field(alias="if", serialization_alias="if")
+    response_type: ResponseType
+    notify_ems: bool
 
 
 class DecisionOut(BaseModel):
@@ -124,6 +148,7 @@ class DecisionOut(BaseModel):
     rules: list[str]
     reasons: list[str]
     evidence: list[EvidenceOut]
+    ask: list[QuestionOut] = []
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any]) -> DecisionOut:
@@ -193,6 +218,7 @@ class CallOut(BaseModel):
                     "rules": decision.rules,
                     "reasons": decision.reasons,
                     "evidence": decision.evidence,
+                    "ask": decision.ask,
                 }
             ),
             decided_type=ResponseType(call.decided_type),
@@ -252,6 +278,20 @@ class CallCancel(_Input):
     """Cancel a call, with the reason."""
 
     reason: str = Field(min_length=1, max_length=500)
+
+
+class ScreeningAnswers(Screening):
+    """The call-taker's later answers to screening questions (at least one); unanswered ones stay as they were."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"weapons": False, "violence": False}]},
+    )
+
+    @model_validator(mode="after")
+    def _something_answered(self) -> ScreeningAnswers:
+        if not self.answered():
+            raise ValueError("give at least one screening answer (true or false)")
+        return self
 
 
 class CallOverride(_Input):

@@ -39,11 +39,20 @@ def record_hash(record: IntakeRecord) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _decision_row(call_id: int, decision: Decision, actor: str, at: datetime) -> TriageDecision:
+def decision_row(
+    call_id: int,
+    decision: Decision,
+    actor: str,
+    at: datetime,
+    *,
+    kind: str = "triage",
+    reason: str | None = None,
+) -> TriageDecision:
+    """A protocol decision as stored beside its call."""
     public = decision.as_dict()
     return TriageDecision(
         call_id=call_id,
-        kind="triage",
+        kind=kind,
         response_type=decision.response_type.value,
         priority=decision.priority,
         notify_ems=decision.notify_ems,
@@ -51,7 +60,9 @@ def _decision_row(call_id: int, decision: Decision, actor: str, at: datetime) ->
         rules=public["rules"],
         reasons=public["reasons"],
         evidence=public["evidence"],
+        ask=public["ask"],
         actor=actor,
+        reason=reason,
         created_at=at,
     )
 
@@ -70,7 +81,7 @@ def intake(ctx: DispatchContext, record: IntakeRecord) -> tuple[CallView, bool]:
     call = repository.insert_if_new(ctx.session, _call_values(record, digest, decision, now))
     if call is None:
         return _replay(ctx, record, digest), False
-    triage = _decision_row(call.id, decision, ctx.actor, now)
+    triage = decision_row(call.id, decision, ctx.actor, now)
     repository.add_decision(ctx.session, triage)
     events.record(
         ctx.session,
@@ -109,6 +120,7 @@ def _call_values(record: IntakeRecord, digest: str, decision: Decision, now: dat
         "address": record.location.address,
         "caller_name": record.caller.name if record.caller else None,
         "caller_phone": record.caller.phone if record.caller else None,
+        "screening": record.screening.answered(),
         "received_at": record.received_at or now,
         "created_at": now,
         "status": CallStatus.queued.value,
