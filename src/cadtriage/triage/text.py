@@ -184,7 +184,7 @@ class Lexicon:
 
     def tokens(self, text: str, *, drop_leading_codes: bool = False) -> list[str]:
         """Normalise text into tokens: lower case, shorthand expanded, punctuation kept only as clause marks."""
-        if self._upper is not None:
+        if self._upper is not None and any(word in text for word in self._upper_words):
             text = self._upper.sub(lambda m: f" {self._upper_words[m.group(0)]} ", text)
         lowered = normalise(text)
         if self._replace is not None:
