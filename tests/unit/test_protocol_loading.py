@@ -108,3 +108,37 @@ def test_a_jurisdiction_changes_the_file_not_the_code(tmp_path: Path) -> None:
     call = CallText("SKATEBOARDING", "no weapons, not violent", {})
     assert decide(call, protocol).response_type.value == "civilian_crisis"
     assert decide(call, load_protocol()).response_type.value == "police"
+
+
+def test_strict_mode_holds_every_need_until_both_questions_are_answered(tmp_path: Path) -> None:
+    from cadtriage.triage.engine import decide
+    from cadtriage.triage.types import CallText
+
+    data = shipped()
+    data["risk"]["mode"] = "strict"
+    path = tmp_path / "strict.yaml"
+    path.write_text(yaml.safe_dump(data))
+    strict = load_protocol(path)
+    syringe = CallText("FOUND SYRINGE", "needles in the park, nobody around", {})
+    assert decide(syringe, load_protocol()).response_type.value == "civilian_crisis"
+    assert decide(syringe, strict).response_type.value == "co_responder"
+    answered = CallText("FOUND SYRINGE", None, {"weapons": False, "violence": False})
+    assert decide(answered, strict).response_type.value == "civilian_crisis"
+
+
+def test_a_need_concept_without_a_treatment_is_refused() -> None:
+    data = shipped()
+    data["risk"]["unknown"]["none"].remove("syringe")
+    assert "gives no treatment to need concepts: syringe" in refused(data)
+
+
+def test_a_civilian_rule_that_lets_a_derived_risk_through_is_refused() -> None:
+    data = shipped()
+    del rule(data, "civilian.quality_of_life")["when"]["risk_unassessed"]
+    assert "must require 'risk_unassessed'" in refused(data)
+
+
+def test_a_civilian_rule_that_lets_a_barred_fact_through_is_refused() -> None:
+    data = shipped()
+    del rule(data, "civilian.suicidal")["when"]["suicide_plan"]
+    assert "must require 'suicide_plan'" in refused(data)
