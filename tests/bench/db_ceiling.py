@@ -111,7 +111,6 @@ def intake(
             return "assigned"
         conn.execute(INSERT_DECISION, values)
         _event(conn, values, "call.received", to_state="queued")
-        _event(conn, values, "call.queued", from_state="queued", to_state="queued")
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock_shared(%s)", (QUEUE_LOCK_KEY,))
         if conn.execute(ANY_IN_RANGE, values).fetchone() == (True,):
@@ -133,7 +132,7 @@ def _assign(conn: psycopg.Connection[Any], values: dict[str, Any]) -> bool:
         conn.execute(statement, values)
     _event(conn, values, "unit.status", unit_id=unit[0], from_state="available", to_state="dispatched")
     _event(conn, values, "call.received", to_state="queued")
-    _event(conn, values, "call.assigned", from_state="queued", to_state="assigned")
+    _event(conn, values, "call.assigned", unit_id=unit[0], from_state="queued", to_state="assigned")
     conn.execute(INSERT_DECISION, values)
     return True
 

@@ -41,6 +41,14 @@ UNIT_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
+def _current(ctx: DispatchContext, call_id: int) -> Call:
+    # An unlocked read, for validating a request before its locks are taken.
+    call = repository.get(ctx.session, call_id)
+    if call is None:
+        raise NotFound(f"no call with id {call_id}", call_id=call_id)
+    return call
+
+
 def locked_call(ctx: DispatchContext, call_id: int) -> Call:
     """Lock a call for change; 404 when there is none."""
     call = repository.get(ctx.session, call_id, for_update=True)
@@ -49,34 +57,57 @@ def locked_call(ctx: DispatchContext, call_id: int) -> Call:
     return call
 
 
-def _locked_unit_of(ctx: DispatchContext, call: Call) -> tuple[Assignment, Unit]:
+def _locked_unit_of(
+    ctx: DispatchContext, call: Call, reporting_unit: int | None = None
+) -> tuple[Assignment, Unit]:
     assignment = dispatch_repository.open_assignment_for_call(ctx.session, call.id, lock=True)
     if assignment is None:
         raise Conflict(f"call {call.id} has no unit assigned", call_id=call.id)
+    if reporting_unit is not None and assignment.unit_id != reporting_unit:
+        # The unit read its call before the call was locked; since then the call was re-dispatched. A unit
+        # reports only for itself: never move the unit that is on the call now.
+        raise Conflict(
+            f"unit {reporting_unit} is no longer on call {call.id}", call_id=call.id, unit_id=reporting_unit
+        )
     unit = units.get(ctx.session, assignment.unit_id, for_update=True)
     assert unit is not None
     return assignment, unit
 
 
-def advance(ctx: DispatchContext, call_id: int, target: str, disposition: str | None) -> None:
-    """A reported step: en route, on scene, transporting (the unit's), or closed with a disposition."""
+def advance(
+    ctx: DispatchContext,
+    call_id: int,
+    target: str,
+    disposition: str | None,
+    *,
+    reporting_unit: int | None = None,
+) -> None:
+    """A reported step: en route, on scene, transporting (the unit's), or closed with a disposition.
+
+    `reporting_unit`: when a unit reports the step for its call, the step applies only while that unit is still
+    the call's unit (409 otherwise).
+    """
+    if target != "transporting":
+        # Refuse what can be refused before taking the lock: a queued call locked by a request bound to fail
+        # would be skipped by a unit freed meanwhile.
+        require_transition("call", _current(ctx, call_id).status, target, CALL_TRANSITIONS)
     call = locked_call(ctx, call_id)
     if target == "transporting":
         require_transition("call", call.status, "on_scene", {"on_scene": frozenset({"on_scene"})})
-        _, unit = _locked_unit_of(ctx, call)
+        _, unit = _locked_unit_of(ctx, call, reporting_unit)
         require_transition("unit", unit.status, "transporting", UNIT_TRANSITIONS)
         set_unit_status(ctx, unit, UnitStatus.transporting, call_id=call.id)
         return
     require_transition("call", call.status, target, CALL_TRANSITIONS)
-    assignment, unit = _locked_unit_of(ctx, call)
+    assignment, unit = _locked_unit_of(ctx, call, reporting_unit)
     if target == "closed":
         call.disposition = disposition
-        set_call_status(ctx, call, CallStatus.closed, reason=disposition)
+        set_call_status(ctx, call, CallStatus.closed, reason=disposition, unit_id=unit.id)
         release(ctx, assignment, "call closed")
         return
     require_transition("unit", unit.status, target, UNIT_TRANSITIONS)
     set_unit_status(ctx, unit, UNIT_FOR_CALL[target], call_id=call.id)
-    set_call_status(ctx, call, CallStatus(target))
+    set_call_status(ctx, call, CallStatus(target), unit_id=unit.id)
 
 
 def cancel(ctx: DispatchContext, call_id: int, reason: str) -> None:
@@ -169,21 +200,30 @@ def _redirect(ctx: DispatchContext, call: Call, response_type: ResponseType, rea
     # Free any unit first without letting it take the queue, so the call itself is matched before it.
     call.requested_type = response_type.value
     assignment = dispatch_repository.open_assignment_for_call(ctx.session, call.id, lock=True)
+    if assignment is not None:
+        # The freed unit will take the queue lock exclusively; take it now, before the call's re-dispatch takes
+        # it shared. Two redirects each holding it shared and each waiting to upgrade would deadlock.
+        dispatch_repository.lock_queue(ctx.session)
     freed = release(ctx, assignment, "call re-triaged", offer=False) if assignment else None
     requeue(ctx, call, reason)
     if freed is not None:
         offer_unit(ctx, freed)
 
 
-def override(ctx: DispatchContext, call_id: int, response_type: ResponseType, reason: str) -> None:
-    """A dispatcher re-triages a call: recorded with its reason; the call is re-dispatched and any unit freed."""
-    call = locked_call(ctx, call_id)
+def _refuse_override(call: Call, response_type: ResponseType) -> None:
     if call.status not in OPEN_STATUSES:
         raise Conflict(
             f"call {call.id} is {call.status}: only an open call can be re-triaged", current=call.status
         )
     if call.requested_type == response_type.value:
         raise Conflict(f"call {call.id} already requests {response_type.value}", current=call.requested_type)
+
+
+def override(ctx: DispatchContext, call_id: int, response_type: ResponseType, reason: str) -> None:
+    """A dispatcher re-triages a call: recorded with its reason; the call is re-dispatched and any unit freed."""
+    _refuse_override(_current(ctx, call_id), response_type)  # before the lock, as in `advance`
+    call = locked_call(ctx, call_id)
+    _refuse_override(call, response_type)
     now = ctx.now()
     repository.add_decision(
         ctx.session,

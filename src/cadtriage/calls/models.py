@@ -36,6 +36,7 @@ class CallStatus(StrEnum):
 
 
 OPEN_STATUSES = frozenset({CallStatus.queued, CallStatus.assigned, CallStatus.en_route, CallStatus.on_scene})
+FINAL_STATUSES = frozenset({CallStatus.closed, CallStatus.cancelled})
 
 
 class Divergence(StrEnum):

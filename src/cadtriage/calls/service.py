@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from cadtriage.calls import repository
-from cadtriage.calls.models import Call, CallStatus, TriageDecision
+from cadtriage.calls.models import FINAL_STATUSES, Call, CallStatus, TriageDecision
 from cadtriage.calls.schemas import IntakeRecord
 from cadtriage.dispatch import repository as dispatch_repository
 from cadtriage.dispatch.models import Assignment
@@ -174,6 +174,9 @@ def views(ctx: DispatchContext, calls: Sequence[Call]) -> list[CallView]:
     ids = [c.id for c in calls]
     decisions = repository.triage_decisions(ctx.session, ids)
     assigned = dispatch_repository.open_assignments_with_call_signs(ctx.session, ids)
+    finished = [c.id for c in calls if c.status in FINAL_STATUSES and c.id not in assigned]
+    if finished:  # a closed or cancelled call still names the unit that handled it
+        assigned |= dispatch_repository.last_assignments_with_call_signs(ctx.session, finished)
     waiting = [c.id for c in calls if c.status == CallStatus.queued.value]
     positions = dispatch_repository.queue_positions(ctx.session, waiting) if waiting else {}
     return [

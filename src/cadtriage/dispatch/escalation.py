@@ -19,7 +19,7 @@ from cadtriage.clock import Clock
 from cadtriage.config import Settings
 from cadtriage.db import Database
 from cadtriage.dispatch import repository
-from cadtriage.dispatch.service import DispatchContext
+from cadtriage.dispatch.service import DispatchContext, match_waiting
 from cadtriage.events.service import record
 from cadtriage.triage.protocol import Protocol
 from cadtriage.triage.types import ResponseType
@@ -91,7 +91,14 @@ def escalate_overdue(ctx: DispatchContext) -> list[int]:
 
 
 def sweep_once(database: Database, clock: Clock, settings: Settings, protocol: Protocol) -> list[int]:
-    """One escalation sweep: every overdue call, SWEEP_BATCH to a transaction; the ids escalated."""
+    """One sweep: first waiting calls a free unit could take are dispatched (see `match_waiting`), then every
+    overdue call is escalated, SWEEP_BATCH to a transaction; the ids escalated."""
+    with Session(database.engine, expire_on_commit=False) as session, session.begin():
+        matched = match_waiting(
+            DispatchContext(session, clock, settings, protocol, SYSTEM_ACTOR), SWEEP_BATCH
+        )
+    if matched:
+        log.info("dispatched waiting calls %s", matched)
     escalated: list[int] = []
     while True:
         with Session(database.engine, expire_on_commit=False) as session, session.begin():

@@ -142,6 +142,21 @@ def open_assignments_with_call_signs(
     return {a.call_id: (a, sign) for a, sign in rows}
 
 
+def last_assignments_with_call_signs(
+    session: Session, call_ids: Sequence[int]
+) -> dict[int, tuple[Assignment, str]]:
+    """Each call's most recent primary assignment, open or released, with its unit's call sign: for a closed or
+    cancelled call, the unit that handled it."""
+    rows = session.execute(
+        select(Assignment, Unit.call_sign)
+        .join(Unit, Unit.id == Assignment.unit_id)
+        .where(Assignment.call_id.in_(call_ids), Assignment.is_primary)
+        .order_by(Assignment.call_id, Assignment.id.desc())
+        .distinct(Assignment.call_id)
+    )
+    return {a.call_id: (a, sign) for a, sign in rows}
+
+
 def queue_positions(session: Session, call_ids: Sequence[int]) -> dict[int, int]:
     """The queue position of each of these calls that is waiting (one pass over the waiting calls)."""
     ranked = (

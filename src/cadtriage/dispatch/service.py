@@ -55,9 +55,18 @@ def require_transition(kind: str, current: str, target: str, allowed: dict[str, 
         )
 
 
-def set_call_status(ctx: DispatchContext, call: Call, target: CallStatus, reason: str | None = None) -> None:
-    """Move a call to a new status, stamping the time and recording the event."""
+def set_call_status(
+    ctx: DispatchContext,
+    call: Call,
+    target: CallStatus,
+    reason: str | None = None,
+    unit_id: int | None = None,
+) -> None:
+    """Move a call to a new status, stamping the time and recording the event (with the unit it concerns).
+    A call already in that status is left alone: the timeline records changes, not restatements."""
     previous, now = call.status, ctx.now()
+    if previous == target.value:
+        return
     call.status = target.value
     stamp = {
         CallStatus.queued: "queued_at",
@@ -75,6 +84,7 @@ def set_call_status(ctx: DispatchContext, call: Call, target: CallStatus, reason
         kind=f"call.{target.value}",
         at=now,
         call_id=call.id,
+        unit_id=unit_id,
         from_state=previous,
         to_state=target.value,
         reason=reason,
@@ -146,7 +156,9 @@ def assign(ctx: DispatchContext, call: Call, unit: Unit, distance_m: float) -> A
     )
     call.dispatched_type = unit.unit_type
     set_unit_status(ctx, unit, UnitStatus.dispatched, reason=f"assigned to call {call.id}", call_id=call.id)
-    set_call_status(ctx, call, CallStatus.assigned, reason=f"{unit.call_sign} at {distance_m:.0f} m")
+    set_call_status(
+        ctx, call, CallStatus.assigned, reason=f"{unit.call_sign} at {distance_m:.0f} m", unit_id=unit.id
+    )
     return assignment
 
 
@@ -190,6 +202,21 @@ def match_committed_call(ctx: DispatchContext, call: Call) -> Assignment | None:
         ctx.session.expire(call)  # another transaction is changing it: what we hold may be out of date
         return None
     return try_assign(ctx, call) if call.status == CallStatus.queued.value else None
+
+
+def match_waiting(ctx: DispatchContext, per_type: int) -> list[int]:
+    """The safety net: waiting calls that a free unit in range could take now are dispatched; the ids.
+
+    A freed unit skips calls another transaction holds (SKIP LOCKED), so a request that merely locked a queued
+    call, then failed, could leave it waiting beside a free unit until something else woke the queue. The
+    periodic sweep looks again, most urgent and oldest first, at most `per_type` calls of each type.
+    """
+    taken: list[int] = []
+    for response_type in ResponseType:
+        for call in repository.queued(ctx.session, response_type.value, per_type):
+            if match_committed_call(ctx, call) is not None:
+                taken.append(call.id)
+    return taken
 
 
 def offer_unit(ctx: DispatchContext, unit: Unit) -> Assignment | None:

@@ -7,11 +7,13 @@ uses), so unit-side and call-side changes cannot deadlock.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy.dialects.postgresql import insert
 
 from cadtriage.calls import lifecycle
 from cadtriage.dispatch import repository as dispatch_repository
-from cadtriage.dispatch.escalation import escalate_overdue
+from cadtriage.dispatch.escalation import SYSTEM_ACTOR, escalate_overdue
 from cadtriage.dispatch.service import DispatchContext, offer_unit, release, set_unit_status
 from cadtriage.errors import Conflict, InvalidTransition, NotFound
 from cadtriage.events.service import record
@@ -81,7 +83,7 @@ def change_status(ctx: DispatchContext, unit_id: int, target: UnitStatus, reason
     if assignment is None:
         _change_idle(ctx, unit.id, target, reason)
     elif target in (UnitStatus.en_route, UnitStatus.on_scene, UnitStatus.transporting):
-        lifecycle.advance(ctx, assignment.call_id, target.value, None)
+        lifecycle.advance(ctx, assignment.call_id, target.value, None, reporting_unit=unit.id)
     elif target is UnitStatus.out_of_service and unit.status in ("dispatched", "en_route"):
         _abandon_call(ctx, assignment.call_id, unit.id, reason)
     else:
@@ -92,7 +94,7 @@ def change_status(ctx: DispatchContext, unit_id: int, target: UnitStatus, reason
             requested=target.value,
             call_id=assignment.call_id,
         )
-    escalate_overdue(ctx)
+    escalate_overdue(replace(ctx, actor=SYSTEM_ACTOR))  # the system escalates, whoever's change woke it
 
 
 def _change_idle(ctx: DispatchContext, unit_id: int, target: UnitStatus, reason: str | None) -> None:
