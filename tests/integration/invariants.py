@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
+# Status events are the call.* events but override, escalation and screening, which move the response type.
 CHECKS = {
     "a unit on two open assignments": "SELECT unit_id FROM assignments WHERE released_at IS NULL "
     "GROUP BY unit_id HAVING count(*) > 1",
@@ -24,6 +25,17 @@ CHECKS = {
     "triage_decisions d WHERE d.call_id = c.id AND d.kind = 'triage')",
     "a call without its received event": "SELECT c.id FROM calls c WHERE NOT EXISTS (SELECT 1 FROM events e "
     "WHERE e.call_id = c.id AND e.kind = 'call.received')",
+    "a timeline that does not chain (an event's from_state is not the previous event's to_state)": "SELECT "
+    "DISTINCT call_id FROM (SELECT call_id, from_state, lag(to_state) OVER (PARTITION BY call_id ORDER BY id) "
+    "AS previous FROM events WHERE kind LIKE 'call.%' AND kind NOT IN ('call.override', 'call.escalated', "
+    "'call.screening')) chain WHERE previous IS NOT NULL "
+    "AND from_state IS DISTINCT FROM previous",
+    "a timeline whose last state is not the call's status": "SELECT c.id FROM calls c JOIN LATERAL (SELECT "
+    "to_state FROM events e WHERE e.call_id = c.id AND e.kind LIKE 'call.%' AND e.kind NOT IN ('call.override', "
+    "'call.escalated', 'call.screening') ORDER BY e.id DESC LIMIT 1) "
+    "last ON true WHERE last.to_state <> c.status",
+    "a status event that restates the status": "SELECT call_id FROM events WHERE kind LIKE 'call.%' "
+    "AND kind NOT IN ('call.override', 'call.escalated', 'call.screening') AND from_state = to_state",
 }
 
 
