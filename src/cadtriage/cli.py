@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from pydantic import ValidationError
+
 from cadtriage.config import get_settings
 
 
@@ -193,7 +195,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `cadtriage` console script."""
     args = build_parser().parse_args(argv)
-    code: int = args.handler(args)
+    try:
+        code: int = args.handler(args)
+    except ValidationError as exc:  # a setting that cannot be used: say which, plainly, not with a traceback
+        for error in exc.errors():
+            name = "CADTRIAGE_" + "_".join(str(part) for part in error["loc"]).upper()
+            print(f"cadtriage: invalid setting {name}: {error['msg']}", file=sys.stderr)
+        return 2
     return code
 
 

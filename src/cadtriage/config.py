@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -17,7 +18,10 @@ from cadtriage.triage.types import ResponseType
 class Settings(BaseSettings):
     """Service configuration, read from `CADTRIAGE_*` variables (and `DATABASE_URL`)."""
 
-    model_config = SettingsConfigDict(env_prefix="CADTRIAGE_", env_file=".env", extra="ignore")
+    # An empty value means the default: `cp .env.example .env` leaves blanks that are not settings.
+    model_config = SettingsConfigDict(
+        env_prefix="CADTRIAGE_", env_file=".env", extra="ignore", env_ignore_empty=True
+    )
 
     database_url: str | None = Field(
         default=None, validation_alias=AliasChoices("DATABASE_URL", "CADTRIAGE_DATABASE_URL")
@@ -27,7 +31,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=2, ge=1, le=64)
-    log_level: str = "info"
+    log_level: Literal["critical", "error", "warning", "info", "debug", "trace"] = "info"
     db_pool_size: int = Field(default=10, ge=1, le=200)
     max_distance_police_m: float = Field(default=40_000, gt=0)
     max_distance_co_responder_m: float = Field(default=25_000, gt=0)
@@ -35,6 +39,11 @@ class Settings(BaseSettings):
     unit_location_stale_s: int = Field(default=900, ge=1)
     escalation_interval_s: float = Field(default=10.0, gt=0)
     sse_heartbeat_s: float = Field(default=15.0, gt=0, le=300)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lower_case_level(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
 
     @field_validator("database_url")
     @classmethod

@@ -41,7 +41,11 @@ class Database:
         # As many again in overflow: the most connections, so the most requests, this process holds at once.
         self.capacity = 2 * pool_size
         self.engine: Engine = create_engine(
-            url, pool_size=pool_size, max_overflow=self.capacity - pool_size, pool_pre_ping=True
+            url,
+            pool_size=pool_size,
+            max_overflow=self.capacity - pool_size,
+            pool_pre_ping=True,
+            hide_parameters=True,  # a statement's parameters are callers' data: never in an error or a log
         )
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 

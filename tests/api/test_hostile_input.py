@@ -118,3 +118,66 @@ def test_coordinates_too_small_to_mean_anything_are_not_a_server_error(client: T
         json={"external_id": "TINY", "call_type": "EDP", "location": {"lat": -5e-324, "lon": 2.2e-308}},
     )
     assert taken.status_code == 201
+
+
+NUL = "a\u0000b"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"narrative": NUL}, "narrative"),
+        ({"call_type": NUL}, "call_type"),
+        ({"location": {"lat": 47.6, "lon": -122.3, "address": NUL}}, "location.address"),
+        ({"caller": {"name": NUL}}, "caller.name"),
+    ],
+)
+def test_a_nul_character_in_a_call_is_a_422_naming_the_field_and_nothing_is_stored(
+    client: TestClient, session: Session, body: dict[str, object], field: str
+) -> None:
+    record = {"external_id": "CAD-NUL", "call_type": "EDP", "location": {"lat": 47.6, "lon": -122.3}, **body}
+    response = client.post("/v1/calls", json=record)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert field in [error["field"] for error in response.json()["errors"]]
+    assert session.scalar(select(func.count()).select_from(Call)) == 0
+
+
+def test_a_nul_character_in_a_reason_or_a_key_is_a_422(client: TestClient) -> None:
+    from tests.api.helpers import DOWNTOWN, as_role, call, unit
+
+    crt = unit(client, "CRT-1", "civilian_crisis", *DOWNTOWN)
+    taken = call(client, "CAD-1")
+    for path, body in (
+        (f"/v1/calls/{taken['id']}/cancel", {"reason": NUL}),
+        (f"/v1/calls/{taken['id']}/override", {"response_type": "police", "reason": NUL}),
+    ):
+        assert client.post(path, json=body).status_code == 422, path
+    unit_status = client.post(
+        f"/v1/units/{crt['id']}/status",
+        json={"status": "out_of_service", "reason": NUL},
+        headers=as_role(client, "supervisor"),
+    )
+    assert unit_status.status_code == 422
+    key = client.post(
+        "/v1/keys", json={"name": "mdt-1", "role": "unit", "unit": NUL}, headers=as_role(client, "admin")
+    )
+    assert key.status_code == 422
+
+
+def test_a_database_error_never_shows_the_statement_parameters(db_url: str) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from cadtriage.db import Database
+
+    database = Database(db_url, pool_size=1)
+    try:
+        with database.engine.connect() as conn, pytest.raises(DBAPIError) as failed:
+            # What a NUL character in a caller's name used to do: the driver refuses it, and the error printed
+            # every parameter of the statement.
+            conn.execute(text("SELECT :name, :phone"), {"name": "Jane Roe\u0000", "phone": "206-555-0100"})
+        assert "Jane Roe" not in str(failed.value)
+        assert "206-555-0100" not in str(failed.value)
+    finally:
+        database.dispose()

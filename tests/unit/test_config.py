@@ -32,3 +32,33 @@ def test_a_bad_setting_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CADTRIAGE_PORT", "99999")
     with pytest.raises(ValueError, match="port"):
         Settings()
+
+
+def test_an_empty_value_means_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    # `cp .env.example .env` leaves CADTRIAGE_PROTOCOL_PATH= blank: it used to be read as Path('.'), a directory.
+    monkeypatch.setenv("CADTRIAGE_PROTOCOL_PATH", "")
+    monkeypatch.setenv("CADTRIAGE_WORKERS", "")
+    settings = Settings()
+    assert settings.protocol_path is None
+    assert settings.workers == 2
+
+
+def test_a_log_level_that_does_not_exist_is_refused_plainly(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cadtriage.cli import main
+
+    monkeypatch.setenv("CADTRIAGE_LOG_LEVEL", "verbose")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    from cadtriage.config import get_settings
+
+    get_settings.cache_clear()
+    try:
+        assert main(["keys", "list"]) == 2
+    finally:
+        get_settings.cache_clear()
+    err = capsys.readouterr().err
+    assert "invalid setting CADTRIAGE_LOG_LEVEL" in err
+    assert "Traceback" not in err
+    monkeypatch.setenv("CADTRIAGE_LOG_LEVEL", "DEBUG")
+    assert Settings().log_level == "debug"

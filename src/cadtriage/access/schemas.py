@@ -7,16 +7,15 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from cadtriage.access.models import Role
+from cadtriage.requests import RequestModel
 from cadtriage.triage.types import ResponseType
 
 
-class KeyCreate(BaseModel):
+class KeyCreate(RequestModel):
     """A new key: its name (recorded as the actor of every change it makes), role, and a unit's call sign for a
     `unit` key."""
 
     model_config = ConfigDict(
-        extra="forbid",
-        str_strip_whitespace=True,
         json_schema_extra={
             "examples": [
                 {"name": "console-3", "role": "dispatcher"},

@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from cadtriage.errors import Unprocessable
+from cadtriage.requests import RequestModel
 from cadtriage.triage.types import CallText, ResponseType
 from cadtriage.units.schemas import round_degrees
 
@@ -23,8 +24,8 @@ if TYPE_CHECKING:
     from cadtriage.calls.service import CallView
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class _Input(RequestModel):
+    pass
 
 
 class Screening(_Input):

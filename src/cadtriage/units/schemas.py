@@ -6,12 +6,13 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from cadtriage.requests import RequestModel
 from cadtriage.triage.types import ResponseType
 from cadtriage.units.models import Unit, UnitStatus
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class _Input(RequestModel):
+    pass
 
 
 class Position(_Input):
