@@ -122,7 +122,11 @@ def test_a_unit_key_acts_only_on_its_own_unit_and_call(
         client.put(f"/v1/units/{other['id']}/location", json={"lat": 1, "lon": 1}, headers=mine).status_code
         == 403
     )
-    assert client.get(f"/v1/calls/{other_call['id']}", headers=mine).status_code == 403
+    # Another unit's call and a call that does not exist get the same answer: no oracle for which calls exist.
+    others = client.get(f"/v1/calls/{other_call['id']}", headers=mine)
+    missing = client.get("/v1/calls/987654", headers=mine)
+    assert (others.status_code, missing.status_code) == (404, 404)
+    assert others.json()["title"] == missing.json()["title"]
     own = client.get(f"/v1/calls/{world['call']}", headers=mine)
     assert own.status_code == 200
     assert (
@@ -178,3 +182,41 @@ def test_admins_create_list_and_revoke_keys(client: TestClient, world: dict[str,
     unbound = client.post("/v1/keys", json={"name": "mdt", "role": "unit"}, headers=admin)
     assert unbound.status_code == 422
     assert unbound.json()["errors"][0]["field"] == "unit"
+
+
+@pytest.mark.parametrize(
+    ("name", "status"),
+    [
+        ("system:escalation", 422),
+        ("SYSTEM:anything", 422),
+        ("two\nlines", 422),
+        ("x" * 70, 422),
+        ("ok-1", 201),
+    ],
+)
+def test_key_names_are_printable_bounded_and_never_the_systems(
+    client: TestClient, name: str, status: int
+) -> None:
+    response = client.post(
+        "/v1/keys", json={"name": name, "role": "dispatcher"}, headers=as_role(client, "admin")
+    )
+    assert response.status_code == status, response.text
+
+
+def test_the_cli_refuses_a_bad_key_name_plainly(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+
+    from cadtriage.cli import main
+    from cadtriage.config import get_settings
+
+    os.environ["DATABASE_URL"] = db_url
+    get_settings.cache_clear()
+    try:
+        assert main(["keys", "create", "--role", "admin", "--name", "system:escalation"]) == 1
+        assert main(["keys", "create", "--role", "admin", "--name", "y" * 70]) == 1
+    finally:
+        del os.environ["DATABASE_URL"]
+        get_settings.cache_clear()
+    err = capsys.readouterr().err
+    assert "invalid key name" in err
+    assert "Traceback" not in err

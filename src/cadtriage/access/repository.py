@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from cadtriage.access.models import ApiKey
@@ -20,11 +21,10 @@ def by_name(session: Session, name: str) -> ApiKey | None:
     return session.scalars(select(ApiKey).where(ApiKey.name == name)).one_or_none()
 
 
-def add(session: Session, key: ApiKey) -> ApiKey:
-    """Store a key."""
-    session.add(key)
-    session.flush()
-    return key
+def add_if_new(session: Session, values: Mapping[str, object]) -> bool:
+    """Store a key unless its name is taken (also by a concurrent insert); whether it was stored."""
+    statement = insert(ApiKey).values(**values).on_conflict_do_nothing(index_elements=[ApiKey.name])
+    return session.execute(statement.returning(ApiKey.id)).scalar_one_or_none() is not None
 
 
 def all_keys(session: Session) -> Sequence[ApiKey]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,10 +33,24 @@ def digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+# A key's name is the actor of every change it makes: printable, bounded, and never the system's own names.
+KEY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+RESERVED_PREFIX = "system:"
+
+
+def _check_name(name: str) -> None:
+    problem = None
+    if not KEY_NAME.match(name):
+        problem = "1 to 64 letters, digits and _ . : - , starting with a letter or digit"
+    elif name.lower().startswith(RESERVED_PREFIX):
+        problem = f"names starting with {RESERVED_PREFIX!r} are the system's own"
+    if problem:
+        raise Unprocessable(f"invalid key name: {problem}", errors=[{"field": "name", "message": problem}])
+
+
 def create(session: Session, *, name: str, role: Role, unit_call_sign: str | None, at: datetime) -> str:
     """Create a key and return it; it cannot be shown again."""
-    if repository.by_name(session, name) is not None:
-        raise Conflict(f"a key named {name} exists already", name=name)
+    _check_name(name)
     unit_id = None
     if role is Role.unit:
         if not unit_call_sign:
@@ -53,9 +68,9 @@ def create(session: Session, *, name: str, role: Role, unit_call_sign: str | Non
             errors=[{"field": "unit", "message": "allowed only for role unit"}],
         )
     key = KEY_PREFIX + secrets.token_urlsafe(32)
-    repository.add(
-        session, ApiKey(name=name, role=role.value, key_hash=digest(key), unit_id=unit_id, created_at=at)
-    )
+    values = {"name": name, "role": role.value, "key_hash": digest(key), "unit_id": unit_id, "created_at": at}
+    if not repository.add_if_new(session, values):
+        raise Conflict(f"a key named {name} exists already", name=name)
     return key
 
 

@@ -23,7 +23,7 @@ from cadtriage.calls.schemas import (
 )
 from cadtriage.db import commit_before_answer
 from cadtriage.deps import CallId, ContextDep, Dispatcher, ProtocolDep, Reader, require
-from cadtriage.errors import Forbidden
+from cadtriage.errors import NotFound
 from cadtriage.errors import problem_responses as problems
 from cadtriage.triage.engine import decide
 from cadtriage.triage.types import ResponseType
@@ -67,13 +67,17 @@ def intake(record: IntakeRecord, ctx: ContextDep, response: Response, _: Dispatc
 
 @router.get("/calls/{call_id}", response_model=CallOut, responses=problems(404))
 def get_call(call_id: CallId, ctx: ContextDep, principal: CallReader) -> CallOut:
-    """One call, with its decision, unit and queue position. A unit key reads only the call it is on."""
-    item = service.view(ctx, call_id)
-    if principal.role is Role.unit and (
-        item.assignment is None or item.assignment.unit_id != principal.unit_id
-    ):
-        raise Forbidden("a unit key may read only its own assignment", role=principal.role.value)
-    return CallOut.from_view(item, show_caller=_sees_caller(principal))
+    """One call, with its decision, unit and queue position. A unit key reads only the call it is on; any other
+    id, existing or not, is the same 404 to it (no oracle for which calls exist)."""
+    if principal.role is Role.unit:
+        try:
+            item = service.view(ctx, call_id)
+        except NotFound:
+            item = None
+        if item is None or item.assignment is None or item.assignment.unit_id != principal.unit_id:
+            raise NotFound(f"no call {call_id} on this unit's assignment", call_id=call_id)
+        return CallOut.from_view(item, show_caller=False)
+    return CallOut.from_view(service.view(ctx, call_id), show_caller=_sees_caller(principal))
 
 
 @router.get(
