@@ -56,3 +56,42 @@ def test_a_unit_key_needs_a_real_unit(pg: PgServer) -> None:
     duplicate = [_cli(url, "create", "--role", "dispatcher", "--name", "c1") for _ in range(2)][1]
     assert duplicate.returncode == 1
     assert "exists already" in duplicate.stderr
+
+
+def test_concurrent_creations_of_one_key_name_give_one_key_and_conflicts(pg: PgServer) -> None:
+    import threading
+    from datetime import UTC, datetime
+
+    from sqlalchemy.orm import Session
+
+    from cadtriage.access.models import Role
+    from cadtriage.access.service import create
+    from cadtriage.db import Database
+    from cadtriage.errors import Conflict
+
+    database = Database(pg.copy(), pool_size=10)
+    start = threading.Barrier(10)
+    outcomes: list[str] = []
+
+    def create_one() -> None:
+        with Session(database.engine) as session:
+            start.wait(10)
+            try:
+                create(
+                    session, name="console-9", role=Role.dispatcher, unit_call_sign=None, at=datetime.now(UTC)
+                )
+                session.commit()
+                outcomes.append("created")
+            except Conflict:
+                session.rollback()
+                outcomes.append("conflict")
+            except Exception as exc:
+                outcomes.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=create_one) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    database.dispose()
+    assert sorted(outcomes) == ["conflict"] * 9 + ["created"]
