@@ -7,9 +7,10 @@ naming the field, before anything is written.
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 
 class RequestModel(BaseModel):
@@ -23,3 +24,23 @@ class RequestModel(BaseModel):
         if isinstance(value, str) and "\x00" in value:
             raise ValueError("must not contain a NUL character")
         return value
+
+
+# Where a wrong guess is dangerous, no coercion: `"lat": true` is not 1.0, `"weapons": "n"` is not false.
+Answer = Annotated[bool | None, Field(strict=True)]
+Latitude = Annotated[float, Field(strict=True, ge=-90, le=90)]
+Longitude = Annotated[float, Field(strict=True, ge=-180, le=180)]
+
+FIRST_YEAR, LAST_YEAR = 1970, 2099
+
+
+def _in_service_years(value: datetime) -> datetime:
+    # Far outside these, converting between time zones overflowed into a 500 (year 1 at +14:00, year 9999 at
+    # -14:00). The year is read as written, so the check itself converts nothing.
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"must be between the years {FIRST_YEAR} and {LAST_YEAR}")
+    return value
+
+
+# A moment in time, with its zone, within the years a CAD record can come from.
+Moment = Annotated[AwareDatetime, AfterValidator(_in_service_years)]

@@ -181,3 +181,37 @@ def test_a_database_error_never_shows_the_statement_parameters(db_url: str) -> N
         assert "206-555-0100" not in str(failed.value)
     finally:
         database.dispose()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"location": {"lat": True, "lon": -122.3}}, "location.lat"),
+        ({"location": {"lat": "47.6", "lon": -122.3}}, "location.lat"),
+        ({"screening": {"weapons": "yes"}}, "screening.weapons"),
+        ({"screening": {"weapons": "n"}}, "screening.weapons"),
+        ({"screening": {"violence": 0}}, "screening.violence"),
+        ({"received_at": "9999-12-31T23:59:59-14:00"}, "received_at"),
+        ({"received_at": "0001-01-01T00:00:00+14:00"}, "received_at"),
+        ({"received_at": "2999-01-01T00:00:00Z"}, "received_at"),
+        ({"received_at": "2026-11-22T10:15:00"}, "received_at"),
+    ],
+)
+def test_safety_fields_are_not_guessed_at(client: TestClient, body: dict[str, object], field: str) -> None:
+    record = {
+        "external_id": "CAD-STRICT",
+        "call_type": "EDP",
+        "location": {"lat": 47.6, "lon": -122.3},
+        **body,
+    }
+    response = client.post("/v1/calls", json=record)
+    assert response.status_code == 422, response.text
+    assert field in [error["field"] for error in response.json()["errors"]]
+
+
+@pytest.mark.parametrize("until", ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59-14:00"])
+def test_a_time_outside_the_service_years_is_a_422_not_a_500(client: TestClient, until: str) -> None:
+    from tests.api.helpers import as_role
+
+    response = client.get("/v1/stats", params={"until": until}, headers=as_role(client, "supervisor"))
+    assert response.status_code == 422, response.text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
@@ -25,6 +24,7 @@ from cadtriage.db import commit_before_answer
 from cadtriage.deps import CallId, ContextDep, Dispatcher, ProtocolDep, Reader, require
 from cadtriage.errors import NotFound
 from cadtriage.errors import problem_responses as problems
+from cadtriage.requests import Moment
 from cadtriage.triage.engine import decide
 from cadtriage.triage.types import ResponseType
 
@@ -91,8 +91,8 @@ def list_calls(
     principal: Reader,
     status_: Annotated[str | None, Query(alias="status", pattern=CALL_STATUS)] = None,
     response_type: ResponseType | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
     cursor: Annotated[int | None, Query(ge=1, le=2**62)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> CallPage:

@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -16,7 +15,7 @@ from pydantic import (
 )
 
 from cadtriage.errors import Unprocessable
-from cadtriage.requests import RequestModel
+from cadtriage.requests import Answer, Latitude, Longitude, Moment, RequestModel
 from cadtriage.triage.types import CallText, ResponseType
 from cadtriage.units.schemas import round_degrees
 
@@ -31,13 +30,13 @@ class _Input(RequestModel):
 class Screening(_Input):
     """The call-taker's answers: true, false, or null/absent for not asked or not known."""
 
-    weapons: bool | None = None
-    violence: bool | None = None
-    crime_in_progress: bool | None = None
-    medical_emergency: bool | None = None
-    self_harm: bool | None = None
-    behavioral_health: bool | None = None
-    domestic_violence: bool | None = None
+    weapons: Answer = None
+    violence: Answer = None
+    crime_in_progress: Answer = None
+    medical_emergency: Answer = None
+    self_harm: Answer = None
+    behavioral_health: Answer = None
+    domestic_violence: Answer = None
 
     def answered(self) -> dict[str, bool]:
         """Only the questions that have an answer."""
@@ -47,8 +46,8 @@ class Screening(_Input):
 class CallLocation(_Input):
     """Where the call is: WGS84 degrees, and the address as the console shows it."""
 
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
+    lat: Latitude
+    lon: Longitude
     address: str | None = Field(default=None, max_length=200)
 
     @field_validator("lat", "lon")
@@ -87,7 +86,7 @@ class CallRecord(_Input):
     narrative: str | None = Field(default=None, max_length=4000)
     screening: Screening = Field(default_factory=Screening)
     location: CallLocation | None = None
-    received_at: AwareDatetime | None = None
+    received_at: Moment | None = None
     caller: Caller | None = None
 
     def call_text(self) -> CallText:

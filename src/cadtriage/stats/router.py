@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 
 from cadtriage.deps import ContextDep, Reader
 from cadtriage.errors import problem_responses as problems
+from cadtriage.requests import Moment
 from cadtriage.stats import service
 from cadtriage.stats.schemas import Stats
 
@@ -20,8 +20,8 @@ router = APIRouter(tags=["supervision"])
 def stats(
     ctx: ContextDep,
     _: Reader,
-    since: Annotated[AwareDatetime | None, Query(description="default: 24 hours before `until`")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="default: now")] = None,
+    since: Annotated[Moment | None, Query(description="default: 24 hours before `until`")] = None,
+    until: Annotated[Moment | None, Query(description="default: now")] = None,
 ) -> Stats:
     """Decided versus sent per response type over calls received in [since, until), with latencies and the civilian
     team's eligible-versus-served share."""

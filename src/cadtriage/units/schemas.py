@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from cadtriage.requests import RequestModel
+from cadtriage.requests import Latitude, Longitude, RequestModel
 from cadtriage.triage.types import ResponseType
 from cadtriage.units.models import Unit, UnitStatus
 
@@ -20,8 +20,8 @@ class Position(_Input):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"lat": 47.6101, "lon": -122.3421}]})
 
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
+    lat: Latitude
+    lon: Longitude
 
     @field_validator("lat", "lon")
     @classmethod
