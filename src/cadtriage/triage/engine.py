@@ -133,15 +133,19 @@ def _resolve(reading: FactReading, call: CallText, by_concept: Mentions) -> Fact
         return Fact(True, earlier) if earlier else UNKNOWN
     current = _text_evidence(name, by_concept, reading.concepts, historical=False)
     positive = tuple(e for e in current if not e.negated)
+    if positive and reading.outweighed_by:
+        outweighing = _reassurance(reading, by_concept, reading.outweighed_by)
+        if outweighing:
+            return Fact(False, tuple(outweighing))
     if positive:
         return Fact(True, positive)
-    denials = [e for e in current if e.negated] + _reassurance(reading, by_concept)
+    denials = [e for e in current if e.negated] + _reassurance(reading, by_concept, reading.reassured_by)
     return Fact(False, tuple(denials)) if denials else UNKNOWN
 
 
-def _reassurance(reading: FactReading, by_concept: Mentions) -> list[Evidence]:
+def _reassurance(reading: FactReading, by_concept: Mentions, concepts: frozenset[str]) -> list[Evidence]:
     # "calm", "cooperative", "not a threat": an answer "no" to this fact. Negated ("not calm") it says nothing.
-    found = _text_evidence(reading.name, by_concept, reading.reassured_by, historical=False)
+    found = _text_evidence(reading.name, by_concept, concepts, historical=False)
     return [
         Evidence(e.source, reading.name, text=e.text, concept=e.concept, negated=True)
         for e in found

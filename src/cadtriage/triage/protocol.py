@@ -90,6 +90,8 @@ class FactDef(_Strict):
     """A fact triage needs: from a screening answer when given, else from concepts in the text.
 
     `reassured_by` names concepts that answer it "no" ("not aggressive", "cooperative" answer violence);
+    `outweighed_by` names concepts that answer it "no" even over a mention of it ("passed out" is answered by
+    "snoring, rolled over when she spoke");
     `from_risk` makes it the risk model's derived fact for that treatment; `bars_civilian` puts it under the
     civilian guard (a civilian rule must require it not true).
     """
@@ -97,6 +99,7 @@ class FactDef(_Strict):
     screening: str | None = None
     concepts: list[str] = []
     reassured_by: list[str] = []
+    outweighed_by: list[str] = []
     history_of: list[str] = []
     from_risk: Literal["ask", "assume"] | None = None
     bars_civilian: bool = False
@@ -105,7 +108,7 @@ class FactDef(_Strict):
     @model_validator(mode="after")
     def _has_source(self) -> FactDef:
         if self.from_risk is not None:
-            if self.screening or self.concepts or self.history_of or self.reassured_by:
+            if self.screening or self.concepts or self.history_of or self.reassured_by or self.outweighed_by:
                 raise ValueError("a fact derived from the risk model has no other source")
             return self
         if self.screening is None and not self.concepts and not self.history_of:
@@ -199,7 +202,7 @@ class Protocol(_Strict):
     @model_validator(mode="after")
     def _consistent(self) -> Protocol:
         for name, fact in self.facts.items():
-            for concept in (*fact.concepts, *fact.history_of, *fact.reassured_by):
+            for concept in (*fact.concepts, *fact.history_of, *fact.reassured_by, *fact.outweighed_by):
                 if concept not in self.concepts:
                     raise ValueError(f"fact {name!r} names unknown concept {concept!r}")
         self._check_risk_model()
@@ -336,13 +339,15 @@ def _readers(facts: tuple[FactReading, ...]) -> dict[str, tuple[FactReading, ...
 
 
 def _reading(name: str, fact: FactDef) -> FactReading:
-    concepts, reassurance, past = (
+    concepts, reassurance, outweighing, past = (
         frozenset(fact.concepts),
         frozenset(fact.reassured_by),
+        frozenset(fact.outweighed_by),
         frozenset(fact.history_of),
     )
+    watched = concepts | reassurance | outweighing | past
     return FactReading(
-        name, fact.screening, concepts, reassurance, past, fact.from_risk, concepts | reassurance | past
+        name, fact.screening, concepts, reassurance, outweighing, past, fact.from_risk, watched
     )
 
 

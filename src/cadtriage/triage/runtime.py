@@ -25,6 +25,7 @@ class FactReading:
     screening: str | None
     concepts: frozenset[str]
     reassured_by: frozenset[str]
+    outweighed_by: frozenset[str]
     history_of: frozenset[str]
     from_risk: Treatment | None
     watched: frozenset[str]  # every concept whose mention can change this fact

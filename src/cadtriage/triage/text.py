@@ -282,7 +282,7 @@ class Lexicon:
             if concept in CUE_IDS:
                 continue
             before = self._cue_before(spans, index, start, tokens)
-            after = self._cue_after(spans, index, end)
+            after = self._cue_after(spans, index, end, tokens)
             # "hasn't hit her yet": a denial that expects the thing is no denial.
             uncertain = before == UNCERTAIN or after == UNCERTAIN_AFTER
             result.append(
@@ -326,12 +326,16 @@ class Lexicon:
             start = span_start
         return None
 
-    def _cue_after(self, spans: Sequence[tuple[str, int, int]], index: int, end: int) -> str | None:
+    def _cue_after(
+        self, spans: Sequence[tuple[str, int, int]], index: int, end: int, tokens: Sequence[str]
+    ) -> str | None:
+        # A cue after the mention governs it only within its own phrase: "off his meds and last week smashed..."
+        # dates the smashing, not the meds.
         for j in range(index + 1, len(spans)):
             concept, cue_start, _ = spans[j]
             if cue_start < end:  # another meaning of the same words
                 continue
-            if concept == BREAK or cue_start - end > 3:
+            if concept == BREAK or cue_start - end > 3 or "and" in tokens[end:cue_start]:
                 return None
             if concept in (NEGATE_AFTER, HISTORY_AFTER, UNCERTAIN_AFTER, UNKNOWN_AFTER):
                 return concept
