@@ -15,10 +15,10 @@ def test_assigned_en_route_on_scene_transporting_closed(client: TestClient) -> N
     assert status(client, taken["id"], "transporting").json()["status"] == "on_scene"
     assert client.get(f"/v1/units/{crt['id']}").json()["status"] == "transporting"
     closed = status(client, taken["id"], "closed", disposition="taken to crisis centre").json()
-    assert (closed["status"], closed["disposition"], closed["assignment"]) == (
+    assert (closed["status"], closed["disposition"], closed["assignment"]["call_sign"]) == (
         "closed",
         "taken to crisis centre",
-        None,
+        "CRT-1",  # a closed call still names the unit that handled it
     )
     assert client.get(f"/v1/units/{crt['id']}").json()["status"] == "available"
 
