@@ -36,10 +36,10 @@ def test_the_development_split_agrees_with_its_labels(protocol: Protocol) -> Non
     assert measures["agreement"] >= 0.95
 
 
-# docs/triage.md, 2026-11-30: narratives 86 / 90 / 82 / 85 %, call types 80 / 77 / 56 / 93 %.
+# docs/triage.md, 2026-11-30: narratives 78 / 84 / 91 / 81 %, call types 73 / 72 / 58 / 91 %.
 HELD_OUT_FLOORS = {
-    "narrative": {"civilian recall": 0.84, "diversion recall": 0.88, "EMS recall": 0.80, "agreement": 0.83},
-    "call type": {"civilian recall": 0.78, "diversion recall": 0.75, "EMS recall": 0.54, "agreement": 0.91},
+    "narrative": {"civilian recall": 0.76, "diversion recall": 0.82, "EMS recall": 0.89, "agreement": 0.79},
+    "call type": {"civilian recall": 0.71, "diversion recall": 0.70, "EMS recall": 0.56, "agreement": 0.89},
 }
 
 
