@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -30,16 +29,8 @@ from cadtriage.triage.types import ResponseType
 from cadtriage.units.models import UnitStatus
 from cadtriage.units.schemas import Position, UnitCreate
 from cadtriage.units.service import change_status, register
-from tests.pg import PgServer
 
 DOWNTOWN = (47.6097, -122.3331)
-
-
-@pytest.fixture
-def database(pg: PgServer) -> Iterator[Database]:
-    database = Database(pg.copy(), pool_size=8)
-    yield database
-    database.dispose()
 
 
 def _ctx(session: Session, settings: Settings, protocol: Protocol, actor: str) -> DispatchContext:

@@ -99,7 +99,7 @@ def intake(ctx: DispatchContext, record: IntakeRecord) -> tuple[CallView, bool]:
         },
     )
     with ctx.session.no_autoflush:  # the decision and events are written together with what follows
-        assignment = try_assign(ctx, call)
+        assignment = try_assign(ctx, call, wait_for_nearer=True)
     if assignment is None:
         record_queued(ctx, call)
         ctx.session.commit()

@@ -4,7 +4,9 @@ Every function runs inside the caller's transaction and never commits. Locking o
 (SKIP LOCKED when searching) before call rows taken from the queue, and the partial unique indexes on open
 assignments back the locks up: a unit can never be on two calls nor a call have two primary units. Matching a
 queued call with a freed unit is guarded by the queue lock, shared by calls and exclusive for freed units
-(`repository.lock_queue`), so neither can miss the other.
+(`repository.lock_queue`), so neither can miss the other. Only intake's first search ever waits for a unit
+row (a nearer unit another transaction holds, such as a location report): it holds no lock yet that anyone could
+be waiting for, so the wait cannot close a cycle.
 """
 
 from __future__ import annotations
@@ -115,18 +117,20 @@ def set_unit_status(
     )
 
 
-def _find_unit(ctx: DispatchContext, call: Call) -> tuple[Unit, float] | None:
+def _find_unit(ctx: DispatchContext, call: Call, wait_for_nearer: bool) -> tuple[Unit, float] | None:
     # Fresh locations first; a unit whose position is stale is sent only when no fresh one is in range. Each
     # search locks only what it returns (a unit locked, then passed over, would be hidden from the others), and
     # the second runs only if a cheap look finds some unit in range at all.
     fresh_since = ctx.now() - timedelta(seconds=ctx.settings.unit_location_stale_s)
-    found = _nearest(ctx, call, fresh_since)
+    found = _nearest(ctx, call, fresh_since, wait_for_nearer)
     if found is None and _any_in_range(ctx, call):
-        found = _nearest(ctx, call, None)
+        found = _nearest(ctx, call, None, wait_for_nearer)
     return found
 
 
-def _nearest(ctx: DispatchContext, call: Call, fresh_since: datetime | None) -> tuple[Unit, float] | None:
+def _nearest(
+    ctx: DispatchContext, call: Call, fresh_since: datetime | None, wait_for_nearer: bool
+) -> tuple[Unit, float] | None:
     return units.nearest_available(
         ctx.session,
         unit_type=call.requested_type,
@@ -134,6 +138,7 @@ def _nearest(ctx: DispatchContext, call: Call, fresh_since: datetime | None) -> 
         lon=call.lon,
         max_distance_m=ctx.max_distance_m(call.requested_type),
         fresh_since=fresh_since,
+        wait_for_nearer=wait_for_nearer,
     )
 
 
@@ -162,9 +167,13 @@ def assign(ctx: DispatchContext, call: Call, unit: Unit, distance_m: float) -> A
     return assignment
 
 
-def try_assign(ctx: DispatchContext, call: Call) -> Assignment | None:
-    """Assign the nearest available unit of the call's requested type in range, if there is one."""
-    found = _find_unit(ctx, call)
+def try_assign(ctx: DispatchContext, call: Call, *, wait_for_nearer: bool = False) -> Assignment | None:
+    """Assign the nearest available unit of the call's requested type in range, if there is one.
+
+    `wait_for_nearer` (intake's first look, which holds no lock anyone could be waiting for) waits out a nearer
+    unit that another transaction holds, such as a location report, instead of sending a farther one.
+    """
+    found = _find_unit(ctx, call, wait_for_nearer)
     return None if found is None else assign(ctx, call, *found)
 
 

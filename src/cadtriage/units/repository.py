@@ -77,16 +77,18 @@ def _target(lat: float, lon: float) -> ColumnElement[object]:
     return func.ll_to_earth(lat, lon)
 
 
-def _nearest_available_query(*, fresh: bool) -> Select[tuple[Unit, float]]:
+def _nearest_available_query(*, fresh: bool, lock: str) -> Select[tuple[Unit, float]]:
     # Built once with bound parameters, so SQLAlchemy compiles it once and psycopg prepares it once.
     query = (
         select(Unit, func.cube_distance(_POSITION, _POINT).label("chord_m"))
         .where(*_IN_RANGE)
         .order_by(_POSITION.op("<->")(_POINT))
         .limit(1)
-        .with_for_update(skip_locked=True, key_share=True, of=Unit)
-        .execution_options(populate_existing=True)
     )
+    if lock != "none":
+        query = query.with_for_update(skip_locked=lock == "skip", key_share=True, of=Unit).execution_options(
+            populate_existing=True
+        )
     return query.where(Unit.location_updated_at >= bindparam("fresh_since")) if fresh else query
 
 
@@ -102,8 +104,15 @@ _IN_RANGE = (
     _POSITION.op("&&")(func.cube(bindparam("low", type_=_COORDS), bindparam("high", type_=_COORDS))),
     func.cube_distance(_POSITION, _POINT) <= bindparam("max_chord_m"),
 )
-_NEAREST_AVAILABLE = _nearest_available_query(fresh=False)
-_NEAREST_AVAILABLE_FRESH = _nearest_available_query(fresh=True)
+# (fresh, lock) -> query. "skip" passes over units other transactions hold; "wait" waits for them and looks again;
+# "none" only looks.
+_NEAREST_AVAILABLE = {
+    (fresh, lock): _nearest_available_query(fresh=fresh, lock=lock)
+    for fresh in (False, True)
+    for lock in ("skip", "wait", "none")
+}
+# Nearer than the unit found, by more than rounding: a unit at the same distance is no better.
+_NEARER_BY_M = 0.001
 _ANY_AVAILABLE = select(exists().where(*_IN_RANGE))
 
 
@@ -131,20 +140,32 @@ def nearest_available(
     lon: float,
     max_distance_m: float,
     fresh_since: datetime | None,
+    wait_for_nearer: bool = False,
 ) -> tuple[Unit, float] | None:
     """Lock and return the nearest available unit of a type within range, with its great-circle distance.
 
     KNN order (`<->`) straight from the partial GiST index, which stops at the first unlocked unit. There is no
     tie-break column on purpose: ordering by anything more makes PostgreSQL fetch and sort every unit in range,
     which grew with the roster. Rows another transaction has locked are skipped, so concurrent dispatchers never
-    wait on, or take, the same unit. `fresh_since` limits the search to units whose location was reported since
-    then.
+    take the same unit. `fresh_since` limits the search to units whose location was reported since then.
+
+    A skipped unit may only be reporting its position and stay available. With `wait_for_nearer`, a look that
+    takes no lock checks whether an available unit nearer than the one found (or any, if none was) is held by
+    someone; if so the search runs again over that nearer ring, waiting for each holder to commit and re-checking
+    the row after (PostgreSQL re-evaluates the filter on a row that changed, and moves on if it no longer
+    qualifies). Only a caller holding no lock a unit's holder could wait for may pass it: intake before it takes
+    the queue lock. The farther unit stays locked, unused, until the caller commits.
     """
     params = _search_params(unit_type, lat, lon, max_distance_m)
-    if fresh_since is None:
-        row = session.execute(_NEAREST_AVAILABLE, params).one_or_none()
-    else:
-        row = session.execute(_NEAREST_AVAILABLE_FRESH, {**params, "fresh_since": fresh_since}).one_or_none()
+    if fresh_since is not None:
+        params["fresh_since"] = fresh_since
+    fresh = fresh_since is not None
+    row = session.execute(_NEAREST_AVAILABLE[fresh, "skip"], params).one_or_none()
+    if wait_for_nearer:
+        nearer = params if row is None else {**params, "max_chord_m": float(row[1]) - _NEARER_BY_M}
+        held = session.execute(_NEAREST_AVAILABLE[fresh, "none"], nearer).one_or_none()
+        if held is not None and (row is None or held[0].id != row[0].id):
+            row = session.execute(_NEAREST_AVAILABLE[fresh, "wait"], nearer).one_or_none() or row
     return None if row is None else (row[0], geometry.great_circle_m(float(row[1])))
 
 
