@@ -57,10 +57,12 @@ def test_cancel_at_any_open_stage_frees_the_unit(client: TestClient) -> None:
 
 
 def test_a_call_cancelled_while_waiting_records_that_it_was_never_served(client: TestClient) -> None:
+    # Never sent anyone, and not blamed on the roster: the reason it ended is the caller's.
     waiting = call(client, "CAD-1")
     body = client.post(f"/v1/calls/{waiting['id']}/cancel", json={"reason": "caller left"}).json()
-    assert body["divergence"] == "no_unit_in_range"
-    assert "caller left" in body["divergence_detail"]
+    assert (body["status"], body["dispatched_type"], body["assigned_at"]) == ("cancelled", None, None)
+    assert (body["divergence"], body["divergence_detail"]) == (None, None)
+    assert body["cancel_reason"] == "caller left"
 
 
 def test_the_queue_drains_most_urgent_first_then_oldest(client: TestClient, clock) -> None:  # type: ignore[no-untyped-def]

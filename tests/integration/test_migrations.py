@@ -14,6 +14,7 @@ from tests.pg import PgServer
 
 TABLES = {"units", "calls", "triage_decisions", "assignments", "events", "api_keys", "alembic_version"}
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+LATER = datetime(2026, 11, 22, 10, 5, tzinfo=UTC)
 
 
 def test_upgrade_downgrade_upgrade_on_an_empty_database(pg: PgServer) -> None:
@@ -31,6 +32,45 @@ def test_upgrade_downgrade_upgrade_on_an_empty_database(pg: PgServer) -> None:
         migrations.upgrade(url)
         with engine.connect() as conn:
             assert migrations.current_revision(conn) == migrations.head_revision()
+    finally:
+        engine.dispose()
+
+
+def test_0005_restores_first_assignment_times_and_drops_the_false_divergence(pg: PgServer) -> None:
+    url = pg.url(pg.create(f"{pg.prefix}_0005", template=None))
+    engine = create_engine(url)
+    try:
+        migrations.upgrade(url, "0004")
+        with engine.begin() as conn:
+            first, second = _unit(conn, "P-1"), _unit(conn, "P-2")
+            overridden, cancelled = _call(conn, "CAD-1"), _call(conn, "CAD-2")
+            _assign(conn, overridden, first)
+            conn.execute(
+                text("UPDATE assignments SET released_at = :t, release_reason = 'override'"), {"t": NOW}
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO assignments (call_id, unit_id, distance_m, assigned_at) VALUES (:c, :u, 1, :t)"
+                ),
+                {"c": overridden, "u": second, "t": LATER},
+            )
+            conn.execute(
+                text("UPDATE calls SET status = 'assigned', assigned_at = :t WHERE id = :c"),
+                {"t": LATER, "c": overridden},
+            )
+            conn.execute(
+                text(
+                    "UPDATE calls SET status = 'cancelled', closed_at = :t, cancel_reason = 'caller left',"
+                    " divergence = 'no_unit_in_range', divergence_detail = 'cancelled while waiting' WHERE id = :c"
+                ),
+                {"t": LATER, "c": cancelled},
+            )
+        migrations.upgrade(url)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT assigned_at, divergence, divergence_detail FROM calls ORDER BY id")
+            )
+            assert [tuple(row) for row in rows] == [(NOW, None, None), (None, None, None)]
     finally:
         engine.dispose()
 

@@ -115,9 +115,6 @@ def cancel(ctx: DispatchContext, call_id: int, reason: str) -> None:
     call = locked_call(ctx, call_id)
     if call.status not in OPEN_STATUSES:
         raise Conflict(f"call {call.id} is already {call.status}", current=call.status, requested="cancelled")
-    if call.status == CallStatus.queued.value and call.dispatched_type is None and call.divergence is None:
-        call.divergence = Divergence.no_unit_in_range.value
-        call.divergence_detail = f"cancelled while waiting for a {call.requested_type} unit: {reason}"
     assignment = dispatch_repository.open_assignment_for_call(ctx.session, call.id, lock=True)
     call.cancel_reason = reason
     set_call_status(ctx, call, CallStatus.cancelled, reason=reason)

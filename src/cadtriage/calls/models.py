@@ -42,7 +42,6 @@ FINAL_STATUSES = frozenset({CallStatus.closed, CallStatus.cancelled})
 class Divergence(StrEnum):
     """Why what was sent differs from what triage decided."""
 
-    no_unit_in_range = "no_unit_in_range"
     escalation = "escalation"
     override = "override"
 

@@ -78,7 +78,9 @@ def set_call_status(
         CallStatus.closed: "closed_at",
         CallStatus.cancelled: "closed_at",
     }[target]
-    if target is not CallStatus.queued or call.queued_at is None:
+    # A requeue restarts the wait on purpose (`requeue` sets queued_at); a second assignment (an override, an
+    # escalation) keeps the first, so time to assignment measures how long the caller waited for anyone.
+    if target not in (CallStatus.queued, CallStatus.assigned) or getattr(call, stamp) is None:
         setattr(call, stamp, now)
     record(
         ctx.session,
