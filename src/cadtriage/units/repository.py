@@ -111,8 +111,10 @@ _NEAREST_AVAILABLE = {
     for fresh in (False, True)
     for lock in ("skip", "wait", "none")
 }
-# Nearer than the unit found, by more than rounding: a unit at the same distance is no better.
-_NEARER_BY_M = 0.001
+# The ring searched around the nearest unit seen: its distance, and rounding.
+_RING_SLACK_M = 0.001
+# How many times intake looks again when the nearest unit it waited for was taken; then it searches without waiting.
+_WAIT_ROUNDS = 3
 _ANY_AVAILABLE = select(exists().where(*_IN_RANGE))
 
 
@@ -149,23 +151,27 @@ def nearest_available(
     which grew with the roster. Rows another transaction has locked are skipped, so concurrent dispatchers never
     take the same unit. `fresh_since` limits the search to units whose location was reported since then.
 
-    A skipped unit may only be reporting its position and stay available. With `wait_for_nearer`, a look that
-    takes no lock checks whether an available unit nearer than the one found (or any, if none was) is held by
-    someone; if so the search runs again over that nearer ring, waiting for each holder to commit and re-checking
-    the row after (PostgreSQL re-evaluates the filter on a row that changed, and moves on if it no longer
-    qualifies). Only a caller holding no lock a unit's holder could wait for may pass it: intake before it takes
-    the queue lock. The farther unit stays locked, unused, until the caller commits.
+    A unit skipped that way may only be reporting its position, and stay available. With `wait_for_nearer`, the
+    nearest available unit is first looked at without a lock; the search is then confined to that distance, and if
+    someone holds every unit within it, run again waiting for the holder to commit (PostgreSQL re-checks a row
+    that changed and passes over one no longer available). If the unit was taken, the look starts over. The caller
+    holds no unit lock while it waits, so waits cannot form a cycle; a caller must also hold no lock that a unit's
+    holder could wait for (intake before it takes the queue lock qualifies).
     """
     params = _search_params(unit_type, lat, lon, max_distance_m)
     if fresh_since is not None:
         params["fresh_since"] = fresh_since
     fresh = fresh_since is not None
+    for _ in range(_WAIT_ROUNDS if wait_for_nearer else 0):
+        seen = session.execute(_NEAREST_AVAILABLE[fresh, "none"], params).one_or_none()
+        if seen is None:
+            return None  # no unit in range, held or not
+        ring = {**params, "max_chord_m": float(seen[1]) + _RING_SLACK_M}
+        row = session.execute(_NEAREST_AVAILABLE[fresh, "skip"], ring).one_or_none()
+        row = row or session.execute(_NEAREST_AVAILABLE[fresh, "wait"], ring).one_or_none()
+        if row is not None:
+            return row[0], geometry.great_circle_m(float(row[1]))
     row = session.execute(_NEAREST_AVAILABLE[fresh, "skip"], params).one_or_none()
-    if wait_for_nearer:
-        nearer = params if row is None else {**params, "max_chord_m": float(row[1]) - _NEARER_BY_M}
-        held = session.execute(_NEAREST_AVAILABLE[fresh, "none"], nearer).one_or_none()
-        if held is not None and (row is None or held[0].id != row[0].id):
-            row = session.execute(_NEAREST_AVAILABLE[fresh, "wait"], nearer).one_or_none() or row
     return None if row is None else (row[0], geometry.great_circle_m(float(row[1])))
 
 
