@@ -22,6 +22,7 @@ from cadtriage.events.router import router as events_router
 from cadtriage.health import router as health_router
 from cadtriage.metrics import router as metrics_router
 from cadtriage.protocol_files import load_protocol
+from cadtriage.request_body import JsonBodyMiddleware
 from cadtriage.request_log import BodyLimitMiddleware, RequestLogMiddleware, configure_logging
 from cadtriage.stats.router import router as stats_router
 from cadtriage.units.router import router as units_router
@@ -78,6 +79,7 @@ def create_app(
     app.state.clock = clock or SystemClock()
     app.state.protocol = load_protocol(settings.protocol_path)
     install_error_handlers(app)
+    app.add_middleware(JsonBodyMiddleware)  # innermost: reads a body the limit below has already bounded
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(RequestLogMiddleware)
     app.include_router(health_router)

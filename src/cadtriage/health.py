@@ -15,6 +15,18 @@ from cadtriage.migrations import current_revision, head_revision
 router = APIRouter(tags=["health"])
 
 
+@router.get("/", summary="Where to start")
+def root() -> dict[str, str]:
+    """A pointer for someone who opened the service's address: what it is and where its documentation lives."""
+    return {
+        "service": "cadtriage",
+        "docs": "/docs",
+        "openapi": "/openapi.json",
+        "health": "/healthz",
+        "ready": "/readyz",
+    }
+
+
 @router.get("/healthz", summary="The process is up")
 def healthz() -> dict[str, str]:
     """Answers as long as the process serves HTTP; touches nothing else."""

@@ -20,7 +20,7 @@ def test_healthz_answers_without_touching_the_database(client: TestClient) -> No
 def test_readyz_is_ready_on_a_migrated_database(client: TestClient) -> None:
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json()["schema"] == head_revision() == "0004"
+    assert response.json()["schema"] == head_revision() == "0005"
 
 
 def test_readyz_is_not_ready_before_migration(pg: PgServer) -> None:
@@ -68,3 +68,9 @@ def test_an_unknown_path_is_a_problem(client: TestClient) -> None:
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["status"] == 404
+
+
+def test_the_root_points_a_newcomer_to_the_documentation(client: TestClient) -> None:
+    body = client.get("/").json()
+    assert body["docs"] == "/docs"
+    assert client.get(body["openapi"]).status_code == 200

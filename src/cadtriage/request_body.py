@@ -1,0 +1,115 @@
+"""Request bodies are JSON documents with each key once, checked before any route reads them (pure ASGI).
+
+- A body sent as anything but JSON (`text/plain`, a form) is refused with 415, not validated as if it were JSON.
+- A key given twice in one object is refused with 422 naming it. Parsers disagree on which copy wins (Python's
+  keeps the last, many keep the first), so a record with `"weapons": true, "weapons": false` could mean one thing
+  to the console that sent it and another here.
+- A document that does not parse is refused with 422 saying where (line and column), not a byte offset.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from cadtriage.errors import problem
+
+_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
+
+
+class _Pairs(list[tuple[str, Any]]):
+    """A JSON object as its key/value pairs in order, duplicates kept, so they can be found with their path."""
+
+
+def _duplicate_key(value: Any, path: str = "") -> str | None:
+    # The dotted path of the first key that appears twice in one object, searching depth first.
+    if isinstance(value, _Pairs):
+        seen: set[str] = set()
+        for key, item in value:
+            where = f"{path}.{key}" if path else key
+            if key in seen:
+                return where
+            seen.add(key)
+            found = _duplicate_key(item, where)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _duplicate_key(item, f"{path}.{index}" if path else str(index))
+            if found is not None:
+                return found
+    return None
+
+
+def _is_json(content_type: bytes | None) -> bool:
+    media_type = (content_type or b"").split(b";", 1)[0].strip().lower()
+    return media_type == b"application/json" or (
+        media_type.startswith(b"application/") and media_type.endswith(b"+json")
+    )
+
+
+def body_problem(content_type: bytes | None, body: bytes) -> tuple[int, str, str] | None:
+    """Why a request body is refused (status, field, message), or None when it is a JSON document to validate."""
+    if not body:
+        return None  # routes without a body; a route that needs one says so itself
+    if not _is_json(content_type):
+        return 415, "body", "send the body as application/json"
+    try:
+        document = json.loads(body, object_pairs_hook=_Pairs)
+    except UnicodeDecodeError:
+        return 422, "body", "not UTF-8"
+    except json.JSONDecodeError as exc:
+        return 422, "body", f"not a JSON document: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+    duplicate = _duplicate_key(document)
+    if duplicate is not None:
+        return 422, duplicate, "given more than once"
+    return None
+
+
+class JsonBodyMiddleware:
+    """Read a request's body once, refuse it if it is not one well-formed JSON document, else hand it on."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in _WITH_BODY:
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(
+                    scope, _replay([message], receive), send
+                )  # the client left: let the route see it
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        refused = body_problem(dict(scope["headers"]).get(b"content-type"), body)
+        if refused is None:
+            await self.app(scope, _replay([{"type": "http.request", "body": body}], receive), send)
+            return
+        status, field, message_text = refused
+        if status == 415:
+            response = problem(415, "unsupported-media-type", "Unsupported media type", message_text)
+        else:
+            errors = [{"field": field, "message": message_text}]
+            response = problem(
+                422, "validation", "Invalid request", f"invalid fields: {field}", errors=errors
+            )
+        await response(scope, receive, send)
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    # The body already read, then whatever the client sends next (a disconnect, for a streaming route).
+    pending = list(messages)
+
+    async def replayed() -> Message:
+        return pending.pop(0) if pending else await receive()
+
+    return replayed
