@@ -215,3 +215,11 @@ def test_a_time_outside_the_service_years_is_a_422_not_a_500(client: TestClient,
 
     response = client.get("/v1/stats", params={"until": until}, headers=as_role(client, "supervisor"))
     assert response.status_code == 422, response.text
+
+
+def test_a_stream_filter_on_a_kind_that_does_not_exist_is_a_422_not_a_silent_stream(
+    client: TestClient,
+) -> None:
+    response = client.get("/v1/events", params={"kind": ["call.assigned", "call.asigned"]})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "kind.1"

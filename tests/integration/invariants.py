@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 from sqlalchemy import Connection, text
+
+from cadtriage.events.schemas import EventFilter
+
+# Every kind the audit log records must be one a live stream can be filtered on.
+_FILTERABLE = ", ".join(f"'{kind}'" for kind in get_args(EventFilter))
 
 # Status events are the call.* events but override, escalation and screening, which move the response type.
 CHECKS = {
@@ -34,6 +41,8 @@ CHECKS = {
     "to_state FROM events e WHERE e.call_id = c.id AND e.kind LIKE 'call.%' AND e.kind NOT IN ('call.override', "
     "'call.escalated', 'call.screening') ORDER BY e.id DESC LIMIT 1) "
     "last ON true WHERE last.to_state <> c.status",
+    # The list is the EventFilter literal's own constants, not input.
+    "an event of a kind streams cannot filter on": f"SELECT id FROM events WHERE kind NOT IN ({_FILTERABLE})",  # noqa: S608
     "a status event that restates the status": "SELECT call_id FROM events WHERE kind LIKE 'call.%' "
     "AND kind NOT IN ('call.override', 'call.escalated', 'call.screening') AND from_state = to_state",
 }

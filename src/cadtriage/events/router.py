@@ -12,7 +12,7 @@ from cadtriage.deps import CallId, ContextDep, Reader
 from cadtriage.errors import NotFound
 from cadtriage.errors import problem_responses as problems
 from cadtriage.events import repository, stream
-from cadtriage.events.schemas import EventOut
+from cadtriage.events.schemas import EventFilter, EventOut
 
 router = APIRouter(tags=["events"])
 
@@ -37,7 +37,7 @@ def live_events(
     request: Request,
     _: Reader,
     kind: Annotated[
-        list[str] | None,
+        list[EventFilter] | None,
         Query(
             max_length=20,
             description="kinds (`call.assigned`) or families (`call`, `unit`) to receive; default all",

@@ -3,9 +3,29 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
+
+# What a stream can be filtered on: a family, or one kind. Listed, so a typo is a 422 rather than a stream that
+# stays silent forever.
+EventFilter = Literal[
+    "call",
+    "call.received",
+    "call.queued",
+    "call.assigned",
+    "call.en_route",
+    "call.on_scene",
+    "call.closed",
+    "call.cancelled",
+    "call.escalated",
+    "call.override",
+    "call.screening",
+    "unit",
+    "unit.registered",
+    "unit.status",
+    "unit.location",
+]
 
 
 class EventOut(BaseModel):
