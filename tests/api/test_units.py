@@ -28,6 +28,40 @@ def test_a_call_sign_is_unique(client: TestClient) -> None:
     assert again.json()["call_sign"] == "CRT-12"
 
 
+def test_a_call_sign_a_dispatcher_could_mistake_for_another_is_refused(client: TestClient) -> None:
+    # Issue 'Hardening', item 4: each of these registered beside CRT-01, and a key for one bound to the other.
+    first = unit(client, "crt-01", "civilian_crisis", 47.61, -122.33)
+    assert first["call_sign"] == "CRT-01"  # the canonical form: capitals
+    supervisor = as_role(client, "supervisor")
+    for look_alike in ("CRT 01", "CRT-0l", "CRT--01", "CRT-O1", "crt_01", "CRTO1"):
+        response = client.post(
+            "/v1/units",
+            json={"call_sign": look_alike, "unit_type": "police", "location": {"lat": 47.6, "lon": -122.3}},
+            headers=supervisor,
+        )
+        assert response.status_code == 409, look_alike
+        assert response.json()["existing"] == "CRT-01"
+        assert "too like CRT-01" in response.json()["detail"]
+    assert unit(client, "CRT-02", "civilian_crisis", 47.61, -122.33)["call_sign"] == "CRT-02"
+    assert [u["call_sign"] for u in client.get("/v1/units").json()["items"]] == ["CRT-01", "CRT-02"]
+
+
+def test_a_unit_key_names_its_unit_however_the_call_sign_is_written(client: TestClient) -> None:
+    crt = unit(client, "CRT-01", "civilian_crisis", 47.61, -122.33)
+    admin = as_role(client, "admin")
+    created = client.post(
+        "/v1/keys", json={"name": "mdt-crt-01", "role": "unit", "unit": "crt 01"}, headers=admin
+    )
+    assert created.status_code == 201
+    token = created.json()["key"]
+    mine = client.post(
+        f"/v1/units/{crt['id']}/status",
+        json={"status": "out_of_service"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert mine.status_code == 200
+
+
 def test_an_illegal_transition_is_a_409_naming_both_states(client: TestClient) -> None:
     created = unit(client, "CRT-12", "civilian_crisis", 47.61, -122.33)
     response = client.post(f"/v1/units/{created['id']}/status", json={"status": "on_scene"})

@@ -75,6 +75,26 @@ def test_0005_restores_first_assignment_times_and_drops_the_false_divergence(pg:
         engine.dispose()
 
 
+def test_0006_refuses_to_upgrade_over_look_alike_call_signs_naming_them(pg: PgServer) -> None:
+    url = pg.url(pg.create(f"{pg.prefix}_0006", template=None))
+    engine = create_engine(url)
+    try:
+        migrations.upgrade(url, "0005")
+        with engine.begin() as conn:
+            for sign in ("CRT-01", "crt 0l", "P-1"):
+                _unit(conn, sign)
+        with pytest.raises(RuntimeError, match="CRT-01, crt 0l"):
+            migrations.upgrade(url)
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE units SET call_sign = 'crt-02' WHERE call_sign = 'crt 0l'"))
+        migrations.upgrade(url)
+        with engine.connect() as conn:
+            signs = conn.execute(text("SELECT call_sign, call_sign_key FROM units ORDER BY id")).all()
+        assert [tuple(row) for row in signs] == [("CRT-01", "CRT01"), ("CRT-02", "CRT02"), ("P-1", "P1")]
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture
 def conn(session: Session) -> Connection:
     return session.connection()

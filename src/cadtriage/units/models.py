@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, DateTime, Double, Identity, String, func
+from sqlalchemy import BigInteger, Computed, DateTime, Double, Identity, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cadtriage.db import Base
@@ -27,6 +27,11 @@ BUSY_STATUSES = frozenset(
 )
 
 
+# A call sign as a dispatcher might misread it: without separators, O read as 0, I and L as 1.
+CALL_SIGN_KEY_OF = "translate(upper(regexp_replace({}, '[ _./-]', '', 'g')), 'OIL', '011')"
+CALL_SIGN_KEY = CALL_SIGN_KEY_OF.format("call_sign")
+
+
 class Unit(Base):
     """A responding unit. Its `position` (an earthdistance point) is a generated column used by the KNN index."""
 
@@ -34,6 +39,10 @@ class Unit(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     call_sign: Mapped[str] = mapped_column(String(32), unique=True)
+    # Unique, so `CRT-0l` and `crt 01` cannot be registered beside `CRT-01` (migration 0006).
+    call_sign_key: Mapped[str] = mapped_column(
+        String(32), Computed(CALL_SIGN_KEY, persisted=True), unique=True
+    )
     unit_type: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20))
     lat: Mapped[float] = mapped_column(Double)

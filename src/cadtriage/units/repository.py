@@ -17,12 +17,13 @@ from sqlalchemy import (
     func,
     literal_column,
     select,
+    text,
 )
 from sqlalchemy.orm import Session
 
 from cadtriage.dispatch.models import Assignment
 from cadtriage.units import geometry
-from cadtriage.units.models import Unit, UnitStatus
+from cadtriage.units.models import CALL_SIGN_KEY_OF, Unit, UnitStatus
 
 _POSITION: ColumnClause[Any] = literal_column("units.position")
 
@@ -35,9 +36,12 @@ def get(session: Session, unit_id: int, *, for_update: bool = False) -> Unit | N
     return session.scalars(query).one_or_none()
 
 
+_BY_CALL_SIGN = select(Unit).where(text(f"call_sign_key = {CALL_SIGN_KEY_OF.format(':call_sign')}"))
+
+
 def get_by_call_sign(session: Session, call_sign: str) -> Unit | None:
-    """A unit by its call sign."""
-    return session.scalars(select(Unit).where(Unit.call_sign == call_sign)).one_or_none()
+    """The unit a call sign names, however it is written: `crt 01` finds `CRT-01` (look-alikes are unique)."""
+    return session.scalars(_BY_CALL_SIGN, {"call_sign": call_sign}).one_or_none()
 
 
 def add(session: Session, unit: Unit) -> Unit:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from cadtriage.requests import Latitude, Longitude, RequestModel
 from cadtriage.triage.types import ResponseType
@@ -49,7 +50,11 @@ class UnitCreate(_Input):
         }
     )
 
-    call_sign: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9 _./-]*$")
+    call_sign: Annotated[
+        str,
+        Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9 _./-]*$"),
+        AfterValidator(str.upper),  # the canonical form: call signs are spoken and shown in capitals
+    ]
     unit_type: ResponseType
     location: Position
     status: UnitStatus = UnitStatus.available

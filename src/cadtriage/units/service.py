@@ -45,12 +45,20 @@ def register(ctx: DispatchContext, data: UnitCreate) -> Unit:
             created_at=now,
             updated_at=now,
         )
-        .on_conflict_do_nothing(index_elements=[Unit.call_sign])
+        .on_conflict_do_nothing()  # the call sign, or one a dispatcher could mistake for it
         .returning(Unit.id)
     )
     unit_id = ctx.session.execute(statement).scalar_one_or_none()
     if unit_id is None:
-        raise Conflict(f"call sign {data.call_sign} is already registered", call_sign=data.call_sign)
+        taken = repository.get_by_call_sign(ctx.session, data.call_sign)
+        existing = taken.call_sign if taken is not None else data.call_sign
+        raise Conflict(
+            f"call sign {data.call_sign} is already registered"
+            if existing == data.call_sign
+            else f"call sign {data.call_sign} is too like {existing}, already registered",
+            call_sign=data.call_sign,
+            existing=existing,
+        )
     unit = repository.get(ctx.session, unit_id, for_update=True)
     assert unit is not None
     record(
