@@ -37,7 +37,7 @@ FROM generate_series(1, :n) g
 
 def production_plan(engine: Engine) -> str:
     """The plan of the production search itself (its statement and parameters, not a copy) from downtown."""
-    compiled = repository._NEAREST_AVAILABLE.compile(dialect=engine.dialect)
+    compiled = repository._NEAREST_AVAILABLE[False, "skip"].compile(dialect=engine.dialect)
     params = compiled.construct_params(repository._search_params("police", 47.6, -122.3, 40_000))
     with engine.connect() as conn:
         rows = conn.exec_driver_sql(f"EXPLAIN (ANALYZE, TIMING OFF) {compiled}", params)
