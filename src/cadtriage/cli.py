@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
 
 from cadtriage.config import get_settings
 
@@ -201,6 +202,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         for error in exc.errors():
             name = "CADTRIAGE_" + "_".join(str(part) for part in error["loc"]).upper()
             print(f"cadtriage: invalid setting {name}: {error['msg']}", file=sys.stderr)
+        return 2
+    except (
+        OperationalError
+    ) as exc:  # no server there, or no such database: the operator's to fix, said plainly
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        print(f"cadtriage: cannot use the database: {reason}", file=sys.stderr)
+        print(
+            "cadtriage: check CADTRIAGE_DATABASE_URL, or unset it to use the embedded database",
+            file=sys.stderr,
+        )
         return 2
     return code
 

@@ -62,3 +62,25 @@ def test_a_log_level_that_does_not_exist_is_refused_plainly(
     assert "Traceback" not in err
     monkeypatch.setenv("CADTRIAGE_LOG_LEVEL", "DEBUG")
     assert Settings().log_level == "debug"
+
+
+def test_a_database_that_does_not_exist_is_reported_plainly(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], db_url: str
+) -> None:
+    # Issue 'Hardening', item 16: this was a 117-line traceback.
+    from sqlalchemy import make_url
+
+    from cadtriage.cli import main
+    from cadtriage.config import get_settings
+
+    missing = make_url(db_url).set(database="no_such_database").render_as_string(hide_password=False)
+    monkeypatch.setenv("DATABASE_URL", missing)
+    get_settings.cache_clear()
+    try:
+        assert main(["keys", "list"]) == 2
+    finally:
+        get_settings.cache_clear()
+    err = capsys.readouterr().err
+    assert 'database "no_such_database" does not exist' in err
+    assert "CADTRIAGE_DATABASE_URL" in err
+    assert "Traceback" not in err
