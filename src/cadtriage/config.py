@@ -5,13 +5,14 @@ Every variable is listed, with its default and meaning, in `.env.example`.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cadtriage.service_area import ServiceArea, parse_service_area
 from cadtriage.triage.types import ResponseType
 
 
@@ -39,6 +40,19 @@ class Settings(BaseSettings):
     unit_location_stale_s: int = Field(default=900, ge=1)
     escalation_interval_s: float = Field(default=10.0, gt=0)
     sse_heartbeat_s: float = Field(default=15.0, gt=0, le=300)
+    service_area: str | None = None  # west,south,east,north, or a GeoJSON file; unset: no check
+
+    @field_validator("service_area")
+    @classmethod
+    def _readable_area(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_service_area(value)  # refuse at start, plainly, an area that cannot be read
+        return value
+
+    @cached_property
+    def area(self) -> ServiceArea | None:
+        """The configured service area, parsed once."""
+        return parse_service_area(self.service_area) if self.service_area else None
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -26,6 +26,16 @@ class RequestModel(BaseModel):
         return value
 
 
+# A location outside the configured service area, on purpose (cadtriage.service_area).
+MutualAid = Annotated[
+    bool,
+    Field(
+        strict=True,
+        description="the location is outside the configured service area on purpose (mutual aid); "
+        "otherwise such a location is refused",
+    ),
+]
+
 # Where a wrong guess is dangerous, no coercion: `"lat": true` is not 1.0, `"weapons": "n"` is not false.
 Answer = Annotated[bool | None, Field(strict=True)]
 Latitude = Annotated[float, Field(strict=True, ge=-90, le=90)]

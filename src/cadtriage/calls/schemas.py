@@ -15,7 +15,7 @@ from pydantic import (
 )
 
 from cadtriage.errors import Unprocessable
-from cadtriage.requests import Answer, Latitude, Longitude, Moment, RequestModel
+from cadtriage.requests import Answer, Latitude, Longitude, Moment, MutualAid, RequestModel
 from cadtriage.triage.types import CallText, ResponseType
 from cadtriage.units.schemas import round_degrees
 
@@ -111,6 +111,7 @@ class IntakeRecord(CallRecord):
 
     external_id: str = Field(min_length=1, max_length=64, pattern=r"^[\x21-\x7e]+$")
     location: CallLocation
+    mutual_aid: MutualAid = False
 
 
 class EvidenceOut(BaseModel):

@@ -17,6 +17,7 @@ from cadtriage.dispatch.models import Assignment
 from cadtriage.dispatch.service import DispatchContext, match_committed_call, record_queued, try_assign
 from cadtriage.errors import IdempotencyConflict, NotFound
 from cadtriage.events import service as events
+from cadtriage.service_area import refuse_outside
 from cadtriage.triage.engine import decide
 from cadtriage.triage.types import Decision
 from cadtriage.units.models import Unit
@@ -35,7 +36,9 @@ class CallView:
 
 def record_hash(record: IntakeRecord) -> str:
     """A stable digest of a call record, to tell a replay from a different call under the same external_id."""
-    canonical = json.dumps(record.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    # `mutual_aid` counts only when set, so records digested before the field existed still match their replays.
+    dumped = record.model_dump(mode="json", exclude=set() if record.mutual_aid else {"mutual_aid"})
+    canonical = json.dumps(dumped, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -75,6 +78,8 @@ def intake(ctx: DispatchContext, record: IntakeRecord) -> tuple[CallView, bool]:
     the lock is never held while the call itself is written and flushed to disk, so intakes queue in parallel.
     """
     record.require_triage_input()
+    if not record.mutual_aid:
+        refuse_outside(ctx.settings.area, record.location.lat, record.location.lon, field="location")
     digest = record_hash(record)
     decision = decide(record.call_text(), ctx.protocol)
     now = ctx.now()

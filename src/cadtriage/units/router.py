@@ -13,7 +13,14 @@ from cadtriage.errors import problem_responses as problems
 from cadtriage.triage.types import ResponseType
 from cadtriage.units import repository, service
 from cadtriage.units.models import UnitStatus
-from cadtriage.units.schemas import Position, UnitCreate, UnitOut, UnitPage, UnitStatusChange, parse_point
+from cadtriage.units.schemas import (
+    PositionReport,
+    UnitCreate,
+    UnitOut,
+    UnitPage,
+    UnitStatusChange,
+    parse_point,
+)
 
 router = APIRouter(tags=["units"])
 
@@ -121,9 +128,9 @@ def change_unit_status(
 
 
 @router.put("/units/{unit_id}/location", response_model=UnitOut, responses=problems(404, 422))
-def move_unit(unit_id: UnitId, position: Position, ctx: ContextDep, principal: UnitReporter) -> UnitOut:
+def move_unit(unit_id: UnitId, position: PositionReport, ctx: ContextDep, principal: UnitReporter) -> UnitOut:
     """The AVL ping: the unit's current position."""
     own_unit_only(principal, unit_id)
-    service.move(ctx, unit_id, position)
+    service.move(ctx, unit_id, position, mutual_aid=position.mutual_aid)
     commit_before_answer(ctx.session)
     return _read(ctx, unit_id)

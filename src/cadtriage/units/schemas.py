@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from cadtriage.requests import Latitude, Longitude, RequestModel
+from cadtriage.requests import Latitude, Longitude, MutualAid, RequestModel
 from cadtriage.triage.types import ResponseType
 from cadtriage.units.models import Unit, UnitStatus
 
@@ -28,6 +28,12 @@ class Position(_Input):
     @classmethod
     def _centimetres(cls, value: float) -> float:
         return round_degrees(value)
+
+
+class PositionReport(Position):
+    """The AVL ping: where the unit is now, and whether it is outside the service area on purpose."""
+
+    mutual_aid: MutualAid = False
 
 
 def round_degrees(value: float) -> float:
@@ -58,6 +64,7 @@ class UnitCreate(_Input):
     unit_type: ResponseType
     location: Position
     status: UnitStatus = UnitStatus.available
+    mutual_aid: MutualAid = False
 
 
 class UnitStatusChange(_Input):

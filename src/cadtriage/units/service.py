@@ -17,6 +17,7 @@ from cadtriage.dispatch.escalation import SYSTEM_ACTOR, escalate_overdue
 from cadtriage.dispatch.service import DispatchContext, offer_unit, release, set_unit_status
 from cadtriage.errors import Conflict, InvalidTransition, NotFound
 from cadtriage.events.service import record
+from cadtriage.service_area import refuse_outside
 from cadtriage.units import repository
 from cadtriage.units.models import BUSY_STATUSES, Unit, UnitStatus
 from cadtriage.units.schemas import Position, UnitCreate
@@ -32,6 +33,8 @@ def register(ctx: DispatchContext, data: UnitCreate) -> Unit:
     """Register a unit; 409 if the call sign is taken. An available unit takes the queue at once."""
     if data.status not in (UnitStatus.available, UnitStatus.out_of_service):
         raise Conflict("a new unit is registered available or out_of_service", requested=data.status.value)
+    if not data.mutual_aid:
+        refuse_outside(ctx.settings.area, data.location.lat, data.location.lon, field="location")
     now = ctx.now()
     statement = (
         insert(Unit)
@@ -131,8 +134,11 @@ def _abandon_call(ctx: DispatchContext, call_id: int, unit_id: int, reason: str 
     lifecycle.requeue(ctx, call, f"{unit.call_sign} went out of service before arriving")
 
 
-def move(ctx: DispatchContext, unit_id: int, position: Position) -> Unit:
-    """The AVL ping: a unit's new position. An available unit that moves may come in range of a waiting call."""
+def move(ctx: DispatchContext, unit_id: int, position: Position, *, mutual_aid: bool = False) -> Unit:
+    """The AVL ping: a unit's new position. An available unit that moves may come in range of a waiting call.
+    A position outside the service area is refused unless the unit is there on purpose (`mutual_aid`)."""
+    if not mutual_aid:
+        refuse_outside(ctx.settings.area, position.lat, position.lon, field="location")
     unit = repository.get(ctx.session, unit_id, for_update=True)
     if unit is None:
         raise NotFound(f"no unit with id {unit_id}", unit_id=unit_id)
