@@ -110,7 +110,7 @@ def keys(session: Session, clock: FakeClock) -> dict[str, str]:
     """One API key per role (the unit role needs a unit: see tests that bind one)."""
     keys = {
         role.value: create_key(
-            session, name=f"test-{role.value}", role=role, unit_call_sign=None, at=clock.now()
+            session, name=f"test-{role.value}", role=role, unit_call_sign=None, at=clock.now(), actor="test"
         )
         for role in (Role.dispatcher, Role.supervisor, Role.admin)
     }

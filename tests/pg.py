@@ -86,6 +86,7 @@ def create_key_in(url: str, role: str, name: str | None = None, unit: str | None
                 role=Role(role),
                 unit_call_sign=unit,
                 at=datetime.now(UTC),
+                actor="test",
             )
     finally:
         engine.dispose()

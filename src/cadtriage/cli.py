@@ -120,16 +120,22 @@ def _keys(args: argparse.Namespace) -> int:
         try:
             with Session(database.engine) as session, session.begin():
                 now = SystemClock().now()
+                actor = "cli:" + (os.environ.get("USER") or "unknown")  # who ran the command
                 if args.keys_command == "create":
                     key = service.create(
-                        session, name=args.name, role=Role(args.role), unit_call_sign=args.unit, at=now
+                        session,
+                        name=args.name,
+                        role=Role(args.role),
+                        unit_call_sign=args.unit,
+                        at=now,
+                        actor=actor,
                     )
                     print(f"{args.name} ({args.role}): {key}")
                     print(
                         "Keep it now: it is stored only as a hash and cannot be shown again.", file=sys.stderr
                     )
                 elif args.keys_command == "revoke":
-                    service.revoke(session, args.name, now)
+                    service.revoke(session, args.name, now, actor)
                     print(f"{args.name}: revoked")
                 else:
                     for stored in service.list_keys(session):

@@ -54,10 +54,14 @@ def world(client: TestClient, session: Session, clock: FakeClock) -> dict[str, A
     """A unit on a call, a key bound to that unit, a revoked key, and a key to revoke."""
     crt = unit(client, "CRT-1", "civilian_crisis", *DOWNTOWN)
     taken = call(client, "CAD-1")
-    unit_key = create(session, name="crt-1-mdt", role=Role.unit, unit_call_sign="CRT-1", at=clock.now())
-    revoked = create(session, name="old-console", role=Role.dispatcher, unit_call_sign=None, at=clock.now())
-    revoke(session, "old-console", clock.now())
-    create(session, name="spare", role=Role.dispatcher, unit_call_sign=None, at=clock.now())
+    unit_key = create(
+        session, name="crt-1-mdt", role=Role.unit, unit_call_sign="CRT-1", at=clock.now(), actor="test"
+    )
+    revoked = create(
+        session, name="old-console", role=Role.dispatcher, unit_call_sign=None, at=clock.now(), actor="test"
+    )
+    revoke(session, "old-console", clock.now(), "test")
+    create(session, name="spare", role=Role.dispatcher, unit_call_sign=None, at=clock.now(), actor="test")
     session.commit()
     return {"call": taken["id"], "unit": crt["id"], "key": "spare", "unit_key": unit_key, "revoked": revoked}
 
@@ -157,7 +161,9 @@ def test_caller_details_are_for_dispatchers_and_supervisors_only(
             "name"
         ] == ("Jane Roe")
     crt3 = unit(client, "CRT-3", "civilian_crisis", *DOWNTOWN)
-    key = create(session, name="crt-3-mdt", role=Role.unit, unit_call_sign="CRT-3", at=clock.now())
+    key = create(
+        session, name="crt-3-mdt", role=Role.unit, unit_call_sign="CRT-3", at=clock.now(), actor="test"
+    )
     session.commit()
     held = client.get(f"/v1/units/{crt3['id']}").json()["call_id"]
     assert held == taken["id"]  # CRT-3 arrived and took the waiting call
@@ -189,6 +195,7 @@ def test_admins_create_list_and_revoke_keys(client: TestClient, world: dict[str,
     [
         ("system:escalation", 422),
         ("SYSTEM:anything", 422),
+        ("cli:root", 422),  # the command line's own actors
         ("two\nlines", 422),
         ("x" * 70, 422),
         ("ok-1", 201),

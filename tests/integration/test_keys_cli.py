@@ -78,7 +78,12 @@ def test_concurrent_creations_of_one_key_name_give_one_key_and_conflicts(pg: PgS
             start.wait(10)
             try:
                 create(
-                    session, name="console-9", role=Role.dispatcher, unit_call_sign=None, at=datetime.now(UTC)
+                    session,
+                    name="console-9",
+                    role=Role.dispatcher,
+                    unit_call_sign=None,
+                    at=datetime.now(UTC),
+                    actor="test",
                 )
                 session.commit()
                 outcomes.append("created")

@@ -21,10 +21,10 @@ def by_name(session: Session, name: str) -> ApiKey | None:
     return session.scalars(select(ApiKey).where(ApiKey.name == name)).one_or_none()
 
 
-def add_if_new(session: Session, values: Mapping[str, object]) -> bool:
-    """Store a key unless its name is taken (also by a concurrent insert); whether it was stored."""
+def add_if_new(session: Session, values: Mapping[str, object]) -> int | None:
+    """Store a key unless its name is taken (also by a concurrent insert); its id, or None if not stored."""
     statement = insert(ApiKey).values(**values).on_conflict_do_nothing(index_elements=[ApiKey.name])
-    return session.execute(statement.returning(ApiKey.id)).scalar_one_or_none() is not None
+    return session.execute(statement.returning(ApiKey.id)).scalar_one_or_none()
 
 
 def all_keys(session: Session) -> Sequence[ApiKey]:

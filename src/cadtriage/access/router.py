@@ -23,7 +23,9 @@ KeyName = Annotated[str, Path(min_length=1, max_length=64)]
 )
 def create_key(body: KeyCreate, ctx: ContextDep, _: Admin) -> KeyCreated:
     """Create a key; the response holds the key itself, which is never shown again."""
-    key = service.create(ctx.session, name=body.name, role=body.role, unit_call_sign=body.unit, at=ctx.now())
+    key = service.create(
+        ctx.session, name=body.name, role=body.role, unit_call_sign=body.unit, at=ctx.now(), actor=ctx.actor
+    )
     created = service.get(ctx.session, body.name)
     return KeyCreated(**KeyOut.model_validate(created).model_dump(), key=key)
 
@@ -37,7 +39,7 @@ def list_keys(ctx: ContextDep, _: Admin) -> list[KeyOut]:
 @router.post("/keys/{name}/revoke", response_model=KeyOut, responses=problems(404))
 def revoke_key(name: KeyName, ctx: ContextDep, _: Admin) -> KeyOut:
     """Revoke a key; it stops working at once."""
-    return KeyOut.model_validate(service.revoke(ctx.session, name, ctx.now()))
+    return KeyOut.model_validate(service.revoke(ctx.session, name, ctx.now(), ctx.actor))
 
 
 @router.get("/protocol", response_model=ProtocolOut, responses=problems())

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from cadtriage.access import repository
 from cadtriage.access.models import ApiKey, Role
 from cadtriage.errors import Conflict, NotFound, Unprocessable
+from cadtriage.events.service import record
 from cadtriage.units import repository as units
 
 KEY_PREFIX = "ctk_"
@@ -35,21 +36,25 @@ def digest(key: str) -> str:
 
 # A key's name is the actor of every change it makes: printable, bounded, and never the system's own names.
 KEY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
-RESERVED_PREFIX = "system:"
+RESERVED_PREFIXES = ("system:", "cli:")  # the service's own actors, and an operator at the command line
 
 
 def _check_name(name: str) -> None:
     problem = None
     if not KEY_NAME.match(name):
         problem = "1 to 64 letters, digits and _ . : - , starting with a letter or digit"
-    elif name.lower().startswith(RESERVED_PREFIX):
-        problem = f"names starting with {RESERVED_PREFIX!r} are the system's own"
+    elif name.lower().startswith(RESERVED_PREFIXES):
+        problem = (
+            f"names starting with {' or '.join(map(repr, RESERVED_PREFIXES))} are reserved for the service"
+        )
     if problem:
         raise Unprocessable(f"invalid key name: {problem}", errors=[{"field": "name", "message": problem}])
 
 
-def create(session: Session, *, name: str, role: Role, unit_call_sign: str | None, at: datetime) -> str:
-    """Create a key and return it; it cannot be shown again."""
+def create(
+    session: Session, *, name: str, role: Role, unit_call_sign: str | None, at: datetime, actor: str
+) -> str:
+    """Create a key and return it; it cannot be shown again. The audit log records who created it."""
     _check_name(name)
     unit_id = None
     if role is Role.unit:
@@ -69,18 +74,40 @@ def create(session: Session, *, name: str, role: Role, unit_call_sign: str | Non
         )
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     values = {"name": name, "role": role.value, "key_hash": digest(key), "unit_id": unit_id, "created_at": at}
-    if not repository.add_if_new(session, values):
+    key_id = repository.add_if_new(session, values)
+    if key_id is None:
         raise Conflict(f"a key named {name} exists already", name=name)
+    record(
+        session,
+        actor=actor,
+        kind="key.created",
+        at=at,
+        key_id=key_id,
+        unit_id=unit_id,
+        to_state="active",
+        data={"name": name, "role": role.value},
+    )
     return key
 
 
-def revoke(session: Session, name: str, at: datetime) -> ApiKey:
-    """Revoke a key by name; it stops working at once."""
+def revoke(session: Session, name: str, at: datetime, actor: str) -> ApiKey:
+    """Revoke a key by name; it stops working at once. The audit log records who revoked it (once)."""
     key = repository.by_name(session, name)
     if key is None:
         raise NotFound(f"no key named {name}", name=name)
     if key.revoked_at is None:
         key.revoked_at = at
+        record(
+            session,
+            actor=actor,
+            kind="key.revoked",
+            at=at,
+            key_id=key.id,
+            unit_id=key.unit_id,
+            from_state="active",
+            to_state="revoked",
+            data={"name": key.name, "role": key.role},
+        )
     return key
 
 

@@ -13,7 +13,7 @@ from cadtriage.db import Base
 
 
 class Event(Base):
-    """One change: who (`actor`), when, to what (`call_id`/`unit_id`), from which state to which, and why."""
+    """One change: who (`actor`), when, to what (`call_id`/`unit_id`/`key_id`), from which state to which, and why."""
 
     __tablename__ = "events"
 
@@ -23,6 +23,7 @@ class Event(Base):
     kind: Mapped[str] = mapped_column(String(40))
     call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))  # an API key created or revoked
     from_state: Mapped[str | None] = mapped_column(String(32))
     to_state: Mapped[str | None] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(Text)

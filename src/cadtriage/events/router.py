@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
+from cadtriage.access.models import Role
 from cadtriage.calls import repository as calls
 from cadtriage.deps import CallId, ContextDep, Reader
 from cadtriage.errors import NotFound
@@ -35,12 +36,13 @@ def timeline(call_id: CallId, ctx: ContextDep, _: Reader) -> list[EventOut]:
 )
 def live_events(
     request: Request,
-    _: Reader,
+    principal: Reader,
     kind: Annotated[
         list[EventFilter] | None,
         Query(
             max_length=20,
-            description="kinds (`call.assigned`) or families (`call`, `unit`) to receive; default all",
+            description="kinds (`call.assigned`) or families (`call`, `unit`, `key`) to receive; default all "
+            "(`key` events only for supervisor and admin keys)",
         ),
     ] = None,
     last_event_id: Annotated[str | None, Header(max_length=20, pattern=r"^[0-9]+$")] = None,
@@ -51,8 +53,14 @@ def live_events(
     keeps idle connections open (CADTRIAGE_SSE_HEARTBEAT_S)."""
     after_id = int(last_event_id) if last_event_id is not None else after
     settings = request.app.state.settings
+    # Who was given access, and who lost it, is for supervisors and admins, not every console on the floor.
+    hidden = () if principal.role in (Role.supervisor, Role.admin) else ("key",)
     body = stream.events(
-        settings.database_url, after_id=after_id, kinds=kind or [], heartbeat_s=settings.sse_heartbeat_s
+        settings.database_url,
+        after_id=after_id,
+        kinds=kind or [],
+        hidden=hidden,
+        heartbeat_s=settings.sse_heartbeat_s,
     )
     return StreamingResponse(
         body, media_type="text/event-stream", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"}

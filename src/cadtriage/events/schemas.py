@@ -25,6 +25,9 @@ EventFilter = Literal[
     "unit.registered",
     "unit.status",
     "unit.location",
+    "key",
+    "key.created",
+    "key.revoked",
 ]
 
 
@@ -39,6 +42,7 @@ class EventOut(BaseModel):
     kind: str
     call_id: int | None
     unit_id: int | None
+    key_id: int | None = None
     from_state: str | None
     to_state: str | None
     reason: str | None

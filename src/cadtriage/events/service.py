@@ -1,4 +1,4 @@
-"""Recording changes: every change to a call or a unit goes through `record`."""
+"""Recording changes: every change to a call, a unit or an API key goes through `record`."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ def record(
     at: datetime,
     call_id: int | None = None,
     unit_id: int | None = None,
+    key_id: int | None = None,
     from_state: str | None = None,
     to_state: str | None = None,
     reason: str | None = None,
@@ -32,6 +33,7 @@ def record(
             "kind": kind,
             "call_id": call_id,
             "unit_id": unit_id,
+            "key_id": key_id,
             "from_state": from_state,
             "to_state": to_state,
             "reason": reason,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 import psycopg
@@ -18,14 +18,9 @@ from sqlalchemy import make_url
 
 CHANNEL = "cadtriage_events"
 HEARTBEAT_S = 15.0
-_REPLAY = (
-    "SELECT id, occurred_at, actor, kind, call_id, unit_id, from_state, to_state, reason, data "
-    "FROM events WHERE id > %s ORDER BY id LIMIT 1000"
-)
-_BY_IDS = (
-    "SELECT id, occurred_at, actor, kind, call_id, unit_id, from_state, to_state, reason, data "
-    "FROM events WHERE id = ANY(%s)"
-)
+_COLUMNS = "id, occurred_at, actor, kind, call_id, unit_id, key_id, from_state, to_state, reason, data"
+_REPLAY = f"SELECT {_COLUMNS} FROM events WHERE id > %s ORDER BY id LIMIT 1000"  # noqa: S608 (constants)
+_BY_IDS = f"SELECT {_COLUMNS} FROM events WHERE id = ANY(%s)"  # noqa: S608
 
 
 def libpq_url(sqlalchemy_url: str) -> str:
@@ -67,9 +62,15 @@ async def events(
     *,
     after_id: int | None,
     kinds: Sequence[str],
+    hidden: Sequence[str] = (),
     heartbeat_s: float = HEARTBEAT_S,
 ) -> AsyncIterator[str]:
-    """SSE text for every event after `after_id` (if given), then every new one, with heartbeat comments."""
+    """SSE text for every event after `after_id` (if given), then every new one, with heartbeat comments.
+    Events of a `hidden` family (or kind) are never sent, whatever `kinds` asks for."""
+
+    def wanted(kind: str) -> bool:
+        return matches(kind, kinds) and not (hidden and matches(kind, hidden))
+
     async with await psycopg.AsyncConnection.connect(
         libpq_url(database_url), autocommit=True, row_factory=dict_row
     ) as conn:
@@ -77,7 +78,7 @@ async def events(
         sent = _Sent()
         yield "retry: 2000\n\n"
         if after_id is not None:
-            async for text in _replay(conn, after_id, kinds, sent):
+            async for text in _replay(conn, after_id, wanted, sent):
                 yield text
         while True:  # Starlette cancels this generator when the client goes away
             ids = [int(note.payload) async for note in conn.notifies(timeout=heartbeat_s, stop_after=1)]
@@ -86,12 +87,12 @@ async def events(
                 continue
             ids += [int(note.payload) async for note in conn.notifies(timeout=0.005, stop_after=500)]
             for event in await _fetch(conn, ids):
-                if sent.first_time(event["id"]) and matches(event["kind"], kinds):
+                if sent.first_time(event["id"]) and wanted(event["kind"]):
                     yield sse(event)
 
 
 async def _replay(
-    conn: psycopg.AsyncConnection[Any], after_id: int, kinds: Sequence[str], sent: _Sent
+    conn: psycopg.AsyncConnection[Any], after_id: int, wanted: Callable[[str], bool], sent: _Sent
 ) -> AsyncIterator[str]:
     last = after_id
     while True:
@@ -101,7 +102,7 @@ async def _replay(
             return
         for event in rows:
             last = event["id"]
-            if sent.first_time(event["id"]) and matches(event["kind"], kinds):
+            if sent.first_time(event["id"]) and wanted(event["kind"]):
                 yield sse(event)
 
 

@@ -67,7 +67,11 @@ def demo_keys(session: Session, at: datetime) -> list[tuple[str, str, str]]:
     ):
         name = f"demo-{role.value}"
         made.append(
-            (role.value, name, access.create(session, name=name, role=role, unit_call_sign=unit, at=at))
+            (
+                role.value,
+                name,
+                access.create(session, name=name, role=role, unit_call_sign=unit, at=at, actor="system:seed"),
+            )
         )
     return made
 
