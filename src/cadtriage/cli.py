@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -152,15 +152,39 @@ def _keys(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bounded(low: int, high: int) -> Callable[[str], int]:
+    # argparse turns the ValueError into "argument --port: invalid value", naming the option, with usage.
+    def parse(text: str) -> int:
+        value = int(text)
+        if not low <= value <= high:
+            raise ValueError(text)
+        return value
+
+    parse.__name__ = f"integer from {low} to {high}"
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog="cadtriage", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    serve = commands.add_parser("serve", help="migrate, then serve the API")
-    serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
-    serve.add_argument("--workers", type=int)
+    serve = commands.add_parser(
+        "serve",
+        help="migrate, then serve the API",
+        description="Migrate the database to the newest schema, then serve the API with uvicorn. The database is "
+        "DATABASE_URL, or, when it is unset, an embedded PostgreSQL in CADTRIAGE_DATA_DIR (default .cadtriage), "
+        "started if it is not already running. Every other setting is a CADTRIAGE_* variable (see .env.example).",
+    )
+    serve.add_argument("--host", help="address to listen on (default: CADTRIAGE_HOST, else 127.0.0.1)")
+    serve.add_argument(
+        "--port", type=_bounded(1, 65535), help="port to listen on (default: CADTRIAGE_PORT, else 8000)"
+    )
+    serve.add_argument(
+        "--workers",
+        type=_bounded(1, 64),
+        help="worker processes; each holds its own connection pool (default: CADTRIAGE_WORKERS, else 2)",
+    )
     serve.add_argument(
         "--demo", action="store_true", help="seed the Seattle demo roster if the database is empty"
     )

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from cadtriage.protocol_files import shipped_protocol_text
@@ -91,3 +92,24 @@ def test_protocol_check_reports_an_invalid_file(tmp_path: Path) -> None:
     )
     assert done.returncode == 1
     assert str(path) in done.stderr
+
+
+def test_serve_help_documents_each_option_and_bad_values_name_it(capsys: pytest.CaptureFixture[str]) -> None:
+    # Issue 'Hardening', item 16: `serve --help` listed the options with no word about them.
+    from cadtriage.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for variable in (
+        "DATABASE_URL",
+        "CADTRIAGE_DATA_DIR",
+        "CADTRIAGE_HOST",
+        "CADTRIAGE_PORT",
+        "CADTRIAGE_WORKERS",
+    ):
+        assert variable in text
+    with pytest.raises(SystemExit) as refused:
+        main(["serve", "--port", "0"])
+    assert refused.value.code == 2
+    assert "argument --port" in capsys.readouterr().err
