@@ -233,9 +233,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             name = "CADTRIAGE_" + "_".join(str(part) for part in error["loc"]).upper()
             print(f"cadtriage: invalid setting {name}: {error['msg']}", file=sys.stderr)
         return 2
-    except (
-        OperationalError
-    ) as exc:  # no server there, or no such database: the operator's to fix, said plainly
+    except OperationalError as exc:
+        # No server there, or no such database: the operator's to fix, said plainly.
         reason = str(exc.orig or exc).strip().splitlines()[0]
         print(f"cadtriage: cannot use the database: {reason}", file=sys.stderr)
         print(

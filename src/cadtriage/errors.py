@@ -104,6 +104,12 @@ def problem(status: int, type_slug: str, title: str, detail: str, **extra: Any) 
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
+def validation_problem(errors: list[dict[str, str]]) -> JSONResponse:
+    """The 422 for bad input: each offending field by dotted path, with what is wrong with it."""
+    fields = ", ".join(dict.fromkeys(e["field"] for e in errors))
+    return problem(422, "validation", "Invalid request", f"invalid fields: {fields}", errors=errors)
+
+
 def _field_path(loc: tuple[int | str, ...]) -> str:
     # Drop the leading "body"/"query"/"path" segment: consoles name fields as they sent them.
     parts = (
@@ -132,16 +138,13 @@ async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = validation_errors(exc)
-    fields = ", ".join(dict.fromkeys(e["field"] for e in errors))
-    return problem(422, "validation", "Invalid request", f"invalid fields: {fields}", errors=errors)
+    return validation_problem(validation_errors(exc))
 
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 400:  # FastAPI's answer to a body it cannot parse: bad input, like any other
-        errors = [{"field": "body", "message": "not a JSON document (or not UTF-8)"}]
-        return problem(422, "validation", "Invalid request", "invalid fields: body", errors=errors)
+        return validation_problem([{"field": "body", "message": "not a JSON document (or not UTF-8)"}])
     return problem(exc.status_code, f"http-{exc.status_code}", str(exc.detail), str(exc.detail))
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cadtriage.errors import problem
+from cadtriage.errors import problem, validation_problem
 
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 
@@ -82,9 +82,8 @@ class JsonBodyMiddleware:
         while True:
             message = await receive()
             if message["type"] != "http.request":
-                await self.app(
-                    scope, _replay([message], receive), send
-                )  # the client left: let the route see it
+                # The client left: let the route see it.
+                await self.app(scope, _replay([message], receive), send)
                 return
             chunks.append(message.get("body", b""))
             if not message.get("more_body", False):
@@ -98,10 +97,7 @@ class JsonBodyMiddleware:
         if status == 415:
             response = problem(415, "unsupported-media-type", "Unsupported media type", message_text)
         else:
-            errors = [{"field": field, "message": message_text}]
-            response = problem(
-                422, "validation", "Invalid request", f"invalid fields: {field}", errors=errors
-            )
+            response = validation_problem([{"field": field, "message": message_text}])
         await response(scope, receive, send)
 
 

@@ -43,15 +43,16 @@ class ServiceArea:
         return f"{len(self.polygons)} polygon(s) within {box}" if self.polygons else f"the box {box}"
 
 
-def refuse_outside(area: ServiceArea | None, lat: float, lon: float, *, field: str) -> None:
-    """A 422 naming `field` when the point is outside the configured area (no area configured: no check)."""
-    if area is None or area.contains(lat, lon):
+def refuse_outside(area: ServiceArea | None, lat: float, lon: float, *, mutual_aid: bool) -> None:
+    """A 422 naming `location` when the point is outside the configured area, unless the request says it is
+    there on purpose (`mutual_aid`). No area configured: no check."""
+    if area is None or mutual_aid or area.contains(lat, lon):
         return
     message = (
         f"({lat}, {lon}) is outside the service area ({area.describe()}); check the signs of the coordinates, "
         "or send mutual_aid: true for a place outside the area on purpose"
     )
-    raise Unprocessable(f"invalid fields: {field}", errors=[{"field": field, "message": message}])
+    raise Unprocessable("invalid fields: location", errors=[{"field": "location", "message": message}])
 
 
 def parse_service_area(value: str) -> ServiceArea:

@@ -23,11 +23,7 @@ if TYPE_CHECKING:
     from cadtriage.calls.service import CallView
 
 
-class _Input(RequestModel):
-    pass
-
-
-class Screening(_Input):
+class Screening(RequestModel):
     """The call-taker's answers: true, false, or null/absent for not asked or not known."""
 
     weapons: Answer = None
@@ -43,7 +39,7 @@ class Screening(_Input):
         return {k: v for k, v in self.model_dump().items() if v is not None}
 
 
-class CallLocation(_Input):
+class CallLocation(RequestModel):
     """Where the call is: WGS84 degrees, and the address as the console shows it."""
 
     lat: Latitude
@@ -56,14 +52,14 @@ class CallLocation(_Input):
         return round_degrees(value)
 
 
-class Caller(_Input):
+class Caller(RequestModel):
     """Who called: personal data, readable only by dispatchers and supervisors, never logged."""
 
     name: str | None = Field(default=None, max_length=120)
     phone: str | None = Field(default=None, max_length=32, pattern=r"^[0-9+() .-]{3,32}$")
 
 
-class CallRecord(_Input):
+class CallRecord(RequestModel):
     """A call record for a dry-run triage: location and external_id optional."""
 
     model_config = ConfigDict(
@@ -257,7 +253,7 @@ class CallPage(BaseModel):
     next_cursor: int | None
 
 
-class CallStatusChange(_Input):
+class CallStatusChange(RequestModel):
     """A reported step in a call's life. Closing needs a disposition."""
 
     model_config = ConfigDict(
@@ -275,7 +271,7 @@ class CallStatusChange(_Input):
         return value
 
 
-class CallCancel(_Input):
+class CallCancel(RequestModel):
     """Cancel a call, with the reason."""
 
     reason: str = Field(min_length=1, max_length=500)
@@ -295,7 +291,7 @@ class ScreeningAnswers(Screening):
         return self
 
 
-class CallOverride(_Input):
+class CallOverride(RequestModel):
     """A dispatcher's re-triage: the response type to send instead, and why."""
 
     model_config = ConfigDict(

@@ -78,8 +78,7 @@ def intake(ctx: DispatchContext, record: IntakeRecord) -> tuple[CallView, bool]:
     the lock is never held while the call itself is written and flushed to disk, so intakes queue in parallel.
     """
     record.require_triage_input()
-    if not record.mutual_aid:
-        refuse_outside(ctx.settings.area, record.location.lat, record.location.lon, field="location")
+    refuse_outside(ctx.settings.area, record.location.lat, record.location.lon, mutual_aid=record.mutual_aid)
     digest = record_hash(record)
     decision = decide(record.call_text(), ctx.protocol)
     now = ctx.now()

@@ -49,7 +49,7 @@ class Runtime:
     readers: Mapping[str, tuple[FactReading, ...]]  # concept -> the facts its mention can change
     screened: tuple[FactReading, ...]  # the facts a screening answer decides
     rule_facts: Mapping[str, tuple[str, ...]]  # rule id -> the facts it reads, sorted
-    outcomes: dict[Any, Any] = field(default_factory=dict)  # the engine's memory, by fact values
-    decisions: dict[Any, Any] = field(
-        default_factory=dict
-    )  # and by call type and answers, for calls without text
+    # The engine's memory: outcomes by fact values, and whole decisions by call type and answers for calls
+    # without text.
+    outcomes: dict[Any, Any] = field(default_factory=dict)
+    decisions: dict[Any, Any] = field(default_factory=dict)

@@ -309,20 +309,16 @@ class Lexicon:
             distance = start - span_end
             if concept == BREAK or distance > self.qualifier_window:
                 return None
-            if (
-                concept == NEGATE_BEFORE
-            ):  # a denial reaches only nearby words: denying a danger is the risky error
+            if concept == NEGATE_BEFORE:
+                # A denial reaches only nearby words: denying a danger is the risky error.
                 return concept if distance <= self.scope_window else None
             if concept in (HISTORY_BEFORE, UNCERTAIN, UNKNOWN):
                 return concept
-            if (
-                concept in CUE_IDS or span_end > start
-            ):  # a cue of another kind, or another meaning of our words
-                continue
+            if concept in CUE_IDS or span_end > start:
+                continue  # a cue of another kind, or another meaning of our words
             if not _LIST_JOINERS.issuperset(tokens[span_end:start]):
-                return (
-                    None  # another concept stands between: "no weapons and threatening" denies only weapons
-                )
+                # Another concept stands between: "no weapons and threatening" denies only weapons.
+                return None
             start = span_start
         return None
 

@@ -12,11 +12,7 @@ from cadtriage.triage.types import ResponseType
 from cadtriage.units.models import Unit, UnitStatus
 
 
-class _Input(RequestModel):
-    pass
-
-
-class Position(_Input):
+class Position(RequestModel):
     """A point in WGS84 degrees: the AVL ping."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"lat": 47.6101, "lon": -122.3421}]})
@@ -41,7 +37,7 @@ def round_degrees(value: float) -> float:
     return round(value, 7) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
-class UnitCreate(_Input):
+class UnitCreate(RequestModel):
     """Register a unit. It starts `available` (and takes a waiting call) unless registered out of service."""
 
     model_config = ConfigDict(
@@ -67,7 +63,7 @@ class UnitCreate(_Input):
     mutual_aid: MutualAid = False
 
 
-class UnitStatusChange(_Input):
+class UnitStatusChange(RequestModel):
     """A unit reports a new status."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"status": "en_route"}]})

@@ -33,8 +33,7 @@ def register(ctx: DispatchContext, data: UnitCreate) -> Unit:
     """Register a unit; 409 if the call sign is taken. An available unit takes the queue at once."""
     if data.status not in (UnitStatus.available, UnitStatus.out_of_service):
         raise Conflict("a new unit is registered available or out_of_service", requested=data.status.value)
-    if not data.mutual_aid:
-        refuse_outside(ctx.settings.area, data.location.lat, data.location.lon, field="location")
+    refuse_outside(ctx.settings.area, data.location.lat, data.location.lon, mutual_aid=data.mutual_aid)
     now = ctx.now()
     statement = (
         insert(Unit)
@@ -137,8 +136,7 @@ def _abandon_call(ctx: DispatchContext, call_id: int, unit_id: int, reason: str 
 def move(ctx: DispatchContext, unit_id: int, position: Position, *, mutual_aid: bool = False) -> Unit:
     """The AVL ping: a unit's new position. An available unit that moves may come in range of a waiting call.
     A position outside the service area is refused unless the unit is there on purpose (`mutual_aid`)."""
-    if not mutual_aid:
-        refuse_outside(ctx.settings.area, position.lat, position.lon, field="location")
+    refuse_outside(ctx.settings.area, position.lat, position.lon, mutual_aid=mutual_aid)
     unit = repository.get(ctx.session, unit_id, for_update=True)
     if unit is None:
         raise NotFound(f"no unit with id {unit_id}", unit_id=unit_id)
