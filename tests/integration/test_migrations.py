@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Connection, create_engine, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, inspect, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -17,10 +19,19 @@ NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 LATER = datetime(2026, 11, 22, 10, 5, tzinfo=UTC)
 
 
-def test_upgrade_downgrade_upgrade_on_an_empty_database(pg: PgServer) -> None:
-    url = pg.url(pg.create(f"{pg.prefix}_empty", template=None))
+@contextmanager
+def _empty_database(pg: PgServer, suffix: str) -> Iterator[tuple[str, Engine]]:
+    """A database of its own with no schema yet, and an engine on it."""
+    url = pg.url(pg.create(f"{pg.prefix}_{suffix}", template=None))
     engine = create_engine(url)
     try:
+        yield url, engine
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_downgrade_upgrade_on_an_empty_database(pg: PgServer) -> None:
+    with _empty_database(pg, "empty") as (url, engine):
         migrations.upgrade(url)
         assert set(inspect(engine).get_table_names()) >= TABLES
         migrations.downgrade(url, "base")
@@ -32,14 +43,10 @@ def test_upgrade_downgrade_upgrade_on_an_empty_database(pg: PgServer) -> None:
         migrations.upgrade(url)
         with engine.connect() as conn:
             assert migrations.current_revision(conn) == migrations.head_revision()
-    finally:
-        engine.dispose()
 
 
 def test_0005_restores_first_assignment_times_and_drops_the_false_divergence(pg: PgServer) -> None:
-    url = pg.url(pg.create(f"{pg.prefix}_0005", template=None))
-    engine = create_engine(url)
-    try:
+    with _empty_database(pg, "0005") as (url, engine):
         migrations.upgrade(url, "0004")
         with engine.begin() as conn:
             first, second = _unit(conn, "P-1"), _unit(conn, "P-2")
@@ -71,14 +78,10 @@ def test_0005_restores_first_assignment_times_and_drops_the_false_divergence(pg:
                 text("SELECT assigned_at, divergence, divergence_detail FROM calls ORDER BY id")
             )
             assert [tuple(row) for row in rows] == [(NOW, None, None), (None, None, None)]
-    finally:
-        engine.dispose()
 
 
 def test_0006_refuses_to_upgrade_over_look_alike_call_signs_naming_them(pg: PgServer) -> None:
-    url = pg.url(pg.create(f"{pg.prefix}_0006", template=None))
-    engine = create_engine(url)
-    try:
+    with _empty_database(pg, "0006") as (url, engine):
         migrations.upgrade(url, "0005")
         with engine.begin() as conn:
             for sign in ("CRT-01", "crt 0l", "P-1"):
@@ -91,8 +94,6 @@ def test_0006_refuses_to_upgrade_over_look_alike_call_signs_naming_them(pg: PgSe
         with engine.connect() as conn:
             signs = conn.execute(text("SELECT call_sign, call_sign_key FROM units ORDER BY id")).all()
         assert [tuple(row) for row in signs] == [("CRT-01", "CRT01"), ("CRT-02", "CRT02"), ("P-1", "P1")]
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture
