@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 
 from cadtriage.access.models import Role
 from cadtriage.access.service import create as create_key
-from cadtriage.app import create_app
+from cadtriage.api.app import create_app
+from cadtriage.api.session import get_session
 from cadtriage.config import Settings
-from cadtriage.db import Database, get_session
-from cadtriage.dispatch.service import DispatchContext
+from cadtriage.context import Context
+from cadtriage.db import Database
 from cadtriage.protocol_files import load_protocol
 from cadtriage.triage.protocol import Protocol
 from tests.pg import PgServer
@@ -82,8 +83,8 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def ctx(session: Session, clock: FakeClock, settings: Settings, protocol: Protocol) -> DispatchContext:
-    return DispatchContext(session, clock, settings, protocol, "test")
+def ctx(session: Session, clock: FakeClock, settings: Settings, protocol: Protocol) -> Context:
+    return Context(session, clock, settings, protocol, "test")
 
 
 @pytest.fixture

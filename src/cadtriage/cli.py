@@ -31,7 +31,7 @@ def _serve(args: argparse.Namespace) -> int:
         # Workers are separate processes: they read the URL from the environment, never start a server.
         os.environ["DATABASE_URL"] = url
         uvicorn.run(
-            "cadtriage.app:create_app",
+            "cadtriage.api.app:create_app",
             factory=True,
             host=args.host or settings.host,
             port=args.port or settings.port,

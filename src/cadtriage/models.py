@@ -1,9 +1,8 @@
 """Every ORM model, imported in one place so that the metadata is complete (for Alembic and tests)."""
 
 from cadtriage.access.models import ApiKey
-from cadtriage.calls.models import Call, TriageDecision
+from cadtriage.calls.models import Assignment, Call, TriageDecision
 from cadtriage.db import Base
-from cadtriage.dispatch.models import Assignment
 from cadtriage.events.models import Event
 from cadtriage.units.models import Unit
 

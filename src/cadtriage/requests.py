@@ -54,3 +54,8 @@ def _in_service_years(value: datetime) -> datetime:
 
 # A moment in time, with its zone, within the years a CAD record can come from.
 Moment = Annotated[AwareDatetime, AfterValidator(_in_service_years)]
+
+
+def round_degrees(value: float) -> float:
+    """Degrees to 7 decimals (about 1 cm): finer is noise, and subnormal values underflow in earthdistance."""
+    return round(value, 7) + 0.0  # + 0.0 turns -0.0 into 0.0

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from cadtriage.app import create_app
+from cadtriage.api.app import create_app
 from cadtriage.config import Settings
 from cadtriage.db import Database
 from cadtriage.seed import seed_demo_if_empty

@@ -18,7 +18,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from cadtriage.app import create_app
+from cadtriage.api.app import create_app
 from cadtriage.config import Settings
 
 pytestmark = pytest.mark.slow

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from cadtriage.app import create_app
+from cadtriage.api.app import create_app
 from cadtriage.config import Settings
 from cadtriage.db import Database
 from cadtriage.migrations import head_revision

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cadtriage.api.request_log import MAX_BODY_BYTES, JsonFormatter
 from cadtriage.calls.models import Call
-from cadtriage.request_log import MAX_BODY_BYTES, JsonFormatter
 
 
 def test_each_request_gets_an_id_echoed_and_logged_as_a_json_line(

@@ -1,6 +1,6 @@
 """The database ceiling: the intake transaction issued directly with psycopg — no ORM, no web stack.
 
-The same statements, in the same order and transactions, as `calls.service.intake` sends for a call: insert it
+The same statements, in the same order and transactions, as `dispatch.intake.intake` sends for a call: insert it
 (ON CONFLICT on external_id), look for the nearest fresh available unit and, failing that, for any unit in range;
 then either assign (assignment, unit and call updates, their events) or queue (decision and events), commit, and
 match the committed call again under the shared queue lock, reading its queue position for the answer. What the

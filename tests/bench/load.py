@@ -40,10 +40,10 @@ from sqlalchemy.orm import Session
 
 from cadtriage import migrations
 from cadtriage.calls.schemas import IntakeRecord
-from cadtriage.calls.service import intake
 from cadtriage.clock import SystemClock
 from cadtriage.config import Settings
-from cadtriage.dispatch.service import DispatchContext
+from cadtriage.context import Context
+from cadtriage.dispatch.intake import intake
 from cadtriage.embedded import EmbeddedPostgres
 from cadtriage.protocol_files import load_protocol
 from cadtriage.seed import seed_demo_if_empty
@@ -196,7 +196,7 @@ def service_layer_rate(url: str, seconds: float) -> float:
         rng, n = random.Random(thread), 0
         while time.monotonic() < stop:
             with Session(engine, expire_on_commit=False) as session:
-                ctx = DispatchContext(session, SystemClock(), settings, protocol, "bench")
+                ctx = Context(session, SystemClock(), settings, protocol, "bench")
                 intake(ctx, IntakeRecord.model_validate(record(n, f"DB{thread}", rng, rows)))
                 session.commit()
             n += 1

@@ -19,7 +19,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from cadtriage.app import create_app
+from cadtriage.api.app import create_app
 from cadtriage.config import Settings
 from cadtriage.db import Database
 from tests.pg import PgServer, create_key_in

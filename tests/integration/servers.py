@@ -21,7 +21,7 @@ def free_port() -> int:
 
 @contextmanager
 def uvicorn_server(database_url: str, *, workers: int = 2, **settings: str) -> Iterator[str]:
-    """`uvicorn cadtriage.app:create_app --workers N` on a database; yields its base URL. Fails the test if
+    """`uvicorn cadtriage.api.app:create_app --workers N` on a database; yields its base URL. Fails the test if
     the server logged a traceback."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CADTRIAGE_")}
@@ -31,7 +31,7 @@ def uvicorn_server(database_url: str, *, workers: int = 2, **settings: str) -> I
             sys.executable,
             "-m",
             "uvicorn",
-            "cadtriage.app:create_app",
+            "cadtriage.api.app:create_app",
             "--factory",
             "--workers",
             str(workers),

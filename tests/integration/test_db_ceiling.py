@@ -15,10 +15,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from cadtriage.calls.schemas import IntakeRecord
-from cadtriage.calls.service import intake
 from cadtriage.clock import SystemClock
 from cadtriage.config import Settings
-from cadtriage.dispatch.service import DispatchContext
+from cadtriage.context import Context
+from cadtriage.dispatch.intake import intake
 from cadtriage.seed import seed_demo_if_empty
 from cadtriage.triage.protocol import Protocol
 from tests.bench import db_ceiling
@@ -58,7 +58,7 @@ def test_the_psycopg_intake_stores_what_the_service_stores(pg: PgServer, protoco
     engine = create_engine(through_service)
     for body in bodies:
         with Session(engine, expire_on_commit=False) as session:
-            intake(DispatchContext(session, SystemClock(), settings, protocol, "bench"), IntakeRecord(**body))
+            intake(Context(session, SystemClock(), settings, protocol, "bench"), IntakeRecord(**body))
             session.commit()
     engine.dispose()
     with psycopg.connect(

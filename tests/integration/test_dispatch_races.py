@@ -14,27 +14,28 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from cadtriage.calls import lifecycle
 from cadtriage.calls.schemas import IntakeRecord
-from cadtriage.calls.service import intake
 from cadtriage.clock import SystemClock
 from cadtriage.config import Settings
+from cadtriage.context import Context
 from cadtriage.db import Database
+from cadtriage.dispatch import lifecycle
+from cadtriage.dispatch import redirect as redirection
 from cadtriage.dispatch import repository as dispatch_repository
 from cadtriage.dispatch.escalation import sweep_once
-from cadtriage.dispatch.service import DispatchContext
+from cadtriage.dispatch.intake import intake
+from cadtriage.dispatch.units import change_status, register
 from cadtriage.errors import Conflict
 from cadtriage.triage.protocol import Protocol
 from cadtriage.triage.types import ResponseType
 from cadtriage.units.models import UnitStatus
 from cadtriage.units.schemas import Position, UnitCreate
-from cadtriage.units.service import change_status, register
 
 DOWNTOWN = (47.6097, -122.3331)
 
 
-def _ctx(session: Session, settings: Settings, protocol: Protocol, actor: str) -> DispatchContext:
-    return DispatchContext(session, SystemClock(), settings, protocol, actor)
+def _ctx(session: Session, settings: Settings, protocol: Protocol, actor: str) -> Context:
+    return Context(session, SystemClock(), settings, protocol, actor)
 
 
 def _unit(database: Database, settings: Settings, protocol: Protocol, sign: str, kind: ResponseType) -> int:
@@ -102,7 +103,7 @@ def test_a_unit_reporting_a_step_never_moves_the_unit_now_on_its_call(
     thread.start()
     assert read.wait(10)
     with Session(database.engine) as session, session.begin():
-        lifecycle.override(
+        redirection.override(
             _ctx(session, settings, protocol, "dispatcher"),
             call_id,
             ResponseType.co_responder,
@@ -142,7 +143,7 @@ def test_concurrent_redirects_that_free_units_do_not_deadlock(
     def redirect(call_id: int) -> None:
         try:
             with Session(database.engine) as session, session.begin():
-                lifecycle.override(
+                redirection.override(
                     _ctx(session, settings, protocol, "dispatcher"),
                     call_id,
                     ResponseType.police,

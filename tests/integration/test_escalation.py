@@ -7,15 +7,15 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from cadtriage.calls.models import TriageDecision
+from cadtriage.context import Context
 from cadtriage.db import Database
 from cadtriage.dispatch.escalation import escalate_overdue, sweep_once
-from cadtriage.dispatch.service import DispatchContext
 from tests.api.helpers import DOWNTOWN, call, unit
 from tests.conftest import FakeClock
 
 
 def test_a_civilian_call_waits_its_limit_then_goes_to_a_co_responder(
-    client: TestClient, ctx: DispatchContext, clock: FakeClock, session: Session
+    client: TestClient, ctx: Context, clock: FakeClock, session: Session
 ) -> None:
     co = unit(client, "CR-1", "co_responder", *DOWNTOWN)
     waiting = call(client, "CAD-1")
@@ -37,7 +37,7 @@ def test_a_civilian_call_waits_its_limit_then_goes_to_a_co_responder(
 
 
 def test_the_chain_continues_to_police_with_its_own_wait(
-    client: TestClient, ctx: DispatchContext, clock: FakeClock
+    client: TestClient, ctx: Context, clock: FakeClock
 ) -> None:
     police = unit(client, "P-1", "police", *DOWNTOWN)
     waiting = call(client, "CAD-1")
@@ -66,7 +66,7 @@ def test_a_unit_change_runs_the_escalation_check(client: TestClient, clock: Fake
 
 
 def test_only_one_sweep_runs_at_a_time(
-    client: TestClient, ctx: DispatchContext, clock: FakeClock, engine: Engine
+    client: TestClient, ctx: Context, clock: FakeClock, engine: Engine
 ) -> None:
     call(client, "CAD-1")
     clock.advance(1000)
@@ -82,9 +82,9 @@ def test_the_periodic_sweep_commits_its_own_transaction(pg, settings, protocol) 
     database = Database(url, pool_size=1)
     clock = FakeClock()
     with Session(database.engine) as session:
-        ctx = DispatchContext(session, clock, settings, protocol, "test")
+        ctx = Context(session, clock, settings, protocol, "test")
         from cadtriage.calls.schemas import IntakeRecord
-        from cadtriage.calls.service import intake
+        from cadtriage.dispatch.intake import intake
 
         intake(
             ctx,
@@ -114,14 +114,14 @@ def test_a_sweep_after_an_overload_escalates_every_call_a_batch_at_a_time(  # ty
     # Each transaction of a sweep holds the queue lock against freed units (and the intakes behind them) until it
     # commits, so a flood of overdue calls is escalated SWEEP_BATCH to a transaction, never all in one.
     from cadtriage.calls.schemas import IntakeRecord
-    from cadtriage.calls.service import intake
     from cadtriage.dispatch.escalation import SWEEP_BATCH
+    from cadtriage.dispatch.intake import intake
 
     flood = 2 * SWEEP_BATCH + 10
     database = Database(pg.copy(), pool_size=1)
     clock = FakeClock()
     with Session(database.engine) as session:
-        ctx = DispatchContext(session, clock, settings, protocol, "test")
+        ctx = Context(session, clock, settings, protocol, "test")
         for n in range(flood):
             body = {
                 "external_id": f"FLOOD-{n}",

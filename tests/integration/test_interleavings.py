@@ -11,16 +11,16 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from cadtriage.calls.schemas import IntakeRecord
-from cadtriage.calls.service import intake
 from cadtriage.config import Settings
+from cadtriage.context import Context
 from cadtriage.db import Database
+from cadtriage.dispatch.intake import intake
 from cadtriage.dispatch.repository import lock_queue, lock_queue_for_call
-from cadtriage.dispatch.service import DispatchContext
+from cadtriage.dispatch.units import change_status, register
 from cadtriage.triage.protocol import Protocol
 from cadtriage.triage.types import ResponseType
 from cadtriage.units.models import UnitStatus
 from cadtriage.units.schemas import Position, UnitCreate
-from cadtriage.units.service import change_status, register
 from tests.conftest import FakeClock
 from tests.pg import PgServer
 
@@ -34,15 +34,15 @@ RECORD = IntakeRecord.model_validate(
 )
 
 
-Context = Callable[[Session, str], DispatchContext]
+ContextFor = Callable[[Session, str], Context]
 
 
-def _contexts(settings: Settings, protocol: Protocol) -> Context:
+def _contexts(settings: Settings, protocol: Protocol) -> ContextFor:
     clock = FakeClock()
-    return lambda session, actor: DispatchContext(session, clock, settings, protocol, actor)
+    return lambda session, actor: Context(session, clock, settings, protocol, actor)
 
 
-def _register_unit_out_of_service(database: Database, context: Context) -> int:
+def _register_unit_out_of_service(database: Database, context: ContextFor) -> int:
     with Session(database.engine) as session, session.begin():
         unit = register(
             context(session, "setup"),
@@ -98,7 +98,7 @@ def test_a_unit_freed_while_a_call_queues_is_not_left_idle(
     database.dispose()
 
 
-def _intake_in_thread(database: Database, context: Context, outcome: dict[str, Any]) -> threading.Thread:
+def _intake_in_thread(database: Database, context: ContextFor, outcome: dict[str, Any]) -> threading.Thread:
     def take_a_call() -> None:
         with Session(database.engine, expire_on_commit=False) as session:
             view, _ = intake(context(session, "dispatcher"), RECORD)

@@ -8,7 +8,7 @@ import sys
 
 from fastapi.testclient import TestClient
 
-from cadtriage.app import create_app
+from cadtriage.api.app import create_app
 from cadtriage.config import Settings
 from cadtriage.db import Database
 from tests.pg import PgServer

@@ -14,23 +14,23 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from cadtriage.calls.schemas import IntakeRecord
-from cadtriage.calls.service import intake
 from cadtriage.clock import SystemClock
 from cadtriage.config import Settings
+from cadtriage.context import Context
 from cadtriage.db import Database
-from cadtriage.dispatch.service import DispatchContext
+from cadtriage.dispatch.intake import intake
+from cadtriage.dispatch.units import move, register
 from cadtriage.triage.protocol import Protocol
 from cadtriage.triage.types import ResponseType
 from cadtriage.units.schemas import Position, UnitCreate
-from cadtriage.units.service import move, register
 
 CALL_AT = (47.6097, -122.3331)
 NEAR = Position(lat=CALL_AT[0] + 0.0045, lon=CALL_AT[1])  # about 500 m north
 FAR = Position(lat=CALL_AT[0] + 0.018, lon=CALL_AT[1])  # about 2 km north
 
 
-def _ctx(session: Session, settings: Settings, protocol: Protocol, actor: str) -> DispatchContext:
-    return DispatchContext(session, SystemClock(), settings, protocol, actor)
+def _ctx(session: Session, settings: Settings, protocol: Protocol, actor: str) -> Context:
+    return Context(session, SystemClock(), settings, protocol, actor)
 
 
 def _roster(database: Database, settings: Settings, protocol: Protocol) -> dict[str, int]:

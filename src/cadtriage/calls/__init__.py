@@ -1,1 +1,1 @@
-"""Calls: intake, lifecycle and the record of what triage decided and what was sent."""
+"""Calls: the call as received, its triage decisions and its assignments — models, schemas, SQL; `dispatch` changes them."""

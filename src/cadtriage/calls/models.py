@@ -1,4 +1,4 @@
-"""The call for service, its triage decisions, and its lifecycle."""
+"""The call for service, its triage decisions, and the assignments of units to it."""
 
 from __future__ import annotations
 
@@ -21,11 +21,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cadtriage.db import Base
+from cadtriage.db import Base, status_column
 
 
 class CallStatus(StrEnum):
-    """Where a call is; `closed` and `cancelled` are final."""
+    """Where a call is; which status may follow which is `dispatch.transitions`'."""
 
     queued = "queued"
     assigned = "assigned"
@@ -33,10 +33,6 @@ class CallStatus(StrEnum):
     on_scene = "on_scene"
     closed = "closed"
     cancelled = "cancelled"
-
-
-OPEN_STATUSES = frozenset({CallStatus.queued, CallStatus.assigned, CallStatus.en_route, CallStatus.on_scene})
-FINAL_STATUSES = frozenset({CallStatus.closed, CallStatus.cancelled})
 
 
 class Divergence(StrEnum):
@@ -65,7 +61,7 @@ class Call(Base):
     screening: Mapped[dict[str, bool]] = mapped_column(JSONB, default=dict)  # answers as they stand now
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[CallStatus] = mapped_column(status_column(CallStatus))
     priority: Mapped[int] = mapped_column(SmallInteger)
     notify_ems: Mapped[bool] = mapped_column(Boolean, default=False)
     decided_type: Mapped[str] = mapped_column(String(20))
@@ -103,3 +99,19 @@ class TriageDecision(Base):
     actor: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Assignment(Base):
+    """A unit sent to a call; `released_at` is set when the call closes, is cancelled or is re-triaged. Open
+    assignments are unique per unit and per call (primary): partial unique indexes back the dispatch locks up."""
+
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=True)
+    distance_m: Mapped[float] = mapped_column(Double)
+    assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    release_reason: Mapped[str | None] = mapped_column(String(32))

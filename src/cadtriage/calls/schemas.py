@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -14,13 +15,21 @@ from pydantic import (
     model_validator,
 )
 
+from cadtriage.calls.models import Assignment, Call, TriageDecision
 from cadtriage.errors import Unprocessable
-from cadtriage.requests import Answer, Latitude, Longitude, Moment, MutualAid, RequestModel
+from cadtriage.requests import Answer, Latitude, Longitude, Moment, MutualAid, RequestModel, round_degrees
 from cadtriage.triage.types import CallText, ResponseType
-from cadtriage.units.schemas import round_degrees
 
-if TYPE_CHECKING:
-    from cadtriage.calls.service import CallView
+
+@dataclass(frozen=True)
+class CallView:
+    """A call with what the API shows beside it: its triage decision, its unit, its place in the queue."""
+
+    call: Call
+    decision: TriageDecision
+    assignment: Assignment | None
+    call_sign: str | None
+    queue_position: int | None
 
 
 class Screening(RequestModel):

@@ -12,15 +12,14 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from cadtriage.calls import repository as calls
-from cadtriage.calls.lifecycle import requeue
-from cadtriage.calls.models import Call, Divergence, TriageDecision
+from cadtriage.calls.models import Call, Divergence
 from cadtriage.clock import Clock
 from cadtriage.config import Settings
+from cadtriage.context import Context
 from cadtriage.db import Database
 from cadtriage.dispatch import repository
-from cadtriage.dispatch.service import DispatchContext, match_waiting
-from cadtriage.events.service import record
+from cadtriage.dispatch.matching import match_waiting
+from cadtriage.dispatch.redirect import divert
 from cadtriage.triage.protocol import Protocol
 from cadtriage.triage.types import ResponseType
 
@@ -32,44 +31,13 @@ SYSTEM_ACTOR = "system:escalation"
 SWEEP_BATCH = 25
 
 
-def _escalate(ctx: DispatchContext, call: Call, to: ResponseType, waited_s: float) -> None:
+def _escalate(ctx: Context, call: Call, to: ResponseType, waited_s: float) -> None:
     reason = f"waited {waited_s:.0f} s with no {call.requested_type} unit; escalated to {to.value}"
-    now = ctx.now()
-    calls.add_decision(
-        ctx.session,
-        TriageDecision(
-            call_id=call.id,
-            kind="escalation",
-            response_type=to.value,
-            priority=call.priority,
-            notify_ems=call.notify_ems,
-            protocol_version=ctx.protocol.version,
-            rules=["escalation.wait_limit"],
-            reasons=[reason],
-            evidence=[],
-            actor=ctx.actor,
-            reason=reason,
-            created_at=now,
-        ),
-    )
-    record(
-        ctx.session,
-        actor=ctx.actor,
-        kind="call.escalated",
-        at=now,
-        call_id=call.id,
-        from_state=call.requested_type,
-        to_state=to.value,
-        reason=reason,
-    )
-    call.requested_type = to.value
     call.escalations += 1
-    call.divergence = Divergence.escalation.value
-    call.divergence_detail = reason
-    requeue(ctx, call, reason)
+    divert(ctx, call, to, Divergence.escalation, reason, reason)
 
 
-def escalate_overdue(ctx: DispatchContext) -> list[int]:
+def escalate_overdue(ctx: Context) -> list[int]:
     """Escalate up to SWEEP_BATCH queued calls past their wait limit, most urgent and longest waiting first within
     each type; the ids escalated (none if another sweep is running)."""
     if not repository.try_advisory_lock(ctx.session, repository.ESCALATION_LOCK_KEY):
@@ -94,15 +62,13 @@ def sweep_once(database: Database, clock: Clock, settings: Settings, protocol: P
     """One sweep: first waiting calls a free unit could take are dispatched (see `match_waiting`), then every
     overdue call is escalated, SWEEP_BATCH to a transaction; the ids escalated."""
     with Session(database.engine, expire_on_commit=False) as session, session.begin():
-        matched = match_waiting(
-            DispatchContext(session, clock, settings, protocol, SYSTEM_ACTOR), SWEEP_BATCH
-        )
+        matched = match_waiting(Context(session, clock, settings, protocol, SYSTEM_ACTOR), SWEEP_BATCH)
     if matched:
         log.info("dispatched waiting calls %s", matched)
     escalated: list[int] = []
     while True:
         with Session(database.engine, expire_on_commit=False) as session, session.begin():
-            batch = escalate_overdue(DispatchContext(session, clock, settings, protocol, SYSTEM_ACTOR))
+            batch = escalate_overdue(Context(session, clock, settings, protocol, SYSTEM_ACTOR))
         escalated += batch
         if len(batch) < SWEEP_BATCH:  # none left, or another worker's sweep holds them
             return escalated

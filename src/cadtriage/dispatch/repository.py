@@ -9,8 +9,7 @@ from datetime import datetime
 from sqlalchemy import Select, bindparam, func, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
-from cadtriage.calls.models import Call, CallStatus
-from cadtriage.dispatch.models import Assignment
+from cadtriage.calls.models import Assignment, Call, CallStatus
 from cadtriage.units.models import Unit
 
 
@@ -46,7 +45,7 @@ def next_queued_call_for(session: Session, unit: Unit, max_distance_m: float) ->
     query = (
         select(Call)
         .where(
-            Call.status == CallStatus.queued.value,
+            Call.status == CallStatus.queued,
             Call.requested_type == unit.unit_type,
             distance <= max_distance_m,
         )
@@ -65,7 +64,7 @@ def overdue_queued_calls(
     query = (
         select(Call)
         .where(
-            Call.status == CallStatus.queued.value,
+            Call.status == CallStatus.queued,
             Call.requested_type == response_type,
             Call.queued_at <= queued_before,
         )
@@ -113,7 +112,7 @@ def queued(session: Session, response_type: str, limit: int) -> Sequence[Call]:
     """A type's queue in the order its next free unit takes it."""
     query = (
         select(Call)
-        .where(Call.status == CallStatus.queued.value, Call.requested_type == response_type)
+        .where(Call.status == CallStatus.queued, Call.requested_type == response_type)
         .order_by(Call.priority, Call.queued_at, Call.id)
         .limit(limit)
     )
@@ -124,7 +123,7 @@ def queue_depths(session: Session) -> dict[str, tuple[int, datetime | None]]:
     """For each type with waiting calls: how many, and since when the oldest has waited."""
     rows = session.execute(
         select(Call.requested_type, func.count(), func.min(Call.queued_at))
-        .where(Call.status == CallStatus.queued.value)
+        .where(Call.status == CallStatus.queued)
         .group_by(Call.requested_type)
     )
     return {kind: (int(n), oldest) for kind, n, oldest in rows}
@@ -166,7 +165,7 @@ def queue_positions(session: Session, call_ids: Sequence[int]) -> dict[int, int]
             .over(partition_by=Call.requested_type, order_by=(Call.priority, Call.queued_at, Call.id))
             .label("position"),
         )
-        .where(Call.status == CallStatus.queued.value)
+        .where(Call.status == CallStatus.queued)
         .subquery()
     )
     rows = session.execute(select(ranked.c.id, ranked.c.position).where(ranked.c.id.in_(call_ids)))
@@ -177,12 +176,12 @@ _AHEAD = aliased(Call)
 _QUEUE_POSITION = select(
     select(func.count() + 1)
     .where(
-        _AHEAD.status == CallStatus.queued.value,
+        _AHEAD.status == CallStatus.queued,
         _AHEAD.requested_type == Call.requested_type,
         tuple_(_AHEAD.priority, _AHEAD.queued_at, _AHEAD.id) < tuple_(Call.priority, Call.queued_at, Call.id),
     )
     .scalar_subquery()
-).where(Call.id == bindparam("call_id"), Call.status == CallStatus.queued.value)
+).where(Call.id == bindparam("call_id"), Call.status == CallStatus.queued)
 
 
 def queue_position(session: Session, call_id: int) -> int | None:

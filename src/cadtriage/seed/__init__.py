@@ -14,11 +14,11 @@ from cadtriage.access import service as access
 from cadtriage.access.models import Role
 from cadtriage.clock import SystemClock
 from cadtriage.config import get_settings
+from cadtriage.context import Context
 from cadtriage.db import Database
-from cadtriage.dispatch.service import DispatchContext
+from cadtriage.dispatch import units as service
 from cadtriage.protocol_files import load_protocol
 from cadtriage.triage.types import ResponseType
-from cadtriage.units import service
 from cadtriage.units.models import Unit
 from cadtriage.units.schemas import Position, UnitCreate
 
@@ -83,7 +83,7 @@ def seed_demo_if_empty(url: str) -> str:
         with Session(database.engine) as session, session.begin():
             if session.scalar(select(func.count()).select_from(Unit)):
                 return "demo roster: units already present, nothing seeded"
-            ctx = DispatchContext(session, SystemClock(), get_settings(), load_protocol(None), SEED_ACTOR)
+            ctx = Context(session, SystemClock(), get_settings(), load_protocol(None), SEED_ACTOR)
             roster = demo_roster()
             for unit in roster:
                 service.register(ctx, unit)

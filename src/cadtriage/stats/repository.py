@@ -54,3 +54,28 @@ def civilian_not_served(session: Session, since: datetime, until: datetime) -> d
     """Civilian-eligible calls the civilian team did not serve, by reason."""
     rows = session.execute(_NOT_SERVED, {"since": since, "until": until})
     return {reason: int(n) for reason, n in rows}
+
+
+_CALLS = text("SELECT decided_type, count(*) FROM calls GROUP BY decided_type")
+_QUEUE = text("SELECT requested_type, count(*) FROM calls WHERE status = 'queued' GROUP BY requested_type")
+_LATENCY = text(
+    "SELECT width_bucket(extract(epoch FROM assigned_at - created_at), CAST(:bounds AS float8[])) AS bucket, "
+    "count(*), sum(extract(epoch FROM assigned_at - created_at)) "
+    "FROM calls WHERE assigned_at IS NOT NULL GROUP BY 1"
+)
+
+
+def calls_by_decided_type(session: Session) -> dict[str, float]:
+    """How many calls triage has sent to each response type, ever."""
+    return {k: float(n) for k, n in session.execute(_CALLS)}
+
+
+def queue_depth_by_type(session: Session) -> dict[str, float]:
+    """How many calls wait now for a unit of each type."""
+    return {k: float(n) for k, n in session.execute(_QUEUE)}
+
+
+def assignment_latency(session: Session, bounds: tuple[float, ...]) -> list[tuple[int, int, float | None]]:
+    """Intake-to-assignment latencies as (bucket, count, sum of seconds); bucket 0 is below the first bound."""
+    rows = session.execute(_LATENCY, {"bounds": list(bounds)})
+    return [(int(bucket), int(n), None if s is None else float(s)) for bucket, n, s in rows]

@@ -1,1 +1,1 @@
-"""Units: registration, status and location of the teams that respond."""
+"""Units: the responding teams and where they are — models, schemas, SQL; `dispatch` changes them."""

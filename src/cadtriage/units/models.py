@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, Computed, DateTime, Double, Identity, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cadtriage.db import Base
+from cadtriage.db import Base, status_column
 
 
 class UnitStatus(StrEnum):
@@ -20,11 +20,6 @@ class UnitStatus(StrEnum):
     on_scene = "on_scene"
     transporting = "transporting"
     out_of_service = "out_of_service"
-
-
-BUSY_STATUSES = frozenset(
-    {UnitStatus.dispatched, UnitStatus.en_route, UnitStatus.on_scene, UnitStatus.transporting}
-)
 
 
 # A call sign as a dispatcher might misread it: without separators, O read as 0, I and L as 1.
@@ -44,7 +39,7 @@ class Unit(Base):
         String(32), Computed(CALL_SIGN_KEY, persisted=True), unique=True
     )
     unit_type: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[UnitStatus] = mapped_column(status_column(UnitStatus))
     lat: Mapped[float] = mapped_column(Double)
     lon: Mapped[float] = mapped_column(Double)
     location_updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from cadtriage.dispatch.models import Assignment
+from cadtriage.calls.models import Assignment
 from cadtriage.units import geometry
 from cadtriage.units.models import CALL_SIGN_KEY_OF, Unit, UnitStatus
 
@@ -104,7 +104,7 @@ _POINT = func.cube(bindparam("point", type_=_COORDS))
 # the nearest-unit bench measures (1,000 to 100,000 units, p99 under 2.5 ms).
 _IN_RANGE = (
     Unit.unit_type == bindparam("unit_type"),
-    Unit.status == UnitStatus.available.value,
+    Unit.status == UnitStatus.available,
     _POSITION.op("&&")(func.cube(bindparam("low", type_=_COORDS), bindparam("high", type_=_COORDS))),
     func.cube_distance(_POSITION, _POINT) <= bindparam("max_chord_m"),
 )

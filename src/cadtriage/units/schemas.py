@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from cadtriage.requests import Latitude, Longitude, MutualAid, RequestModel
+from cadtriage.requests import Latitude, Longitude, MutualAid, RequestModel, round_degrees
 from cadtriage.triage.types import ResponseType
 from cadtriage.units.models import Unit, UnitStatus
 
@@ -30,11 +30,6 @@ class PositionReport(Position):
     """The AVL ping: where the unit is now, and whether it is outside the service area on purpose."""
 
     mutual_aid: MutualAid = False
-
-
-def round_degrees(value: float) -> float:
-    """Degrees to 7 decimals (about 1 cm): finer is noise, and subnormal values underflow in earthdistance."""
-    return round(value, 7) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
 class UnitCreate(RequestModel):

@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from cadtriage.deps import ContextDep, Reader
-from cadtriage.errors import problem_responses as problems
+from cadtriage.api.deps import ContextDep, Reader
+from cadtriage.api.problems import problem_responses as problems
 from cadtriage.requests import Moment
 from cadtriage.stats import service
 from cadtriage.stats.schemas import Stats

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
+from cadtriage.api.problems import problem
 from cadtriage.db import Database
-from cadtriage.errors import problem
 from cadtriage.migrations import current_revision, head_revision
 
 router = APIRouter(tags=["health"])

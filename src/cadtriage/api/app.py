@@ -10,22 +10,18 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from cadtriage import __version__
-from cadtriage.access.router import router as access_router
-from cadtriage.calls.router import router as calls_router
+from cadtriage.api.health import router as health_router
+from cadtriage.api.metrics import router as metrics_router
+from cadtriage.api.problems import install_error_handlers
+from cadtriage.api.request_body import JsonBodyMiddleware
+from cadtriage.api.request_log import BodyLimitMiddleware, RequestLogMiddleware, configure_logging
+from cadtriage.api.routers import access, calls, events, stats, supervision, units
+from cadtriage.api.session import admit_sessions
 from cadtriage.clock import Clock, SystemClock
 from cadtriage.config import Settings, get_settings
-from cadtriage.db import Database, admit_sessions
+from cadtriage.db import Database
 from cadtriage.dispatch.escalation import run_periodically
-from cadtriage.dispatch.router import router as dispatch_router
-from cadtriage.errors import install_error_handlers
-from cadtriage.events.router import router as events_router
-from cadtriage.health import router as health_router
-from cadtriage.metrics import router as metrics_router
 from cadtriage.protocol_files import load_protocol
-from cadtriage.request_body import JsonBodyMiddleware
-from cadtriage.request_log import BodyLimitMiddleware, RequestLogMiddleware, configure_logging
-from cadtriage.stats.router import router as stats_router
-from cadtriage.units.router import router as units_router
 
 DESCRIPTION = """
 Triage for 911 calls: each call is sorted into **police**, **co_responder** (officer plus clinician) or
@@ -84,6 +80,6 @@ def create_app(
     app.add_middleware(RequestLogMiddleware)
     app.include_router(health_router)
     app.include_router(metrics_router)
-    for router in (calls_router, units_router, dispatch_router, stats_router, events_router, access_router):
-        app.include_router(router, prefix="/v1")
+    for resource in (calls, units, supervision, stats, events, access):
+        app.include_router(resource.router, prefix="/v1")
     return app

@@ -16,7 +16,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cadtriage.errors import problem
+from cadtriage.api.problems import problem
 
 log = logging.getLogger("cadtriage.request")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")

@@ -14,7 +14,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cadtriage.errors import problem, validation_problem
+from cadtriage.api.problems import problem, validation_problem
 
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 

@@ -8,7 +8,10 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from cadtriage.access.models import Role
 from cadtriage.access.service import Principal
-from cadtriage.calls import lifecycle, repository, service
+from cadtriage.api.deps import CallId, ContextDep, Dispatcher, ProtocolDep, Reader, require
+from cadtriage.api.problems import problem_responses as problems
+from cadtriage.api.session import commit_before_answer
+from cadtriage.calls.models import CallStatus
 from cadtriage.calls.schemas import (
     CallCancel,
     CallOut,
@@ -20,10 +23,9 @@ from cadtriage.calls.schemas import (
     IntakeRecord,
     ScreeningAnswers,
 )
-from cadtriage.db import commit_before_answer
-from cadtriage.deps import CallId, ContextDep, Dispatcher, ProtocolDep, Reader, require
+from cadtriage.dispatch import intake as intake_call
+from cadtriage.dispatch import lifecycle, redirect, views
 from cadtriage.errors import NotFound
-from cadtriage.errors import problem_responses as problems
 from cadtriage.requests import Moment
 from cadtriage.triage.engine import decide
 from cadtriage.triage.types import ResponseType
@@ -31,7 +33,6 @@ from cadtriage.triage.types import ResponseType
 router = APIRouter(tags=["calls"])
 CallReader = Annotated[Principal, Depends(require(Role.dispatcher, Role.supervisor, Role.unit))]
 Triager = Annotated[Principal, Depends(require(Role.dispatcher, Role.admin))]
-CALL_STATUS = "^(queued|assigned|en_route|on_scene|closed|cancelled)$"
 
 
 def _sees_caller(principal: Principal) -> bool:
@@ -59,7 +60,7 @@ def triage(record: CallRecord, protocol: ProtocolDep, _: Triager) -> DecisionOut
 )
 def intake(record: IntakeRecord, ctx: ContextDep, response: Response, _: Dispatcher) -> CallOut:
     """Store the call with its decision and assign the nearest unit of that type, or queue it."""
-    item, created = service.intake(ctx, record)
+    item, created = intake_call.intake(ctx, record)
     if not created:
         response.status_code = status.HTTP_200_OK
     return CallOut.from_view(item, show_caller=True)
@@ -71,13 +72,13 @@ def get_call(call_id: CallId, ctx: ContextDep, principal: CallReader) -> CallOut
     id, existing or not, is the same 404 to it (no oracle for which calls exist)."""
     if principal.role is Role.unit:
         try:
-            item = service.view(ctx, call_id)
+            item = views.view(ctx, call_id)
         except NotFound:
             item = None
         if item is None or item.assignment is None or item.assignment.unit_id != principal.unit_id:
             raise NotFound(f"no call {call_id} on this unit's assignment", call_id=call_id)
         return CallOut.from_view(item, show_caller=False)
-    return CallOut.from_view(service.view(ctx, call_id), show_caller=_sees_caller(principal))
+    return CallOut.from_view(views.view(ctx, call_id), show_caller=_sees_caller(principal))
 
 
 @router.get(
@@ -89,7 +90,7 @@ def get_call(call_id: CallId, ctx: ContextDep, principal: CallReader) -> CallOut
 def list_calls(
     ctx: ContextDep,
     principal: Reader,
-    status_: Annotated[str | None, Query(alias="status", pattern=CALL_STATUS)] = None,
+    status_: Annotated[CallStatus | None, Query(alias="status")] = None,
     response_type: ResponseType | None = None,
     since: Moment | None = None,
     until: Moment | None = None,
@@ -97,19 +98,17 @@ def list_calls(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> CallPage:
     """Calls received in [since, until), by status and requested response type."""
-    rows = repository.page(
-        ctx.session,
+    found, next_cursor = views.call_page(
+        ctx,
         status=status_,
-        response_type=response_type.value if response_type else None,
+        response_type=response_type,
         since=since,
         until=until,
-        before_id=cursor,
+        cursor=cursor,
         limit=limit,
     )
-    items = [
-        CallOut.from_view(item, show_caller=_sees_caller(principal)) for item in service.views(ctx, rows)
-    ]
-    return CallPage(items=items, next_cursor=rows[-1].id if len(rows) == limit else None)
+    items = [CallOut.from_view(item, show_caller=_sees_caller(principal)) for item in found]
+    return CallPage(items=items, next_cursor=next_cursor)
 
 
 @router.post("/calls/{call_id}/status", response_model=CallOut, responses=problems(404, 409, 422))
@@ -117,7 +116,7 @@ def change_call_status(call_id: CallId, change: CallStatusChange, ctx: ContextDe
     """En route, on scene, transporting (the unit's step) or closed with a disposition."""
     lifecycle.advance(ctx, call_id, change.status, change.disposition)
     commit_before_answer(ctx.session)
-    return CallOut.from_view(service.view(ctx, call_id), show_caller=True)
+    return CallOut.from_view(views.view(ctx, call_id), show_caller=True)
 
 
 @router.post("/calls/{call_id}/cancel", response_model=CallOut, responses=problems(404, 409, 422))
@@ -125,7 +124,7 @@ def cancel_call(call_id: CallId, body: CallCancel, ctx: ContextDep, _: Dispatche
     """Cancel an open call; its unit is freed."""
     lifecycle.cancel(ctx, call_id, body.reason)
     commit_before_answer(ctx.session)
-    return CallOut.from_view(service.view(ctx, call_id), show_caller=True)
+    return CallOut.from_view(views.view(ctx, call_id), show_caller=True)
 
 
 @router.post(
@@ -143,12 +142,12 @@ def answer_screening(call_id: CallId, body: ScreeningAnswers, ctx: ContextDep, _
     """
     lifecycle.answer_screening(ctx, call_id, body.answered())
     commit_before_answer(ctx.session)
-    return CallOut.from_view(service.view(ctx, call_id), show_caller=True)
+    return CallOut.from_view(views.view(ctx, call_id), show_caller=True)
 
 
 @router.post("/calls/{call_id}/override", response_model=CallOut, responses=problems(404, 409, 422))
 def override_call(call_id: CallId, body: CallOverride, ctx: ContextDep, _: Dispatcher) -> CallOut:
     """A dispatcher's re-triage, with its reason: the call is re-dispatched and any unit it held is freed."""
-    lifecycle.override(ctx, call_id, body.response_type, body.reason)
+    redirect.override(ctx, call_id, body.response_type, body.reason)
     commit_before_answer(ctx.session)
-    return CallOut.from_view(service.view(ctx, call_id), show_caller=True)
+    return CallOut.from_view(views.view(ctx, call_id), show_caller=True)

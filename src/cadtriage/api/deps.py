@@ -1,4 +1,4 @@
-"""Request dependencies shared by the routers: who is calling, what they may do, and the dispatch context."""
+"""Request dependencies shared by the routers: who is calling, what they may do, and the use-case context."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from cadtriage.access.models import Role
 from cadtriage.access.service import Principal, authenticate
-from cadtriage.db import SessionDep
-from cadtriage.dispatch.service import DispatchContext
+from cadtriage.api.session import SessionDep
+from cadtriage.context import Context
 from cadtriage.errors import Forbidden, Unauthorized
 from cadtriage.triage.protocol import Protocol
 
@@ -64,19 +64,17 @@ async def get_protocol(request: Request) -> Protocol:
     return protocol
 
 
-async def get_dispatch_context(
-    request: Request, session: SessionDep, principal: PrincipalDep
-) -> DispatchContext:
-    """Everything a dispatch use case needs, bound to this request's transaction and its caller (no I/O)."""
+async def get_context(request: Request, session: SessionDep, principal: PrincipalDep) -> Context:
+    """Everything a use case needs, bound to this request's transaction and its caller (no I/O)."""
     state = request.app.state
-    return DispatchContext(session, state.clock, state.settings, state.protocol, principal.name)
+    return Context(session, state.clock, state.settings, state.protocol, principal.name)
 
 
 # Ids are PostgreSQL bigints: anything larger is refused as invalid input before it reaches the database.
 CallId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 UnitId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 ProtocolDep = Annotated[Protocol, Depends(get_protocol)]
-ContextDep = Annotated[DispatchContext, Depends(get_dispatch_context)]
+ContextDep = Annotated[Context, Depends(get_context)]
 Dispatcher = Annotated[Principal, Depends(require(Role.dispatcher))]
 Reader = Annotated[Principal, Depends(require(Role.dispatcher, Role.supervisor))]
 UnitManager = Annotated[Principal, Depends(require(Role.supervisor))]

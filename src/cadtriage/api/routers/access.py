@@ -10,8 +10,8 @@ from cadtriage.access import service
 from cadtriage.access.models import Role
 from cadtriage.access.schemas import KeyCreate, KeyCreated, KeyOut, ProtocolOut, RuleOut
 from cadtriage.access.service import Principal
-from cadtriage.deps import Admin, ContextDep, ProtocolDep, require
-from cadtriage.errors import problem_responses as problems
+from cadtriage.api.deps import Admin, ContextDep, ProtocolDep, require
+from cadtriage.api.problems import problem_responses as problems
 
 router = APIRouter(tags=["admin"])
 ProtocolReader = Annotated[Principal, Depends(require(Role.admin, Role.supervisor))]

@@ -1,37 +1,22 @@
-"""Call intake and reading: triage, store, dispatch — in one transaction, idempotent on external_id."""
+"""Call intake: triage, store, dispatch — idempotent on external_id."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from cadtriage.calls import repository
-from cadtriage.calls.models import FINAL_STATUSES, Call, CallStatus, TriageDecision
-from cadtriage.calls.schemas import IntakeRecord
-from cadtriage.dispatch import repository as dispatch_repository
-from cadtriage.dispatch.models import Assignment
-from cadtriage.dispatch.service import DispatchContext, match_committed_call, record_queued, try_assign
-from cadtriage.errors import IdempotencyConflict, NotFound
-from cadtriage.events import service as events
+from cadtriage.calls.models import CallStatus, TriageDecision
+from cadtriage.calls.schemas import CallView, IntakeRecord
+from cadtriage.context import Context
+from cadtriage.dispatch.matching import match_committed_call, record_queued, try_assign
+from cadtriage.dispatch.views import new_call_view, views
+from cadtriage.errors import IdempotencyConflict
 from cadtriage.service_area import refuse_outside
 from cadtriage.triage.engine import decide
 from cadtriage.triage.types import Decision
-from cadtriage.units.models import Unit
-
-
-@dataclass(frozen=True)
-class CallView:
-    """A call with what the API shows beside it: its triage decision, its unit, its place in the queue."""
-
-    call: Call
-    decision: TriageDecision
-    assignment: Assignment | None
-    call_sign: str | None
-    queue_position: int | None
 
 
 def record_hash(record: IntakeRecord) -> str:
@@ -70,7 +55,7 @@ def decision_row(
     )
 
 
-def intake(ctx: DispatchContext, record: IntakeRecord) -> tuple[CallView, bool]:
+def intake(ctx: Context, record: IntakeRecord) -> tuple[CallView, bool]:
     """Triage and store a call, then assign the nearest unit of the decided type or queue it.
 
     Returns the call and whether it was created (False: an identical record was already taken). A call no unit
@@ -87,10 +72,8 @@ def intake(ctx: DispatchContext, record: IntakeRecord) -> tuple[CallView, bool]:
         return _replay(ctx, record, digest), False
     triage = decision_row(call.id, decision, ctx.actor, now)
     repository.add_decision(ctx.session, triage)
-    events.record(
-        ctx.session,
-        actor=ctx.actor,
-        kind="call.received",
+    ctx.record(
+        "call.received",
         at=now,
         call_id=call.id,
         to_state=call.status,
@@ -109,7 +92,7 @@ def intake(ctx: DispatchContext, record: IntakeRecord) -> tuple[CallView, bool]:
         ctx.session.commit()
         assignment = match_committed_call(ctx, call)
         ctx.session.commit()  # the queue lock ends with the transaction: before the answer is read, not after
-    return _new_call_view(ctx, call, triage, assignment), True
+    return new_call_view(ctx, call, triage, assignment), True
 
 
 def _call_values(record: IntakeRecord, digest: str, decision: Decision, now: datetime) -> dict[str, Any]:
@@ -127,7 +110,7 @@ def _call_values(record: IntakeRecord, digest: str, decision: Decision, now: dat
         "screening": record.screening.answered(),
         "received_at": record.received_at or now,
         "created_at": now,
-        "status": CallStatus.queued.value,
+        "status": CallStatus.queued,
         "queued_at": now,
         "priority": decision.priority,
         "notify_ems": decision.notify_ems,
@@ -136,7 +119,7 @@ def _call_values(record: IntakeRecord, digest: str, decision: Decision, now: dat
     }
 
 
-def _replay(ctx: DispatchContext, record: IntakeRecord, digest: str) -> CallView:
+def _replay(ctx: Context, record: IntakeRecord, digest: str) -> CallView:
     existing = repository.get_by_external_id(ctx.session, record.external_id)
     assert existing is not None
     if existing.record_hash != digest:
@@ -146,50 +129,3 @@ def _replay(ctx: DispatchContext, record: IntakeRecord, digest: str) -> CallView
             call_id=existing.id,
         )
     return views(ctx, [existing])[0]
-
-
-def _new_call_view(
-    ctx: DispatchContext, call: Call, triage: TriageDecision, assignment: Assignment | None
-) -> CallView:
-    # Built from what the intake holds; only a queued call's position is read.
-    if assignment is not None:
-        # The unit is locked by this transaction, so already in the session: no query.
-        unit = ctx.session.get(Unit, assignment.unit_id)
-        assert unit is not None
-        return CallView(call, triage, assignment, unit.call_sign, None)
-    if call.status == CallStatus.queued.value:
-        position = dispatch_repository.queue_position(ctx.session, call.id)
-        if position is not None:
-            return CallView(call, triage, None, None, position)
-        ctx.session.expire(call)  # taken from the queue since we last looked: read what it is now
-    return views(ctx, [call])[0]
-
-
-def view(ctx: DispatchContext, call_id: int) -> CallView:
-    """A call as the API shows it; 404 when there is none."""
-    call = repository.get(ctx.session, call_id)
-    if call is None:
-        raise NotFound(f"no call with id {call_id}", call_id=call_id)
-    return views(ctx, [call])[0]
-
-
-def views(ctx: DispatchContext, calls: Sequence[Call]) -> list[CallView]:
-    """Several calls as the API shows them, in three queries whatever their number (for lists)."""
-    ids = [c.id for c in calls]
-    decisions = repository.triage_decisions(ctx.session, ids)
-    assigned = dispatch_repository.open_assignments_with_call_signs(ctx.session, ids)
-    finished = [c.id for c in calls if c.status in FINAL_STATUSES and c.id not in assigned]
-    if finished:  # a closed or cancelled call still names the unit that handled it
-        assigned |= dispatch_repository.last_assignments_with_call_signs(ctx.session, finished)
-    waiting = [c.id for c in calls if c.status == CallStatus.queued.value]
-    positions = dispatch_repository.queue_positions(ctx.session, waiting) if waiting else {}
-    return [
-        CallView(
-            call,
-            decisions[call.id],
-            assigned[call.id][0] if call.id in assigned else None,
-            assigned[call.id][1] if call.id in assigned else None,
-            positions.get(call.id),
-        )
-        for call in calls
-    ]

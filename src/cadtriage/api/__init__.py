@@ -1,0 +1,1 @@
+"""The web layer: the FastAPI app, its routers, and how errors and requests are rendered and logged."""

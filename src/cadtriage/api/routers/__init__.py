@@ -1,0 +1,1 @@
+"""One router per resource; each validates, calls one use case, and declares its answers."""

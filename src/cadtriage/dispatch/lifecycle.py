@@ -1,0 +1,141 @@
+"""A call's life after intake: its reported steps, cancellation, and the call-taker's later screening answers."""
+
+from __future__ import annotations
+
+from cadtriage.calls import repository
+from cadtriage.calls.models import Call, CallStatus, Divergence
+from cadtriage.context import Context
+from cadtriage.dispatch import repository as dispatch_repository
+from cadtriage.dispatch.intake import decision_row
+from cadtriage.dispatch.locks import lock_call, lock_unit_of, read_call
+from cadtriage.dispatch.matching import release
+from cadtriage.dispatch.moves import set_call_status, set_unit_status
+from cadtriage.dispatch.redirect import redirect
+from cadtriage.dispatch.transitions import (
+    CALL_MOVES,
+    CALL_REPORTS,
+    OPEN_CALL,
+    RETRIAGEABLE_CALL,
+    UNIT_FOLLOWING_CALL,
+    UNIT_REPORTS_ON_CALL,
+    allowed,
+    require_transition,
+)
+from cadtriage.errors import Conflict, InvalidTransition
+from cadtriage.triage.engine import decide
+from cadtriage.triage.types import CallText, Decision
+from cadtriage.units.models import UnitStatus
+
+TRANSPORTING = "transporting"
+
+
+def advance(
+    ctx: Context, call_id: int, target: str, disposition: str | None, *, reporting_unit: int | None = None
+) -> None:
+    """A reported step: en route, on scene, transporting (the unit's step), or closed with a disposition.
+
+    `reporting_unit`: when a unit reports the step for its call, the step applies only while that unit is still
+    the call's unit (409 otherwise).
+    """
+    if target == TRANSPORTING:
+        _transport(ctx, call_id, reporting_unit)
+        return
+    step = CallStatus(target)
+    require_transition("call", CALL_REPORTS, read_call(ctx, call_id).status, step)
+    call = lock_call(ctx, call_id)
+    require_transition("call", CALL_REPORTS, call.status, step)
+    assignment, unit = lock_unit_of(ctx, call, reporting_unit)
+    if step is CallStatus.closed:
+        call.disposition = disposition
+        set_call_status(ctx, call, CallStatus.closed, reason=disposition, unit_id=unit.id)
+        release(ctx, assignment, "call closed")
+        return
+    unit_step = UNIT_FOLLOWING_CALL[step]
+    require_transition("unit", UNIT_REPORTS_ON_CALL, unit.status, unit_step)
+    set_unit_status(ctx, unit, unit_step, call_id=call.id)
+    set_call_status(ctx, call, step, unit_id=unit.id)
+
+
+def _refuse_transport(call: Call) -> None:
+    if call.status is not CallStatus.on_scene:
+        raise InvalidTransition(
+            f"a unit starts transporting from the scene; call {call.id} is {call.status}",
+            current=call.status,
+            requested=TRANSPORTING,
+        )
+
+
+def _transport(ctx: Context, call_id: int, reporting_unit: int | None) -> None:
+    # The unit's own step: the call stays on scene until it is closed.
+    _refuse_transport(read_call(ctx, call_id))
+    call = lock_call(ctx, call_id)
+    _refuse_transport(call)
+    _, unit = lock_unit_of(ctx, call, reporting_unit)
+    require_transition("unit", UNIT_REPORTS_ON_CALL, unit.status, UnitStatus.transporting)
+    set_unit_status(ctx, unit, UnitStatus.transporting, call_id=call.id)
+
+
+def cancel(ctx: Context, call_id: int, reason: str) -> None:
+    """Cancel an open call at any stage; its unit, if any, is freed and takes the queue."""
+    call = lock_call(ctx, call_id)
+    if not allowed(CALL_MOVES, call.status, CallStatus.cancelled):
+        raise Conflict(f"call {call.id} is already {call.status}", current=call.status, requested="cancelled")
+    assignment = dispatch_repository.open_assignment_for_call(ctx.session, call.id, lock=True)
+    call.cancel_reason = reason
+    set_call_status(ctx, call, CallStatus.cancelled, reason=reason)
+    if assignment is not None:
+        release(ctx, assignment, "call cancelled")
+
+
+def answer_screening(ctx: Context, call_id: int, answers: dict[str, bool]) -> None:
+    """The call-taker's later answers: the call is triaged again on everything known.
+
+    While the call is queued or assigned and its unit not yet en route, the new decision stands: priority and
+    EMS follow it, and when it needs another type of unit the unit is released and the call dispatched to the
+    new type, in this transaction. A dispatcher's override stands over it. Later, the answers are recorded and
+    the decision is not changed. Both decisions are in the timeline.
+    """
+    call = lock_call(ctx, call_id)
+    if call.status not in OPEN_CALL:
+        raise Conflict(
+            f"call {call.id} is {call.status}: it has no decision left to change",
+            current=call.status,
+        )
+    call.screening = {**call.screening, **answers}
+    decision = decide(CallText(call.call_type, call.narrative, call.screening), ctx.protocol)
+    applies = call.status in RETRIAGEABLE_CALL and call.divergence != Divergence.override
+    given = ", ".join(f"{k}={str(v).lower()}" for k, v in sorted(answers.items()))
+    note = f"screening answers: {given}"
+    unchanged = ", dispatcher override stands)" if call.status in RETRIAGEABLE_CALL else ")"
+    ctx.record(
+        "call.screening",
+        call_id=call.id,
+        from_state=call.decided_type,
+        to_state=decision.response_type.value if applies else call.decided_type,
+        reason=note if applies else f"{note}; recorded, decision unchanged (call is {call.status}{unchanged}",
+        data={"answers": answers, "applied": applies, "decision": _summary(decision)},
+    )
+    if applies:
+        _apply(ctx, call, decision, note)
+
+
+def _summary(decision: Decision) -> dict[str, object]:
+    return {
+        "response_type": decision.response_type.value,
+        "priority": decision.priority,
+        "notify_ems": decision.notify_ems,
+        "rules": list(decision.rules),
+    }
+
+
+def _apply(ctx: Context, call: Call, decision: Decision, note: str) -> None:
+    repository.add_decision(
+        ctx.session, decision_row(call.id, decision, ctx.actor, ctx.now(), kind="screening", reason=note)
+    )
+    call.decided_type = decision.response_type.value
+    call.priority = decision.priority
+    call.notify_ems = decision.notify_ems
+    if call.requested_type != decision.response_type.value:
+        call.divergence = None  # what is requested is again what triage decided
+        call.divergence_detail = None
+        redirect(ctx, call, decision.response_type, f"re-triaged to {decision.response_type.value} on {note}")

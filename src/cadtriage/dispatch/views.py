@@ -1,0 +1,191 @@
+"""What the API reads of calls, units and the queue, built in a fixed number of queries whatever the count."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from cadtriage.calls import repository
+from cadtriage.calls.models import Assignment, Call, CallStatus, TriageDecision
+from cadtriage.calls.schemas import CallView
+from cadtriage.context import Context
+from cadtriage.dispatch import repository as dispatch_repository
+from cadtriage.dispatch.schemas import Availability, NearbyUnit, Queue, QueuedCall, QueueOfType
+from cadtriage.dispatch.transitions import FINAL_CALL
+from cadtriage.errors import NotFound
+from cadtriage.events import repository as events
+from cadtriage.events.models import Event
+from cadtriage.triage.types import ResponseType
+from cadtriage.units import repository as units
+from cadtriage.units.models import Unit, UnitStatus
+from cadtriage.units.schemas import Point, UnitOut
+
+
+def new_call_view(
+    ctx: Context, call: Call, triage: TriageDecision, assignment: Assignment | None
+) -> CallView:
+    """The view of a call intake has just written, built from what it holds: only a queued call's position
+    is read."""
+    if assignment is not None:
+        # The unit is locked by this transaction, so already in the session: no query.
+        unit = ctx.session.get(Unit, assignment.unit_id)
+        assert unit is not None
+        return CallView(call, triage, assignment, unit.call_sign, None)
+    if call.status == CallStatus.queued:
+        position = dispatch_repository.queue_position(ctx.session, call.id)
+        if position is not None:
+            return CallView(call, triage, None, None, position)
+        ctx.session.expire(call)  # taken from the queue since we last looked: read what it is now
+    return views(ctx, [call])[0]
+
+
+def view(ctx: Context, call_id: int) -> CallView:
+    """A call as the API shows it; 404 when there is none."""
+    call = repository.get(ctx.session, call_id)
+    if call is None:
+        raise NotFound(f"no call with id {call_id}", call_id=call_id)
+    return views(ctx, [call])[0]
+
+
+def views(ctx: Context, calls: Sequence[Call]) -> list[CallView]:
+    """Several calls as the API shows them, in three queries whatever their number (for lists)."""
+    ids = [c.id for c in calls]
+    decisions = repository.triage_decisions(ctx.session, ids)
+    assigned = dispatch_repository.open_assignments_with_call_signs(ctx.session, ids)
+    finished = [c.id for c in calls if c.status in FINAL_CALL and c.id not in assigned]
+    if finished:  # a closed or cancelled call still names the unit that handled it
+        assigned |= dispatch_repository.last_assignments_with_call_signs(ctx.session, finished)
+    waiting = [c.id for c in calls if c.status == CallStatus.queued]
+    positions = dispatch_repository.queue_positions(ctx.session, waiting) if waiting else {}
+    return [
+        CallView(
+            call,
+            decisions[call.id],
+            assigned[call.id][0] if call.id in assigned else None,
+            assigned[call.id][1] if call.id in assigned else None,
+            positions.get(call.id),
+        )
+        for call in calls
+    ]
+
+
+def timeline(ctx: Context, call_id: int) -> Sequence[Event]:
+    """Every event of a call, oldest first; 404 when there is no such call."""
+    if repository.get(ctx.session, call_id) is None:
+        raise NotFound(f"no call with id {call_id}", call_id=call_id)
+    return events.for_call(ctx.session, call_id)
+
+
+def call_page(
+    ctx: Context,
+    *,
+    status: CallStatus | None,
+    response_type: ResponseType | None,
+    since: datetime | None,
+    until: datetime | None,
+    cursor: int | None,
+    limit: int,
+) -> tuple[list[CallView], int | None]:
+    """Calls received in [since, until), newest first, after a keyset cursor; and the next page's cursor."""
+    rows = repository.page(
+        ctx.session,
+        status=status,
+        response_type=response_type.value if response_type else None,
+        since=since,
+        until=until,
+        before_id=cursor,
+        limit=limit,
+    )
+    return views(ctx, rows), rows[-1].id if len(rows) == limit else None
+
+
+def unit(ctx: Context, unit_id: int) -> UnitOut:
+    """A unit with the call it is on; 404 when there is none."""
+    found = units.get(ctx.session, unit_id)
+    if found is None:
+        raise NotFound(f"no unit with id {unit_id}", unit_id=unit_id)
+    return UnitOut.from_unit(found, units.open_call_ids(ctx.session, [found.id]).get(found.id))
+
+
+def _with_calls(ctx: Context, rows: Sequence[Unit]) -> list[UnitOut]:
+    calls = units.open_call_ids(ctx.session, [u.id for u in rows])
+    return [UnitOut.from_unit(u, calls.get(u.id)) for u in rows]
+
+
+def unit_page(
+    ctx: Context, *, unit_type: ResponseType | None, status: UnitStatus | None, cursor: int | None, limit: int
+) -> tuple[list[UnitOut], int | None]:
+    """Units in id order after a keyset cursor, with their calls; and the next page's cursor."""
+    kind = unit_type.value if unit_type else None
+    rows = units.page(ctx.session, unit_type=kind, status=status, after_id=cursor, limit=limit)
+    return _with_calls(ctx, rows), rows[-1].id if len(rows) == limit else None
+
+
+def units_near(
+    ctx: Context,
+    point: Point,
+    *,
+    unit_type: ResponseType | None,
+    status: UnitStatus | None,
+    radius_m: float | None,
+    limit: int,
+) -> list[NearbyUnit]:
+    """The units nearest a point, nearest first, with their calls and great-circle distances."""
+    pairs = units.nearest(
+        ctx.session,
+        unit_type=unit_type.value if unit_type else None,
+        status=status,
+        lat=point.lat,
+        lon=point.lon,
+        limit=limit,
+        radius_m=radius_m,
+    )
+    described = _with_calls(ctx, [u for u, _ in pairs])
+    return [
+        NearbyUnit(**out.model_dump(), distance_m=round(d, 1))
+        for out, (_, d) in zip(described, pairs, strict=True)
+    ]
+
+
+def availability(
+    ctx: Context, near: Point | None, *, unit_type: ResponseType | None, radius_m: float | None, limit: int
+) -> Availability:
+    """Unit counts by type and status; with `near`, the available units nearest that point."""
+    counts = units.counts_by_type_and_status(ctx.session)
+    full = {
+        t.value: {s.value: counts.get(t.value, {}).get(s.value, 0) for s in UnitStatus} for t in ResponseType
+    }
+    if near is None:
+        return Availability(counts=full)
+    nearest = units_near(
+        ctx, near, unit_type=unit_type, status=UnitStatus.available, radius_m=radius_m, limit=limit
+    )
+    return Availability(counts=full, nearest=nearest)
+
+
+def queue(ctx: Context, response_type: ResponseType | None, limit: int) -> Queue:
+    """Waiting calls per response type, in the order units will take them, with how long each has waited."""
+    now = ctx.now()
+    depths = dispatch_repository.queue_depths(ctx.session)
+    types = {}
+    for kind in [response_type] if response_type else list(ResponseType):
+        depth, oldest = depths.get(kind.value, (0, None))
+        waiting = [
+            QueuedCall(
+                call_id=c.id,
+                external_id=c.external_id,
+                call_type=c.call_type,
+                priority=c.priority,
+                position=i,
+                queued_at=c.queued_at,
+                wait_s=round((now - c.queued_at).total_seconds(), 1),
+            )
+            for i, c in enumerate(dispatch_repository.queued(ctx.session, kind.value, limit), start=1)
+            if c.queued_at is not None
+        ]
+        types[kind.value] = QueueOfType(
+            depth=depth,
+            calls=waiting,
+            oldest_wait_s=round((now - oldest).total_seconds(), 1) if oldest else None,
+        )
+    return Queue(as_of=now, types=types)

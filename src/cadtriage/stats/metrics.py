@@ -1,0 +1,41 @@
+"""The service's figures in Prometheus text format: calls by decided type, queue depths, assignment latency."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from cadtriage.stats import repository
+from cadtriage.triage.types import ResponseType
+
+BUCKETS_S = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0)
+
+
+def _labelled(name: str, kind: str, help_text: str, values: dict[str, float]) -> list[str]:
+    lines = [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}"]
+    lines += [f'{name}{{response_type="{t.value}"}} {values.get(t.value, 0)}' for t in ResponseType]
+    return lines
+
+
+def render(session: Session) -> str:
+    """The metrics in Prometheus text format, computed now."""
+    calls, queue = repository.calls_by_decided_type(session), repository.queue_depth_by_type(session)
+    latency = repository.assignment_latency(session, BUCKETS_S)
+    lines = _labelled(
+        "cadtriage_calls_total", "counter", "Calls taken, by the response type triage decided.", calls
+    )
+    lines += _labelled("cadtriage_queue_depth", "gauge", "Calls waiting for a unit, by response type.", queue)
+    per_bucket = {int(bucket): int(n) for bucket, n, _ in latency}
+    total = sum(per_bucket.values())
+    seconds = sum(float(s or 0) for _, _, s in latency)
+    name = "cadtriage_assignment_latency_seconds"
+    lines += [f"# HELP {name} Time from intake to the assignment of a unit.", f"# TYPE {name} histogram"]
+    cumulative = 0
+    for index, bound in enumerate(BUCKETS_S):
+        cumulative += per_bucket.get(index, 0)  # width_bucket: 0 is below the first bound
+        lines.append(f'{name}_bucket{{le="{bound}"}} {cumulative}')
+    lines += [
+        f'{name}_bucket{{le="+Inf"}} {total}',
+        f"{name}_sum {round(seconds, 3)}",
+        f"{name}_count {total}",
+    ]
+    return "\n".join(lines) + "\n"
