@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     unit_location_stale_s: int = Field(default=900, ge=1)
     escalation_interval_s: float = Field(default=10.0, gt=0)
     sse_heartbeat_s: float = Field(default=15.0, gt=0, le=300)
+    sse_max_streams_per_worker: int = Field(default=100, ge=1, le=10_000)
+    sse_max_streams_per_key: int = Field(default=4, ge=1, le=1_000)
+    sse_key_check_s: float = Field(default=5.0, gt=0, le=300)
     service_area: str | None = None  # west,south,east,north, or a GeoJSON file; unset: no check
 
     @field_validator("service_area")

@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from sqlalchemy import Engine, Enum, MetaData, create_engine
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.pool import NullPool
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -37,6 +38,7 @@ class Database:
     """One engine and its session factory for the life of a process."""
 
     def __init__(self, url: str, pool_size: int = 10) -> None:
+        self.url = url
         # As many again in overflow: the most connections, so the most requests, this process holds at once.
         self.capacity = 2 * pool_size
         self.engine: Engine = create_engine(
@@ -47,7 +49,13 @@ class Database:
             hide_parameters=True,  # a statement's parameters are callers' data: never in an error or a log
         )
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # A new connection for each readiness probe, outside the pool: a database that refuses connections (full,
+        # down, restarting) shows as not ready even while pooled connections still answer.
+        self.probe: Engine = create_engine(
+            url, poolclass=NullPool, connect_args={"connect_timeout": 3}, hide_parameters=True
+        )
 
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+        self.probe.dispose()

@@ -9,7 +9,9 @@ Hierarchy:
     ├── Conflict              409: the request contradicts the current state
     │   ├── InvalidTransition 409: a status change the lifecycle does not allow (names both states)
     │   └── IdempotencyConflict 409: the same external_id with a different record
-    └── Unprocessable         422: well-formed but unusable (e.g. nothing to triage on)
+    ├── Unprocessable         422: well-formed but unusable (e.g. nothing to triage on)
+    ├── TooManyRequests       429: past a cap (live streams per key or per worker); says when to retry
+    └── Unavailable           503: the service cannot take this now (shutting down); says when to retry
 
 Each has a stable `type` slug that consoles can switch on; `api.problems` renders them as RFC 9457
 `application/problem+json`. Nothing here knows about HTTP beyond the status a use case's refusal maps to.
@@ -59,3 +61,19 @@ class IdempotencyConflict(Conflict):
 
 class Unprocessable(CadTriageError):
     status, type_slug, title = 422, "unprocessable", "Unprocessable request"
+
+
+class TooManyRequests(CadTriageError):
+    status, type_slug, title = 429, "too-many-requests", "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after_s: int, **extra: Any) -> None:
+        super().__init__(detail, retry_after_s=retry_after_s, **extra)
+        self.retry_after_s = retry_after_s
+
+
+class Unavailable(CadTriageError):
+    status, type_slug, title = 503, "unavailable", "Service unavailable"
+
+    def __init__(self, detail: str, *, retry_after_s: int, **extra: Any) -> None:
+        super().__init__(detail, retry_after_s=retry_after_s, **extra)
+        self.retry_after_s = retry_after_s

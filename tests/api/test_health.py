@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.pool import NullPool
 
 from cadtriage.api.app import create_app
 from cadtriage.config import Settings
@@ -74,3 +76,29 @@ def test_the_root_points_a_newcomer_to_the_documentation(client: TestClient) -> 
     body = client.get("/").json()
     assert body["docs"] == "/docs"
     assert client.get(body["openapi"]).status_code == 200
+
+
+def test_readyz_is_not_ready_when_the_database_refuses_new_connections(pg: PgServer) -> None:
+    # A full or restarting server still answers on the connections a pool holds; intakes needing one more fail.
+    # Readiness must say so, not report the pooled connection's health.
+    url = pg.copy()
+    name = make_url(url).database
+    database = Database(url, pool_size=1)
+    app = create_app(Settings(database_url=url), database=database, run_escalation=False)
+    admin = create_engine(pg.url("postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with TestClient(app) as client:
+        assert client.get("/readyz").status_code == 200
+        with database.engine.connect() as pooled:  # a connection the pool keeps through what follows
+            pooled.execute(text("SELECT 1"))
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false'))
+        try:
+            refused = client.get("/readyz")
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true'))
+        assert client.get("/readyz").status_code == 200
+    database.dispose()
+    admin.dispose()
+    assert refused.status_code == 503
+    assert "unreachable" in refused.json()["detail"]

@@ -13,7 +13,10 @@ from sqlalchemy.orm import Session
 
 from cadtriage.access import service as access
 from cadtriage.access.models import Role
+from cadtriage.db import Database
 from cadtriage.events import stream
+from cadtriage.events.hub import EventHub
+from cadtriage.events.service import replay_page
 from tests.api.helpers import as_role, unit
 from tests.pg import PgServer
 
@@ -83,17 +86,35 @@ def test_a_key_made_at_the_command_line_is_recorded_as_the_operator(
 
 
 def _replayed_kinds(db_url: str, hidden: tuple[str, ...]) -> list[str]:
-    async def collect() -> list[str]:
-        kinds = []
-        async for message in stream.events(db_url, after_id=0, kinds=[], hidden=hidden, heartbeat_s=0.2):
-            if message.startswith(": heartbeat"):
-                return kinds
-            kinds += [
-                line.removeprefix("event: ") for line in message.splitlines() if line.startswith("event: ")
-            ]
-        return kinds
+    database = Database(db_url, pool_size=1)
 
-    return asyncio.run(collect())
+    async def read_after(after_id: int) -> list[dict[str, Any]]:
+        return replay_page(database, after_id)
+
+    async def collect() -> list[str]:
+        hub = EventHub(stream.libpq_url(db_url), per_worker=5, per_key=5)
+        subscription = await hub.subscribe(1, stream.wanted_by([], hidden))
+        kinds = []
+        try:
+            async for message in stream.events(
+                hub, subscription, after_id=0, read_after=read_after, heartbeat_s=0.2
+            ):
+                if message.startswith(": heartbeat"):
+                    return kinds
+                kinds += [
+                    line.removeprefix("event: ")
+                    for line in message.splitlines()
+                    if line.startswith("event: ")
+                ]
+            return kinds
+        finally:
+            hub.close()
+            await hub.wait_closed()
+
+    try:
+        return asyncio.run(collect())
+    finally:
+        database.dispose()
 
 
 def test_key_events_reach_only_the_streams_of_supervisors(pg: PgServer) -> None:

@@ -27,6 +27,7 @@ class Principal:
     name: str
     role: Role
     unit_id: int | None = None
+    key_id: int | None = None
 
 
 def digest(key: str) -> str:
@@ -118,7 +119,7 @@ def authenticate(session: Session, key: str) -> Principal | None:
     found = repository.by_hash(session, digest(key))
     if found is None or found.revoked_at is not None:
         return None
-    return Principal(found.name, Role(found.role), found.unit_id)
+    return Principal(found.name, Role(found.role), found.unit_id, found.id)
 
 
 def get(session: Session, name: str) -> ApiKey:

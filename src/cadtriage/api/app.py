@@ -17,10 +17,13 @@ from cadtriage.api.request_body import JsonBodyMiddleware
 from cadtriage.api.request_log import BodyLimitMiddleware, RequestLogMiddleware, configure_logging
 from cadtriage.api.routers import access, calls, events, stats, supervision, units
 from cadtriage.api.session import admit_sessions
+from cadtriage.api.shutdown import before_shutdown_signals
 from cadtriage.clock import Clock, SystemClock
 from cadtriage.config import Settings, get_settings
 from cadtriage.db import Database
 from cadtriage.dispatch.escalation import run_periodically
+from cadtriage.events.hub import EventHub
+from cadtriage.events.stream import libpq_url
 from cadtriage.protocol_files import load_protocol
 
 DESCRIPTION = """
@@ -53,6 +56,14 @@ def create_app(
         else:
             app.state.database = database
         admit_sessions(app.state, app.state.database)
+        hub = EventHub(
+            libpq_url(app.state.database.url),
+            per_worker=settings.sse_max_streams_per_worker,
+            per_key=settings.sse_max_streams_per_key,
+            key_check_s=settings.sse_key_check_s,
+        )
+        app.state.event_hub = hub
+        before_shutdown_signals(asyncio.get_running_loop(), hub.close)
         sweeper = (
             asyncio.create_task(
                 run_periodically(app.state.database, app.state.clock, settings, app.state.protocol)
@@ -63,6 +74,8 @@ def create_app(
         try:
             yield
         finally:
+            hub.close()
+            await hub.wait_closed()
             if sweeper is not None:
                 sweeper.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

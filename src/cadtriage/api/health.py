@@ -39,10 +39,11 @@ def healthz() -> dict[str, str]:
     responses={503: {"description": "Not ready", "content": {"application/problem+json": {}}}},
 )
 def readyz(request: Request) -> Any:
-    """Ready when the database answers and its schema is at the newest migration this code ships."""
+    """Ready when the database takes a new connection and its schema is at the newest migration this code
+    ships."""
     database: Database = request.app.state.database
     try:
-        with database.engine.connect() as connection:
+        with database.probe.connect() as connection:
             revision = current_revision(connection)
     except SQLAlchemyError as exc:
         return problem(503, "not-ready", "Not ready", f"database unreachable: {type(exc).__name__}")

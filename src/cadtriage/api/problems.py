@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from cadtriage.errors import CadTriageError, Unauthorized
+from cadtriage.errors import CadTriageError, TooManyRequests, Unauthorized, Unavailable
 
 log = logging.getLogger("cadtriage.errors")
 
@@ -28,6 +28,8 @@ _RESPONSE_TEXT = {
     409: "Not allowed in the current state",
     413: "Request body too large",
     422: "Invalid input; `errors` names each field",
+    429: "Past a cap; `Retry-After` says when to try again",
+    503: "Not now (shutting down); `Retry-After` says when to try again",
 }
 
 
@@ -81,6 +83,8 @@ async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     response = problem(exc.status, exc.type_slug, exc.title, exc.detail, **exc.extra)
     if isinstance(exc, Unauthorized):
         response.headers["WWW-Authenticate"] = 'Bearer realm="cadtriage"'
+    if isinstance(exc, TooManyRequests | Unavailable):
+        response.headers["Retry-After"] = str(exc.retry_after_s)
     return response
 
 

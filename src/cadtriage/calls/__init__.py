@@ -1,1 +1,1 @@
-"""Calls: the call as received, its triage decisions and its assignments — models, schemas, SQL; `dispatch` changes them."""
+"""Calls: the call as received, its decisions and assignments (models, schemas, SQL); `dispatch` changes them."""

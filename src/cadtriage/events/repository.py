@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from cadtriage.events.models import Event
@@ -29,3 +29,12 @@ def for_unit(session: Session, unit_id: int, limit: int = 100) -> Sequence[Event
     """A unit's most recent events, oldest first."""
     newest = select(Event).where(Event.unit_id == unit_id).order_by(Event.id.desc()).limit(limit).subquery()
     return session.scalars(select(Event).join(newest, Event.id == newest.c.id).order_by(Event.id)).all()
+
+
+_COLUMNS = [c for c in Event.__table__.columns]
+_AFTER = select(*_COLUMNS).where(Event.id > bindparam("after")).order_by(Event.id).limit(bindparam("limit"))
+
+
+def after(session: Session, after_id: int, limit: int) -> list[dict[str, Any]]:
+    """Up to `limit` events logged after `after_id`, oldest first, as plain rows (for a stream's replay)."""
+    return [dict(row) for row in session.execute(_AFTER, {"after": after_id, "limit": limit}).mappings()]

@@ -1,4 +1,4 @@
-"""Recording changes: every change to a call, a unit or an API key goes through `record`."""
+"""The audit log: every change to a call, a unit or an API key goes through `record`; streams replay it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from cadtriage.db import Database
 from cadtriage.events import repository
+
+REPLAY_PAGE = 1000
 
 
 def record(
@@ -40,3 +43,9 @@ def record(
             "data": data or {},
         },
     )
+
+
+def replay_page(database: Database, after_id: int) -> list[dict[str, Any]]:
+    """A page of the log after `after_id`, for a reconnecting stream, on a pooled connection held only for it."""
+    with database.sessions() as session:
+        return repository.after(session, after_id, REPLAY_PAGE)

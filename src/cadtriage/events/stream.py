@@ -1,26 +1,24 @@
-"""The live event stream: Server-Sent Events fed by PostgreSQL LISTEN/NOTIFY.
+"""The live event stream as Server-Sent Events: a replay from the audit log, then what the worker's hub hears.
 
-Each audit event is announced at commit (a trigger on the events table), so a subscriber on any worker hears of
-changes made through every other, in commit order. A reconnecting subscriber sends `Last-Event-ID` and first gets
-every logged event after that id, then the live ones (an id already sent is never sent twice).
+A reconnecting subscriber sends `Last-Event-ID` and first gets every logged event after that id, then the live
+ones (an id already sent is never sent twice). The subscription is taken before the replay is read, so nothing
+committed in between is missed.
 """
 
 from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
-import psycopg
-from psycopg.rows import dict_row
 from sqlalchemy import make_url
 
-CHANNEL = "cadtriage_events"
+from cadtriage.events.hub import EventHub, Subscription
+
 HEARTBEAT_S = 15.0
-_COLUMNS = "id, occurred_at, actor, kind, call_id, unit_id, key_id, from_state, to_state, reason, data"
-_REPLAY = f"SELECT {_COLUMNS} FROM events WHERE id > %s ORDER BY id LIMIT 1000"  # noqa: S608 (constants)
-_BY_IDS = f"SELECT {_COLUMNS} FROM events WHERE id = ANY(%s)"  # noqa: S608
+# Reads a page of the log after an id: [(event), ...] oldest first, at most a page.
+ReadAfter = Callable[[int], Awaitable[list[dict[str, Any]]]]
 
 
 def libpq_url(sqlalchemy_url: str) -> str:
@@ -31,6 +29,11 @@ def libpq_url(sqlalchemy_url: str) -> str:
 def matches(kind: str, wanted: Sequence[str]) -> bool:
     """An event matches a filter naming its kind (`call.assigned`) or its family (`call`)."""
     return not wanted or any(kind == w or kind.startswith(w + ".") for w in wanted)
+
+
+def wanted_by(kinds: Sequence[str], hidden: Sequence[str]) -> Callable[[str], bool]:
+    """The filter of a stream that asked for `kinds` and may not see the `hidden` families."""
+    return lambda kind: matches(kind, kinds) and not (hidden and matches(kind, hidden))
 
 
 def sse(event: dict[str, Any]) -> str:
@@ -58,56 +61,31 @@ class _Sent:
 
 
 async def events(
-    database_url: str,
+    hub: EventHub,
+    subscription: Subscription,
     *,
     after_id: int | None,
-    kinds: Sequence[str],
-    hidden: Sequence[str] = (),
+    read_after: ReadAfter,
     heartbeat_s: float = HEARTBEAT_S,
 ) -> AsyncIterator[str]:
-    """SSE text for every event after `after_id` (if given), then every new one, with heartbeat comments.
-    Events of a `hidden` family (or kind) are never sent, whatever `kinds` asks for."""
-
-    def wanted(kind: str) -> bool:
-        return matches(kind, kinds) and not (hidden and matches(kind, hidden))
-
-    async with await psycopg.AsyncConnection.connect(
-        libpq_url(database_url), autocommit=True, row_factory=dict_row
-    ) as conn:
-        await conn.execute(f"LISTEN {CHANNEL}")  # before the replay, so nothing falls between the two
-        sent = _Sent()
+    """SSE text for every event after `after_id` (if given), then every new one, with heartbeat comments, until
+    the hub ends the subscription (a comment says why) or the client goes away."""
+    sent = _Sent()
+    try:
         yield "retry: 2000\n\n"
-        if after_id is not None:
-            async for text in _replay(conn, after_id, wanted, sent):
-                yield text
-        while True:  # Starlette cancels this generator when the client goes away
-            ids = [int(note.payload) async for note in conn.notifies(timeout=heartbeat_s, stop_after=1)]
-            if not ids:
-                yield ": heartbeat\n\n"
-                continue
-            ids += [int(note.payload) async for note in conn.notifies(timeout=0.005, stop_after=500)]
-            for event in await _fetch(conn, ids):
-                if sent.first_time(event["id"]) and wanted(event["kind"]):
-                    yield sse(event)
-
-
-async def _replay(
-    conn: psycopg.AsyncConnection[Any], after_id: int, wanted: Callable[[str], bool], sent: _Sent
-) -> AsyncIterator[str]:
-    last = after_id
-    while True:
-        cursor = await conn.execute(_REPLAY, (last,))
-        rows = await cursor.fetchall()
-        if not rows:
-            return
-        for event in rows:
-            last = event["id"]
-            if sent.first_time(event["id"]) and wanted(event["kind"]):
-                yield sse(event)
-
-
-async def _fetch(conn: psycopg.AsyncConnection[Any], ids: list[int]) -> list[dict[str, Any]]:
-    # Keep the order the notifications came in: commit order.
-    cursor = await conn.execute(_BY_IDS, (ids,))
-    found = {row["id"]: row for row in await cursor.fetchall()}
-    return [found[i] for i in ids if i in found]
+        last = after_id
+        while last is not None:  # the replay, a page at a time
+            page = await read_after(last)
+            last = page[-1]["id"] if page else None
+            for logged in page:
+                if sent.first_time(logged["id"]) and subscription.wanted(logged["kind"]):
+                    yield sse(logged)
+        while subscription.ended is None:
+            live = await subscription.next(heartbeat_s)
+            if live is None:
+                yield ": heartbeat\n\n" if subscription.ended is None else ""
+            elif sent.first_time(live["id"]):
+                yield sse(live)
+        yield f": end: {subscription.ended}\n\n"
+    finally:
+        hub.unsubscribe(subscription)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
@@ -13,6 +14,7 @@ from cadtriage.api.problems import problem_responses as problems
 from cadtriage.dispatch import views
 from cadtriage.events import stream
 from cadtriage.events.schemas import EventFilter, EventOut
+from cadtriage.events.service import replay_page
 
 router = APIRouter(tags=["events"])
 
@@ -27,11 +29,11 @@ def timeline(call_id: CallId, ctx: ContextDep, _: Reader) -> list[EventOut]:
     "/events",
     responses={
         200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"},
-        **problems(),
+        **problems(429, 503),
     },
     summary="Every call and unit change as Server-Sent Events, from any worker, resumable",
 )
-def live_events(
+async def live_events(
     request: Request,
     principal: Reader,
     kind: Annotated[
@@ -47,17 +49,28 @@ def live_events(
 ) -> StreamingResponse:
     """Each event: `id` (its audit log id), `event` (its kind) and `data` (the event as JSON). Send `Last-Event-ID`
     (or `after`) when reconnecting to receive everything logged since, then the live stream. A comment every 15 s
-    keeps idle connections open (CADTRIAGE_SSE_HEARTBEAT_S)."""
+    keeps idle connections open (CADTRIAGE_SSE_HEARTBEAT_S).
+
+    The stream ends, with a last comment saying why, when its key is revoked, when it falls too far behind, or
+    when the worker shuts down: reconnect with `Last-Event-ID`. A key may hold CADTRIAGE_SSE_MAX_STREAMS_PER_KEY
+    streams on a worker and a worker serves CADTRIAGE_SSE_MAX_STREAMS_PER_WORKER; beyond either, 429 with
+    `Retry-After`."""
     after_id = int(last_event_id) if last_event_id is not None else after
-    settings = request.app.state.settings
+    state = request.app.state
     # Who was given access, and who lost it, is for supervisors and admins, not every console on the floor.
     hidden = () if principal.role in (Role.supervisor, Role.admin) else ("key",)
+    assert principal.key_id is not None
+    subscription = await state.event_hub.subscribe(principal.key_id, stream.wanted_by(kind or [], hidden))
+
+    async def read_after(after_id: int) -> list[dict[str, Any]]:
+        return await anyio.to_thread.run_sync(replay_page, state.database, after_id)
+
     body = stream.events(
-        settings.database_url,
+        state.event_hub,
+        subscription,
         after_id=after_id,
-        kinds=kind or [],
-        hidden=hidden,
-        heartbeat_s=settings.sse_heartbeat_s,
+        read_after=read_after,
+        heartbeat_s=state.settings.sse_heartbeat_s,
     )
     return StreamingResponse(
         body, media_type="text/event-stream", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
