@@ -10,18 +10,16 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, text
 
-# The project root holds alembic.ini and migrations/ (the service is installed editable from its checkout).
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# The Alembic environment and versions ship inside the package, so an installed wheel can migrate: the service
+# never needs its checkout (the checkout's alembic.ini points here too, for the `alembic` command).
+SCRIPTS = Path(__file__).resolve().with_name("alembic")
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """An Alembic config for this project, optionally bound to an open connection."""
-    ini = PROJECT_ROOT / "alembic.ini"
-    if not ini.exists():
-        raise FileNotFoundError(
-            f"{ini} not found: install cadtriage editable from its checkout (pip install -e .)"
-        )
-    config = Config(str(ini))
+    config = Config()
+    config.set_main_option("script_location", str(SCRIPTS))
+    config.set_main_option("path_separator", "os")
     if connection is not None:
         config.attributes["connection"] = connection
     return config

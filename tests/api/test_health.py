@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.pool import NullPool
@@ -102,3 +104,20 @@ def test_readyz_is_not_ready_when_the_database_refuses_new_connections(pg: PgSer
     admin.dispose()
     assert refused.status_code == 503
     assert "unreachable" in refused.json()["detail"]
+
+
+def test_the_api_docs_load_nothing_from_outside_the_service(client: TestClient) -> None:
+    # A 911 centre's network is often isolated: a page that needs a CDN is a blank page there.
+    for page in ("/docs", "/redoc"):
+        html = client.get(page)
+        assert html.status_code == 200
+        assert "cadtriage" in html.text
+        references = re.findall(r'(?:src|href)=["\']([^"\']+)', html.text) + re.findall(
+            r"url: *'([^']+)'", html.text
+        )
+        assert references, page
+        for reference in references:
+            assert not reference.startswith(("http:", "https:", "//")), (page, reference)
+            asset = client.get(reference)
+            assert asset.status_code == 200, (page, reference)
+            assert len(asset.content) > 1000 or reference.endswith(".json"), (page, reference)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import yaml
 
+from cadtriage import migrations
 from cadtriage.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,3 +38,15 @@ def test_env_example_lists_every_setting_and_nothing_else() -> None:
         f"CADTRIAGE_{name.upper()}" for name in Settings.model_fields if name != "database_url"
     }
     assert _documented() == expected
+
+
+def test_the_migrations_ship_inside_the_package() -> None:
+    # A wheel (pip install ., pipx) carries only the package and its package data: the migrations must be both.
+    package = Path(migrations.__file__).parent
+    assert migrations.SCRIPTS.parent == package
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    shipped = {path for pattern in patterns["cadtriage"] for path in package.glob(pattern)}
+    needed = {p for p in migrations.SCRIPTS.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    assert needed, "no migrations found in the package"
+    assert needed <= shipped, sorted(str(p.relative_to(package)) for p in needed - shipped)
+    assert migrations.head_revision() == "0007"

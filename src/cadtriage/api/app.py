@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from cadtriage import __version__
+from cadtriage.api.docs import install_docs
 from cadtriage.api.health import router as health_router
 from cadtriage.api.metrics import router as metrics_router
 from cadtriage.api.problems import install_error_handlers
@@ -83,11 +84,19 @@ def create_app(
             if owned:
                 app.state.database.dispose()
 
-    app = FastAPI(title="cadtriage", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="cadtriage",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,  # served by install_docs, from local assets
+        redoc_url=None,
+    )
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
     app.state.protocol = load_protocol(settings.protocol_path)
     install_error_handlers(app)
+    install_docs(app)
     app.add_middleware(JsonBodyMiddleware)  # innermost: reads a body the limit below has already bounded
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(RequestLogMiddleware)
