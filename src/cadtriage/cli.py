@@ -38,7 +38,9 @@ def _serve(args: argparse.Namespace) -> int:
             workers=args.workers or settings.workers,
             log_level=settings.log_level,
             access_log=False,  # cadtriage logs each request itself, as a JSON line with its request id
-            timeout_graceful_shutdown=10,  # open event streams would otherwise hold shutdown forever
+            timeout_graceful_shutdown=10,  # a request still running after 10 s is cut off
+            timeout_keep_alive=settings.http_keep_alive_s,
+            http="cadtriage.api.connections:HeaderDeadlineProtocol",  # and a deadline for each request's headers
         )
     return 0
 

@@ -32,13 +32,16 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=2, ge=1, le=64)
-    log_level: Literal["critical", "error", "warning", "info", "debug", "trace"] = "info"
+    # No "trace": uvicorn then logs each request's scope, its path and query string, which can hold caller data.
+    log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
     db_pool_size: int = Field(default=10, ge=1, le=200)
     max_distance_police_m: float = Field(default=40_000, gt=0)
     max_distance_co_responder_m: float = Field(default=25_000, gt=0)
     max_distance_civilian_crisis_m: float = Field(default=15_000, gt=0)
     unit_location_stale_s: int = Field(default=900, ge=1)
     escalation_interval_s: float = Field(default=10.0, gt=0)
+    http_keep_alive_s: int = Field(default=5, ge=1, le=300)
+    http_header_timeout_s: float = Field(default=10.0, gt=0, le=300)
     sse_heartbeat_s: float = Field(default=15.0, gt=0, le=300)
     sse_max_streams_per_worker: int = Field(default=100, ge=1, le=10_000)
     sse_max_streams_per_key: int = Field(default=4, ge=1, le=1_000)

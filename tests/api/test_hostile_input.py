@@ -20,12 +20,17 @@ def test_each_request_gets_an_id_echoed_and_logged_as_a_json_line(
     with caplog.at_level(logging.INFO, logger="cadtriage.request"):
         given = client.get("/v1/calls", headers={"X-Request-ID": "console-7.42"})
         minted = client.get("/v1/calls", headers={"X-Request-ID": "bad id\nwith newline"})
+        client.get("/v1/calls/42")
+        client.get("/v1/calls/Jane Roe")
     assert given.headers["x-request-id"] == "console-7.42"
     assert len(minted.headers["x-request-id"]) == 32  # a malformed id is replaced, not echoed
     lines = [json.loads(JsonFormatter().format(r)) for r in caplog.records if r.name == "cadtriage.request"]
     assert lines[0]["request_id"] == "console-7.42"
     assert lines[0]["actor"] == "test-dispatcher"
     assert {"time", "level", "method", "path", "status", "duration_ms"} <= set(lines[0])
+    # The route, not the raw path a client sent (which could hold anything, a caller's name included); ids beside.
+    assert (lines[2]["path"], lines[2]["call_id"]) == ("/v1/calls/{call_id}", 42)
+    assert (lines[3]["path"], "call_id" in lines[3]) == ("/v1/calls/{call_id}", False)
 
 
 def test_caller_details_never_reach_the_logs(client: TestClient, caplog: pytest.LogCaptureFixture) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
 from cadtriage.config import Settings
 from cadtriage.triage.types import ResponseType
@@ -62,6 +63,13 @@ def test_a_log_level_that_does_not_exist_is_refused_plainly(
     assert "Traceback" not in err
     monkeypatch.setenv("CADTRIAGE_LOG_LEVEL", "DEBUG")
     assert Settings().log_level == "debug"
+
+
+def test_no_log_level_logs_what_clients_send(monkeypatch: pytest.MonkeyPatch) -> None:
+    # uvicorn's trace level logs each request's scope: its path and query string, which may hold caller data.
+    monkeypatch.setenv("CADTRIAGE_LOG_LEVEL", "trace")
+    with pytest.raises(ValidationError):
+        Settings()
 
 
 def test_a_database_that_does_not_exist_is_reported_plainly(

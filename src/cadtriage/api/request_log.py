@@ -81,13 +81,36 @@ class RequestLogMiddleware:
                     "fields": {
                         "request_id": request_id,
                         "method": scope["method"],
-                        "path": scope["path"],
+                        "path": _route(scope),
+                        **_ids(scope),
                         "status": status,
                         "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                         "actor": scope.get("state", {}).get("actor"),
                     }
                 },
             )
+
+
+def _route(scope: Scope) -> str:
+    # The route's template (`/v1/calls/{call_id}`), never the raw path: a client can put anything in a path,
+    # a caller's name included. A path that matched no route is logged as such.
+    template = getattr(scope.get("route"), "path", None)
+    if template is None:
+        return "(no route)"
+    route, path = str(template), str(scope["path"])
+    if path.startswith(route):  # a route of the app itself, or a mount (its files beneath it)
+        return route
+    # An included router's route knows only its own part; the part before it is the router's literal prefix.
+    prefix = path.split("/")[: -len(route.split("/")) + 1 or None]
+    return "/".join(prefix) + route
+
+
+def _ids(scope: Scope) -> dict[str, int]:
+    # The ids in the path, which are numbers and nothing else.
+    params = scope.get("path_params", {})
+    return {
+        name: int(value) for name, value in params.items() if str(value).isdigit() and len(str(value)) < 20
+    }
 
 
 class BodyLimitMiddleware:

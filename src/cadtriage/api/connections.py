@@ -1,0 +1,56 @@
+"""The HTTP connection protocol `cadtriage serve` runs: uvicorn's, with a deadline for each request's headers.
+
+uvicorn closes a keep-alive connection that stays idle after a response (CADTRIAGE_HTTP_KEEP_ALIVE_S), but
+it has no deadline for the headers of a request: a connection that sends nothing, or trickles a header a byte at
+a time, was kept for as long as the client liked, and a few hundred of them hold a worker's sockets. Here each
+request's headers, from its first byte (or from the connection's opening), must all arrive within
+CADTRIAGE_HTTP_HEADER_TIMEOUT_S, or the connection is closed. Bodies are bounded in size elsewhere (64 KiB).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from cadtriage.config import get_settings
+
+
+class HeaderDeadlineProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol, closing a connection whose request headers arrive too slowly."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._header_timeout_s = get_settings().http_header_timeout_s
+        self._deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._start_deadline()
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._start_deadline()
+
+    def on_headers_complete(self) -> None:
+        self._cancel_deadline()
+        super().on_headers_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_deadline()
+        super().connection_lost(exc)
+
+    def _start_deadline(self) -> None:
+        self._cancel_deadline()
+        self._deadline = self.loop.call_later(self._header_timeout_s, self._too_slow)
+
+    def _cancel_deadline(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _too_slow(self) -> None:
+        self._deadline = None
+        if not self.transport.is_closing():
+            self.transport.close()

@@ -1,0 +1,85 @@
+"""Connections that send nothing, or trickle their headers, are closed; idle keep-alive connections too."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+import pytest
+
+from tests.integration.servers import free_port
+from tests.pg import PgServer
+
+pytestmark = pytest.mark.slow
+
+
+@contextmanager
+def _served(url: str) -> Iterator[int]:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CADTRIAGE_")}
+    env.update(
+        {"DATABASE_URL": url, "CADTRIAGE_HTTP_HEADER_TIMEOUT_S": "1", "CADTRIAGE_HTTP_KEEP_ALIVE_S": "1"}
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "cadtriage.cli", "serve", "--workers", "1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        yield port
+    finally:
+        server.terminate()
+        _, errors = server.communicate(timeout=30)
+        assert "Traceback" not in errors, errors
+
+
+def _closed_within(connection: socket.socket, seconds: float, trickle: bytes = b"") -> float | None:
+    """Seconds until the server closed `connection` (sending `trickle` a byte every 0.2 s meanwhile), or None."""
+    started = time.monotonic()
+    connection.settimeout(0.2)
+    for byte in [trickle[i : i + 1] for i in range(len(trickle))] or [b""] * int(seconds / 0.2):
+        try:
+            if byte:
+                connection.sendall(byte)
+            if connection.recv(1024) == b"":
+                return time.monotonic() - started
+        except TimeoutError:
+            continue
+        except OSError:
+            return time.monotonic() - started
+        if time.monotonic() - started > seconds:
+            break
+    return None
+
+
+def test_slow_and_silent_connections_are_closed(pg: PgServer) -> None:
+    with _served(pg.copy()) as port:
+        silent = socket.create_connection(("127.0.0.1", port))
+        trickled = socket.create_connection(("127.0.0.1", port))
+        trickled.sendall(b"GET /healthz HTTP/1.1\r\n")
+        slow_header = b"X-Slow: " + b"a" * 40 + b"\r\n"
+        assert _closed_within(trickled, 5, trickle=slow_header) is not None, "a trickled header was kept"
+        assert _closed_within(silent, 5) is not None, "a silent connection was kept"
+
+        idle = socket.create_connection(("127.0.0.1", port))
+        idle.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        idle.settimeout(5)
+        assert b"200 OK" in idle.recv(4096)  # a well-behaved request is served
+        assert _closed_within(idle, 5) is not None, "an idle keep-alive connection was kept"
+        for connection in (silent, trickled, idle):
+            connection.close()
