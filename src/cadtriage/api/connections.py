@@ -5,16 +5,30 @@ it has no deadline for the headers of a request: a connection that sends nothing
 a time, was kept for as long as the client liked, and a few hundred of them hold a worker's sockets. Here each
 request's headers, from its first byte (or from the connection's opening), must all arrive within
 CADTRIAGE_HTTP_HEADER_TIMEOUT_S, or the connection is closed. Bodies are bounded in size elsewhere (64 KiB).
+
+A request that is not valid HTTP (a malformed request line or header, a Content-Length past any integer) is
+refused before it reaches the app; uvicorn answered those in plain text, here they are problem+json like the rest.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
+from cadtriage.api.problems import PROBLEM_JSON, TYPE_BASE
 from cadtriage.config import get_settings
+
+_NOT_HTTP = json.dumps(
+    {
+        "type": TYPE_BASE + "bad-request",
+        "title": "Bad request",
+        "status": 400,
+        "detail": "not a valid HTTP request (request line, a header, or Content-Length)",
+    }
+).encode()
 
 
 class HeaderDeadlineProtocol(HttpToolsProtocol):
@@ -40,6 +54,16 @@ class HeaderDeadlineProtocol(HttpToolsProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_deadline()
         super().connection_lost(exc)
+
+    def send_400_response(self, msg: str) -> None:
+        """Refuse a request the parser could not read, as problem+json, and close the connection."""
+        head = [STATUS_LINE[400]]
+        head += [name + b": " + value + b"\r\n" for name, value in self.server_state.default_headers]
+        head += [
+            f"content-type: {PROBLEM_JSON}\r\ncontent-length: {len(_NOT_HTTP)}\r\nconnection: close\r\n\r\n".encode()
+        ]
+        self.transport.write(b"".join(head) + _NOT_HTTP)
+        self.transport.close()
 
     def _start_deadline(self) -> None:
         self._cancel_deadline()

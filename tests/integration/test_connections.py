@@ -1,7 +1,9 @@
-"""Connections that send nothing, or trickle their headers, are closed; idle keep-alive connections too."""
+"""Connections that send nothing, or trickle their headers, are closed; idle keep-alive connections too; a
+request that is not HTTP gets problem+json."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -83,3 +85,15 @@ def test_slow_and_silent_connections_are_closed(pg: PgServer) -> None:
         assert _closed_within(idle, 5) is not None, "an idle keep-alive connection was kept"
         for connection in (silent, trickled, idle):
             connection.close()
+
+        huge = socket.create_connection(("127.0.0.1", port))
+        huge.sendall(b"POST /v1/calls HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999999\r\n\r\n")
+        huge.settimeout(5)
+        answer = b""
+        while chunk := huge.recv(4096):
+            answer += chunk
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 400")
+        assert b"content-type: application/problem+json" in head.lower()
+        assert json.loads(body)["status"] == 400
+        huge.close()
