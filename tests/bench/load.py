@@ -225,6 +225,7 @@ async def dispatcher(
     async def one(n: int, due: float) -> None:
         body = record(n, "LOAD", rng, rows)
         async with in_flight:
+            sent = time.monotonic()
             try:
                 response = await client.post("/v1/calls", json=body)
                 code = response.status_code
@@ -232,7 +233,10 @@ async def dispatcher(
                     out["created"][body["external_id"]] = response.json()["id"]
             except httpx.HTTPError:
                 code = 0
-        out["latency_ms"].append((time.monotonic() - due) * 1000)
+        if code == 503:  # refused by admission control: how fast the refusal came, from sending
+            out["refused_ms"].append((time.monotonic() - sent) * 1000)
+        else:  # answered: latency from when the call was due (open loop)
+            out["latency_ms"].append((time.monotonic() - due) * 1000)
         out["codes"][code] = out["codes"].get(code, 0) + 1
 
     n = console
@@ -281,8 +285,25 @@ def crash_plan(serve: subprocess.Popen[str], pgdata: Path, seconds: float, log: 
     log.append(f"{time.strftime('%X')} PostgreSQL restarted (immediate)")
 
 
+async def ready_prober(client: httpx.AsyncClient, seconds: float, out: dict[str, Any]) -> None:
+    """An orchestrator's readiness probe during the load: twice a second, its latency and answer."""
+    stop = time.monotonic() + seconds
+    while time.monotonic() < stop:
+        sent = time.monotonic()
+        try:
+            code = (await client.get("/readyz")).status_code
+        except httpx.HTTPError:
+            code = 0
+        out["readyz_ms"].append((time.monotonic() - sent) * 1000)
+        out["readyz_codes"][code] = out["readyz_codes"].get(code, 0) + 1
+        await asyncio.sleep(0.5)
+
+
 async def run_load(base: str, key: str, rate: float, seconds: float) -> dict[str, Any]:
-    out: dict[str, Any] = {"latency_ms": [], "codes": {}, "created": {}, "unit_codes": {}, "offered": 0}
+    out: dict[str, Any] = {
+        "latency_ms": [], "refused_ms": [], "codes": {}, "created": {}, "unit_codes": {}, "offered": 0,
+        "readyz_ms": [], "readyz_codes": {},
+    }  # fmt: skip
 
     def client(connections: int) -> httpx.AsyncClient:
         return httpx.AsyncClient(
@@ -295,11 +316,12 @@ async def run_load(base: str, key: str, rate: float, seconds: float) -> dict[str
     async with contextlib.AsyncExitStack() as stack:
         consoles = [await stack.enter_async_context(client(CONNECTIONS)) for _ in range(DISPATCHERS)]
         terminals = await stack.enter_async_context(client(10))  # the unit terminals' shared uplink
+        prober = await stack.enter_async_context(client(1))
         units = (await terminals.get("/v1/units", params={"limit": 500})).json()["items"]
         movers = [unit_mover(terminals, u["id"], seconds, out) for u in units[:30]]
         start = time.monotonic()
         calls = [dispatcher(c, i, rate, start, seconds, out) for i, c in enumerate(consoles)]
-        await asyncio.gather(*calls, *movers)
+        await asyncio.gather(*calls, *movers, ready_prober(prober, seconds, out))
     return out
 
 
@@ -385,6 +407,10 @@ def main() -> None:
             "p50_ms": percentile(out["latency_ms"], 0.5),
             "p95_ms": percentile(out["latency_ms"], 0.95),
             "p99_ms": percentile(out["latency_ms"], 0.99),
+            "refused_share": round(out["codes"].get(503, 0) / max(1, out["offered"]), 3),
+            "refused_p99_ms": percentile(out["refused_ms"], 0.99) if out["refused_ms"] else None,
+            "readyz_p99_ms": percentile(out["readyz_ms"], 0.99) if out["readyz_ms"] else None,
+            "readyz_codes": out["readyz_codes"],
             "http_ceiling_per_s": ceiling_http,
             "wrk_intake": server_intake,
             "db_ceiling_per_s": round(db_ceiling, 1),
@@ -429,6 +455,10 @@ def main() -> None:
         "p50_ms",
         "p95_ms",
         "p99_ms",
+        "refused_share",
+        "refused_p99_ms",
+        "readyz_p99_ms",
+        "readyz_codes",
         "codes",
         "unit_codes",
         "http_ceiling_per_s",

@@ -29,7 +29,9 @@ def server(pg: PgServer) -> Iterator[tuple[str, str, dict[str, str]]]:
     """`uvicorn --workers 2` on a fresh database; yields (base URL, database URL, keys by role)."""
     url = pg.copy()
     keys = {role: create_key_in(url, role) for role in ("dispatcher", "supervisor")}
-    with uvicorn_server(url, workers=2, CADTRIAGE_ESCALATION_INTERVAL_S="0.5") as base:
+    # 64 clients at once on two workers: admission control would refuse some, and this test is about the ones let in.
+    settings = {"CADTRIAGE_ESCALATION_INTERVAL_S": "0.5", "CADTRIAGE_MAX_IN_FLIGHT": "200"}
+    with uvicorn_server(url, workers=2, **settings) as base:
         yield base, url, keys
 
 

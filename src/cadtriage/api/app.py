@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from cadtriage import __version__
+from cadtriage.api.admission import AdmissionMiddleware
 from cadtriage.api.docs import install_docs
 from cadtriage.api.health import router as health_router
 from cadtriage.api.metrics import router as metrics_router
@@ -99,6 +100,11 @@ def create_app(
     install_docs(app)
     app.add_middleware(JsonBodyMiddleware)  # innermost: reads a body the limit below has already bounded
     app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(
+        AdmissionMiddleware,
+        limit=settings.max_in_flight,
+        read_limit=max(1, settings.max_in_flight * 3 // 4),  # a quarter kept for changes: intakes first
+    )
     app.add_middleware(RequestLogMiddleware)
     app.include_router(health_router)
     app.include_router(metrics_router)

@@ -49,6 +49,8 @@ def admit_sessions(state: Any, database: Database) -> None:
     """Bound this process's concurrent sessions by its pool, and give each of them a worker thread."""
     state.admission = anyio.Semaphore(database.capacity)
     anyio.to_thread.current_default_thread_limiter().total_tokens = database.capacity
+    # Threads of their own for readiness probes: a probe never waits behind requests waiting for the pool.
+    state.probe_threads = anyio.CapacityLimiter(2)
 
 
 def commit_before_answer(session: Session) -> None:
