@@ -23,13 +23,13 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def status_column(statuses: type[StrEnum]) -> Enum:
+def status_column(statuses: type[StrEnum], length: int = 20) -> Enum:
     """A status stored as its plain text value (a VARCHAR, as the migrations made it) and read back as the enum."""
     return Enum(
         statuses,
         native_enum=False,
         create_constraint=False,
-        length=20,
+        length=length,
         values_callable=lambda members: [m.value for m in members],
     )
 

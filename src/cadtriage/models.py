@@ -1,11 +1,11 @@
 """Every ORM model, imported in one place so that the metadata is complete (for Alembic and tests)."""
 
 from cadtriage.access.models import ApiKey
-from cadtriage.calls.models import Assignment, Call, TriageDecision
+from cadtriage.calls.models import Assignment, Call, CallOutcome, TriageDecision
 from cadtriage.db import Base
 from cadtriage.events.models import Event
 from cadtriage.units.models import Unit
 
 metadata = Base.metadata
 
-__all__ = ["ApiKey", "Assignment", "Call", "Event", "TriageDecision", "Unit", "metadata"]
+__all__ = ["ApiKey", "Assignment", "Call", "CallOutcome", "Event", "TriageDecision", "Unit", "metadata"]

@@ -44,6 +44,7 @@ MATRIX: list[tuple[str, str, set[str], dict[str, Any] | None]] = [
     ("GET", "/v1/availability", {D, S}, None),
     ("GET", "/v1/queue", {D, S}, None),
     ("GET", "/v1/stats", {D, S}, None),
+    ("GET", "/v1/outcomes/stats", {D, S}, None),
     ("GET", "/v1/events", {D, S}, None),  # allowed roles are checked on a real server: the stream never ends
 ]
 STREAMS = {"/v1/events"}

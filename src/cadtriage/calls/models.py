@@ -35,6 +35,21 @@ class CallStatus(StrEnum):
     cancelled = "cancelled"
 
 
+class Resolution(StrEnum):
+    """How a call ended, in the measures program evaluations count (B-HEARD, STAR, CAHOOTS, Vera, CSG)."""
+
+    resolved_on_scene = "resolved_on_scene"
+    referred = "referred"
+    transported_crisis_center = "transported_crisis_center"
+    transported_hospital = "transported_hospital"
+    involuntary_hold = "involuntary_hold"
+    arrest = "arrest"
+    refused_services = "refused_services"
+    gone_on_arrival = "gone_on_arrival"
+    no_contact = "no_contact"
+    resolved_by_phone = "resolved_by_phone"
+
+
 class Divergence(StrEnum):
     """Why what was sent differs from what triage decided."""
 
@@ -115,3 +130,23 @@ class Assignment(Base):
     assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     release_reason: Mapped[str | None] = mapped_column(String(32))
+
+
+class CallOutcome(Base):
+    """What happened at a closed call, structured so that it can be counted; the free-text disposition stays on
+    the call. One per call, written when it closes."""
+
+    __tablename__ = "call_outcomes"
+
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"), primary_key=True)
+    resolution: Mapped[Resolution] = mapped_column(status_column(Resolution, length=32))
+    referrals: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)  # [{"to", "accepted"}]
+    backup_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    backup_reason: Mapped[str | None] = mapped_column(Text)
+    backup_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    force_used: Mapped[bool] = mapped_column(Boolean, default=False)
+    force_by: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    injury: Mapped[bool] = mapped_column(Boolean, default=False)
+    injured: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(64))

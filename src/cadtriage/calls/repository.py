@@ -10,7 +10,7 @@ from sqlalchemy import Table, bindparam, insert, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
-from cadtriage.calls.models import Call, TriageDecision
+from cadtriage.calls.models import Call, CallOutcome, TriageDecision
 
 # Columns an intake sets; the others take their defaults.
 INTAKE_COLUMNS = (
@@ -106,3 +106,16 @@ def triage_decisions(session: Session, call_ids: Sequence[int]) -> dict[int, Tri
         .distinct(TriageDecision.call_id)
     )
     return {d.call_id: d for d in session.scalars(query)}
+
+
+def add_outcome(session: Session, outcome: CallOutcome) -> None:
+    """Store a closed call's outcome (one per call: the primary key refuses a second)."""
+    session.add(outcome)
+    session.flush()
+
+
+def outcomes(session: Session, call_ids: Sequence[int]) -> dict[int, CallOutcome]:
+    """The outcomes of those of these calls that have one."""
+    return {
+        o.call_id: o for o in session.scalars(select(CallOutcome).where(CallOutcome.call_id.in_(call_ids)))
+    }

@@ -15,7 +15,8 @@ from pydantic import (
     model_validator,
 )
 
-from cadtriage.calls.models import Assignment, Call, TriageDecision
+from cadtriage.calls.models import Assignment, Call, CallOutcome, TriageDecision
+from cadtriage.calls.outcome import Outcome, OutcomeOut
 from cadtriage.errors import Unprocessable
 from cadtriage.requests import Answer, Latitude, Longitude, Moment, MutualAid, RequestModel, round_degrees
 from cadtriage.triage.types import CallText, ResponseType
@@ -30,6 +31,7 @@ class CallView:
     assignment: Assignment | None
     call_sign: str | None
     queue_position: int | None
+    outcome: CallOutcome | None = None
 
 
 class Screening(RequestModel):
@@ -199,6 +201,7 @@ class CallOut(BaseModel):
     on_scene_at: datetime | None
     closed_at: datetime | None
     disposition: str | None
+    outcome: OutcomeOut | None = None
     cancel_reason: str | None
 
     @classmethod
@@ -251,6 +254,9 @@ class CallOut(BaseModel):
             on_scene_at=call.on_scene_at,
             closed_at=call.closed_at,
             disposition=call.disposition,
+            outcome=OutcomeOut.from_row(item.outcome, call.received_at, call.on_scene_at, call.closed_at)
+            if item.outcome
+            else None,
             cancel_reason=call.cancel_reason,
         )
 
@@ -263,14 +269,36 @@ class CallPage(BaseModel):
 
 
 class CallStatusChange(RequestModel):
-    """A reported step in a call's life. Closing needs a disposition."""
+    """A reported step in a call's life. Closing needs a disposition, and may say how the call ended (`outcome`)."""
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"status": "closed", "disposition": "resolved"}]}
+        json_schema_extra={
+            "examples": [
+                {"status": "en_route"},
+                {
+                    "status": "closed",
+                    "disposition": "talked through it; mobile crisis follow-up accepted",
+                    "outcome": {
+                        "resolution": "referred",
+                        "referrals": [{"to": "Mobile crisis follow-up team", "accepted": True}],
+                        "police_backup": {"requested": False},
+                        "use_of_force": {"used": False},
+                        "injury": {"any": False},
+                    },
+                },
+            ]
+        }
     )
 
     status: Literal["en_route", "on_scene", "transporting", "closed"]
     disposition: str | None = Field(default=None, min_length=1, max_length=500, validate_default=True)
+    outcome: Outcome | None = None
+
+    @model_validator(mode="after")
+    def _outcome_only_on_close(self) -> CallStatusChange:
+        if self.outcome is not None and self.status != "closed":
+            raise ValueError("an outcome is given when the call closes")
+        return self
 
     @field_validator("disposition")
     @classmethod

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from cadtriage.calls import repository
 from cadtriage.calls.models import Call, CallStatus, Divergence
+from cadtriage.calls.outcome import Outcome
 from cadtriage.context import Context
 from cadtriage.dispatch import repository as dispatch_repository
 from cadtriage.dispatch.intake import decision_row
 from cadtriage.dispatch.locks import lock_call, lock_unit_of, read_call
 from cadtriage.dispatch.matching import release
 from cadtriage.dispatch.moves import set_call_status, set_unit_status
+from cadtriage.dispatch.outcomes import record_outcome
 from cadtriage.dispatch.redirect import redirect
 from cadtriage.dispatch.transitions import (
     CALL_MOVES,
@@ -30,9 +32,16 @@ TRANSPORTING = "transporting"
 
 
 def advance(
-    ctx: Context, call_id: int, target: str, disposition: str | None, *, reporting_unit: int | None = None
+    ctx: Context,
+    call_id: int,
+    target: str,
+    disposition: str | None,
+    *,
+    reporting_unit: int | None = None,
+    outcome: Outcome | None = None,
 ) -> None:
-    """A reported step: en route, on scene, transporting (the unit's step), or closed with a disposition.
+    """A reported step: en route, on scene, transporting (the unit's step), or closed with a disposition and,
+    if given, its structured outcome (`dispatch.outcomes`).
 
     `reporting_unit`: when a unit reports the step for its call, the step applies only while that unit is still
     the call's unit (409 otherwise).
@@ -47,7 +56,8 @@ def advance(
     assignment, unit = lock_unit_of(ctx, call, reporting_unit)
     if step is CallStatus.closed:
         call.disposition = disposition
-        set_call_status(ctx, call, CallStatus.closed, reason=disposition, unit_id=unit.id)
+        summary = record_outcome(ctx, call, outcome) if outcome else None
+        set_call_status(ctx, call, CallStatus.closed, reason=disposition, unit_id=unit.id, data=summary)
         release(ctx, assignment, "call closed")
         return
     unit_step = UNIT_FOLLOWING_CALL[step]

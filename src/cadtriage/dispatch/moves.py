@@ -5,6 +5,8 @@ Callers hold the row's lock (see the lock order in `cadtriage.dispatch`).
 
 from __future__ import annotations
 
+from typing import Any
+
 from cadtriage.calls.models import Call, CallStatus
 from cadtriage.context import Context
 from cadtriage.dispatch.transitions import CALL_MOVES, UNIT_MOVES, require_transition
@@ -22,7 +24,12 @@ _STAMP = {
 
 
 def set_call_status(
-    ctx: Context, call: Call, target: CallStatus, reason: str | None = None, unit_id: int | None = None
+    ctx: Context,
+    call: Call,
+    target: CallStatus,
+    reason: str | None = None,
+    unit_id: int | None = None,
+    data: dict[str, Any] | None = None,
 ) -> None:
     """Move a call to a new status, stamping the time and recording the event (with the unit it concerns).
     A call already in that status is left alone: the timeline records changes, not restatements."""
@@ -44,6 +51,7 @@ def set_call_status(
         from_state=previous.value,
         to_state=target.value,
         reason=reason,
+        data=data,
     )
 
 

@@ -48,13 +48,15 @@ def view(ctx: Context, call_id: int) -> CallView:
 
 
 def views(ctx: Context, calls: Sequence[Call]) -> list[CallView]:
-    """Several calls as the API shows them, in three queries whatever their number (for lists)."""
+    """Several calls as the API shows them, in a few queries whatever their number (for lists)."""
     ids = [c.id for c in calls]
     decisions = repository.triage_decisions(ctx.session, ids)
     assigned = dispatch_repository.open_assignments_with_call_signs(ctx.session, ids)
     finished = [c.id for c in calls if c.status in FINAL_CALL and c.id not in assigned]
     if finished:  # a closed or cancelled call still names the unit that handled it
         assigned |= dispatch_repository.last_assignments_with_call_signs(ctx.session, finished)
+    closed = [c.id for c in calls if c.status == CallStatus.closed]
+    outcomes = repository.outcomes(ctx.session, closed) if closed else {}
     waiting = [c.id for c in calls if c.status == CallStatus.queued]
     positions = dispatch_repository.queue_positions(ctx.session, waiting) if waiting else {}
     return [
@@ -64,6 +66,7 @@ def views(ctx: Context, calls: Sequence[Call]) -> list[CallView]:
             assigned[call.id][0] if call.id in assigned else None,
             assigned[call.id][1] if call.id in assigned else None,
             positions.get(call.id),
+            outcomes.get(call.id),
         )
         for call in calls
     ]

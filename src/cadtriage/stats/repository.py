@@ -79,3 +79,50 @@ def assignment_latency(session: Session, bounds: tuple[float, ...]) -> list[tupl
     """Intake-to-assignment latencies as (bucket, count, sum of seconds); bucket 0 is below the first bound."""
     rows = session.execute(_LATENCY, {"bounds": list(bounds)})
     return [(int(bucket), int(n), None if s is None else float(s)) for bucket, n, s in rows]
+
+
+_BY_TEAM = text(
+    """
+    SELECT c.dispatched_type AS team,
+           count(*) AS closed,
+           count(o.call_id) AS with_outcome,
+           count(*) FILTER (WHERE o.backup_requested) AS backup,
+           count(*) FILTER (WHERE o.force_used) AS force,
+           count(*) FILTER (WHERE o.injury) AS injuries,
+           coalesce(sum(jsonb_array_length(o.referrals)), 0) AS referrals,
+           coalesce(sum((SELECT count(*) FROM jsonb_array_elements(o.referrals) r
+                         WHERE r -> 'accepted' = 'true'::jsonb)), 0) AS accepted,
+           coalesce(sum((SELECT count(*) FROM jsonb_array_elements(o.referrals) r
+                         WHERE r -> 'accepted' = 'false'::jsonb)), 0) AS declined,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM c.on_scene_at - c.received_at))
+               FILTER (WHERE c.on_scene_at IS NOT NULL) AS scene_p50,
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM c.on_scene_at - c.received_at))
+               FILTER (WHERE c.on_scene_at IS NOT NULL) AS scene_p90
+    FROM calls c LEFT JOIN call_outcomes o ON o.call_id = c.id
+    WHERE c.status = 'closed' AND c.received_at >= :since AND c.received_at < :until
+    GROUP BY c.dispatched_type
+    """
+)
+_RESOLUTIONS = text(
+    """
+    SELECT c.dispatched_type AS team, o.resolution, count(*) AS n
+    FROM calls c JOIN call_outcomes o ON o.call_id = c.id
+    WHERE c.status = 'closed' AND c.received_at >= :since AND c.received_at < :until
+    GROUP BY c.dispatched_type, o.resolution
+    """
+)
+
+
+def outcomes_by_team(session: Session, since: datetime, until: datetime) -> dict[str, dict[str, Any]]:
+    """Per type of team sent, over closed calls received in [since, until): counts of outcomes and their parts,
+    referrals made, accepted and declined, and time from receipt to on scene."""
+    rows = session.execute(_BY_TEAM, {"since": since, "until": until}).mappings()
+    return {row["team"]: dict(row) for row in rows}
+
+
+def resolutions_by_team(session: Session, since: datetime, until: datetime) -> dict[str, dict[str, int]]:
+    """Per type of team sent, how many closed calls ended with each resolution."""
+    mix: dict[str, dict[str, int]] = {}
+    for row in session.execute(_RESOLUTIONS, {"since": since, "until": until}).mappings():
+        mix.setdefault(row["team"], {})[row["resolution"]] = int(row["n"])
+    return mix

@@ -113,8 +113,10 @@ def list_calls(
 
 @router.post("/calls/{call_id}/status", response_model=CallOut, responses=problems(404, 409, 422))
 def change_call_status(call_id: CallId, change: CallStatusChange, ctx: ContextDep, _: Dispatcher) -> CallOut:
-    """En route, on scene, transporting (the unit's step) or closed with a disposition."""
-    lifecycle.advance(ctx, call_id, change.status, change.disposition)
+    """En route, on scene, transporting (the unit's step) or closed with a disposition and, optionally, how the
+    call ended (`outcome`: its resolution, referrals, police backup, use of force, injuries). An outcome that
+    contradicts itself or the call (an arrest by a civilian team with no police backup) is a 422 naming the field."""
+    lifecycle.advance(ctx, call_id, change.status, change.disposition, outcome=change.outcome)
     commit_before_answer(ctx.session)
     return CallOut.from_view(views.view(ctx, call_id), show_caller=True)
 

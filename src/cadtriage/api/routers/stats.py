@@ -11,7 +11,9 @@ from cadtriage.api.deps import ContextDep, Reader
 from cadtriage.api.problems import problem_responses as problems
 from cadtriage.requests import Moment
 from cadtriage.stats import service
+from cadtriage.stats.outcomes import OutcomeStats, outcome_statistics
 from cadtriage.stats.schemas import Stats
+from cadtriage.triage.types import ResponseType
 
 router = APIRouter(tags=["supervision"])
 
@@ -27,3 +29,17 @@ def stats(
     team's eligible-versus-served share."""
     end: datetime = until or ctx.now()
     return service.statistics(ctx.session, since or end - timedelta(hours=24), end)
+
+
+@router.get("/outcomes/stats", response_model=OutcomeStats, responses=problems())
+def outcome_stats(
+    ctx: ContextDep,
+    _: Reader,
+    since: Annotated[Moment | None, Query(description="default: 30 days before `until`")] = None,
+    until: Annotated[Moment | None, Query(description="default: now")] = None,
+    response_type: Annotated[ResponseType | None, Query(description="only the teams of this type")] = None,
+) -> OutcomeStats:
+    """How closed calls ended, by the type of team sent: resolutions, referrals and their acceptance, police
+    backup requests, arrests, use of force, injuries, transports, and time from receipt to on scene."""
+    end: datetime = until or ctx.now()
+    return outcome_statistics(ctx.session, since or end - timedelta(days=30), end, response_type)
