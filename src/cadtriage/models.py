@@ -4,8 +4,19 @@ from cadtriage.access.models import ApiKey
 from cadtriage.calls.models import Assignment, Call, CallOutcome, TriageDecision
 from cadtriage.db import Base
 from cadtriage.events.models import Event
+from cadtriage.followups.models import Followup
 from cadtriage.units.models import Unit
 
 metadata = Base.metadata
 
-__all__ = ["ApiKey", "Assignment", "Call", "CallOutcome", "Event", "TriageDecision", "Unit", "metadata"]
+__all__ = [
+    "ApiKey",
+    "Assignment",
+    "Call",
+    "CallOutcome",
+    "Event",
+    "Followup",
+    "TriageDecision",
+    "Unit",
+    "metadata",
+]

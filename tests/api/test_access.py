@@ -45,6 +45,18 @@ MATRIX: list[tuple[str, str, set[str], dict[str, Any] | None]] = [
     ("GET", "/v1/queue", {D, S}, None),
     ("GET", "/v1/stats", {D, S}, None),
     ("GET", "/v1/outcomes/stats", {D, S}, None),
+    (
+        "POST",
+        "/v1/calls/{call}/followups",
+        {D, S},
+        {
+            "provider": "Crisis line",
+            "due_at": "2026-12-01T10:00:00Z",
+            "consent": {"given": True, "method": "verbal"},
+        },
+    ),
+    ("GET", "/v1/followups", {D, S}, None),
+    ("POST", "/v1/followups/{followup}/complete", {D, S}, {"result": "not_reached"}),
     ("GET", "/v1/events", {D, S}, None),  # allowed roles are checked on a real server: the stream never ends
 ]
 STREAMS = {"/v1/events"}
@@ -63,13 +75,34 @@ def world(client: TestClient, session: Session, clock: FakeClock) -> dict[str, A
     )
     revoke(session, "old-console", clock.now(), "test")
     create(session, name="spare", role=Role.dispatcher, unit_call_sign=None, at=clock.now(), actor="test")
+    followup = client.post(
+        f"/v1/calls/{taken['id']}/followups",
+        json={
+            "provider": "Crisis line",
+            "due_at": "2026-12-01T10:00:00Z",
+            "consent": {"given": True, "method": "verbal"},
+        },
+    ).json()
     session.commit()
-    return {"call": taken["id"], "unit": crt["id"], "key": "spare", "unit_key": unit_key, "revoked": revoked}
+    return {
+        "call": taken["id"],
+        "unit": crt["id"],
+        "key": "spare",
+        "unit_key": unit_key,
+        "revoked": revoked,
+        "followup": followup["id"],
+    }
 
 
 def test_the_matrix_covers_every_endpoint(client: TestClient) -> None:
     listed = {
-        (m, p.replace("{call}", "{call_id}").replace("{unit}", "{unit_id}").replace("{key}", "{name}"))
+        (
+            m,
+            p.replace("{call}", "{call_id}")
+            .replace("{unit}", "{unit_id}")
+            .replace("{key}", "{name}")
+            .replace("{followup}", "{followup_id}"),
+        )
         for m, p, _, _ in MATRIX
     }
     served = {

@@ -20,11 +20,13 @@ from cadtriage.db import Database
 from cadtriage.dispatch import repository
 from cadtriage.dispatch.matching import match_waiting
 from cadtriage.dispatch.redirect import divert
+from cadtriage.followups.service import announce_overdue
 from cadtriage.triage.protocol import Protocol
 from cadtriage.triage.types import ResponseType
 
 log = logging.getLogger(__name__)
 SYSTEM_ACTOR = "system:escalation"
+FOLLOWUP_ACTOR = "system:followups"
 # Calls escalated in one transaction. Re-dispatching holds the queue lock (shared) until the transaction ends,
 # and units being freed wait for it, and intakes behind them: after an overload hundreds of calls can fall due
 # at once, and escalating them all in one transaction would stall dispatch for seconds.
@@ -60,7 +62,8 @@ def escalate_overdue(ctx: Context) -> list[int]:
 
 def sweep_once(database: Database, clock: Clock, settings: Settings, protocol: Protocol) -> list[int]:
     """One sweep: first waiting calls a free unit could take are dispatched (see `match_waiting`), then every
-    overdue call is escalated, SWEEP_BATCH to a transaction; the ids escalated."""
+    overdue call is escalated, SWEEP_BATCH to a transaction, then late follow-ups are announced; the ids
+    escalated."""
     with Session(database.engine, expire_on_commit=False) as session, session.begin():
         matched = match_waiting(Context(session, clock, settings, protocol, SYSTEM_ACTOR), SWEEP_BATCH)
     if matched:
@@ -71,7 +74,12 @@ def sweep_once(database: Database, clock: Clock, settings: Settings, protocol: P
             batch = escalate_overdue(Context(session, clock, settings, protocol, SYSTEM_ACTOR))
         escalated += batch
         if len(batch) < SWEEP_BATCH:  # none left, or another worker's sweep holds them
-            return escalated
+            break
+    with Session(database.engine, expire_on_commit=False) as session, session.begin():
+        late = announce_overdue(Context(session, clock, settings, protocol, FOLLOWUP_ACTOR))
+    if late:
+        log.info("follow-ups overdue %s", list(late))
+    return escalated
 
 
 async def run_periodically(database: Database, clock: Clock, settings: Settings, protocol: Protocol) -> None:

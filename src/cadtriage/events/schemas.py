@@ -28,6 +28,10 @@ EventFilter = Literal[
     "key",
     "key.created",
     "key.revoked",
+    "followup",
+    "followup.created",
+    "followup.completed",
+    "followup.overdue",
 ]
 
 
