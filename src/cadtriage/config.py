@@ -9,7 +9,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cadtriage.service_area import ServiceArea, parse_service_area
@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     sse_max_streams_per_worker: int = Field(default=100, ge=1, le=10_000)
     sse_max_streams_per_key: int = Field(default=4, ge=1, le=1_000)
     sse_key_check_s: float = Field(default=5.0, gt=0, le=300)
+    # The secret of the pseudonymous person key (calls.person); unset: no key, and no repeat-contact counts.
+    person_key_secret: SecretStr | None = None
+    person_key_version: str = Field(default="1", min_length=1, max_length=16, pattern=r"^[A-Za-z0-9._-]+$")
     service_area: str | None = None  # west,south,east,north, or a GeoJSON file; unset: no check
 
     @field_validator("service_area")

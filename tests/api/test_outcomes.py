@@ -6,9 +6,19 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.orm import Session
 
+from cadtriage.config import Settings
 from tests.api.helpers import DOWNTOWN, as_role, call, status, unit
 from tests.conftest import FakeClock
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    # A person-key secret, so that repeat contacts can be counted.
+    return Settings(database_url=db_url, unit_location_stale_s=900, person_key_secret="test-secret")
+
 
 REFERRED = {
     "resolution": "referred",
@@ -187,3 +197,40 @@ def test_outcome_statistics_match_a_seeded_scenario(client: TestClient, clock: F
     assert list(one.json()["by_team"]) == ["police"]
     empty = client.get("/v1/outcomes/stats", params={**window, "since": window["until"]})
     assert empty.status_code == 422
+
+
+def test_repeat_contacts_are_counted_on_the_pseudonymous_key_alone(
+    client: TestClient, clock: FakeClock, session: Session
+) -> None:
+    crt = unit(client, "CRT-1", "civilian_crisis", *DOWNTOWN)
+    people = [
+        ("CAD-A1", {"caller": {"name": "Ann Example", "phone": "(206) 555-0101"}}),
+        (
+            "CAD-A2",
+            {"caller": {"name": "Ann Example", "phone": "+1 206 555 0101"}},
+        ),  # 10 days later: a repeat
+        ("CAD-B1", {"person_id": "MRN-77"}),
+        ("CAD-B2", {"person_id": "MRN-77"}),  # 40 days after B1: not a repeat within 30 days
+        ("CAD-C1", {}),  # no one identified
+    ]
+    gaps = [0, 10, 0, 40, 0]
+    for (ext, extra), days in zip(people, gaps, strict=True):
+        clock.advance(days * 86_400)
+        taken = call(client, ext, **extra)
+        assert taken["assignment"]["unit_id"] == crt["id"]
+        status(client, taken["id"], "on_scene")
+        status(client, taken["id"], "closed", disposition="done", outcome={"resolution": "resolved_on_scene"})
+    window = {
+        "since": "2026-11-01T00:00:00Z",
+        "until": "2027-03-01T00:00:00Z",
+        "response_type": "civilian_crisis",
+    }
+    crisis = client.get("/v1/outcomes/stats", params=window).json()["by_team"]["civilian_crisis"]
+    assert (crisis["closed"], crisis["identified"], crisis["repeat_contacts"]) == (5, 4, 1)
+    assert crisis["repeat_contact_rate"] == 0.25
+    stored = session.execute(
+        text("SELECT record::text, person_key FROM calls WHERE external_id = 'CAD-B1'")
+    ).one()
+    assert "MRN-77" not in stored[0]  # the upstream person id is kept only as its keyed hash
+    assert stored[1] is not None
+    assert "MRN-77" not in stored[1]

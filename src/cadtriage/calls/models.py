@@ -92,6 +92,8 @@ class Call(Base):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     disposition: Mapped[str | None] = mapped_column(Text)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    person_key: Mapped[str | None] = mapped_column(String(32))  # calls.person: pseudonymous, keyed
+    person_key_version: Mapped[str | None] = mapped_column(String(16))
 
 
 class TriageDecision(Base):

@@ -16,7 +16,7 @@ from cadtriage.calls.models import Call, CallOutcome, TriageDecision
 INTAKE_COLUMNS = (
     "external_id", "record_hash", "record", "call_type", "narrative", "lat", "lon", "address", "caller_name",
     "caller_phone", "screening", "received_at", "created_at", "status", "queued_at", "priority", "notify_ems",
-    "decided_type", "requested_type",
+    "decided_type", "requested_type", "person_key", "person_key_version",
 )  # fmt: skip
 # Written out rather than built with postgresql.insert(): SQLAlchemy 2.0 cannot cache that construct, and
 # compiling it on every intake cost more than the rest of the transaction's SQL.

@@ -119,6 +119,12 @@ class IntakeRecord(CallRecord):
     external_id: str = Field(min_length=1, max_length=64, pattern=r"^[\x21-\x7e]+$")
     location: CallLocation
     mutual_aid: MutualAid = False
+    person_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="the upstream system's id of the person the call is about; stored only as a keyed hash",
+    )
 
 
 class EvidenceOut(BaseModel):

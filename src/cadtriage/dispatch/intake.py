@@ -9,6 +9,7 @@ from typing import Any
 
 from cadtriage.calls import repository
 from cadtriage.calls.models import CallStatus, TriageDecision
+from cadtriage.calls.person import person_key
 from cadtriage.calls.schemas import CallView, IntakeRecord
 from cadtriage.context import Context
 from cadtriage.dispatch.matching import match_committed_call, record_queued, try_assign
@@ -21,8 +22,10 @@ from cadtriage.triage.types import Decision
 
 def record_hash(record: IntakeRecord) -> str:
     """A stable digest of a call record, to tell a replay from a different call under the same external_id."""
-    # `mutual_aid` counts only when set, so records digested before the field existed still match their replays.
-    dumped = record.model_dump(mode="json", exclude=set() if record.mutual_aid else {"mutual_aid"})
+    # `mutual_aid` and `person_id` count only when set, so records digested before the fields existed still match
+    # their replays.
+    unset = {name for name in ("mutual_aid", "person_id") if not getattr(record, name)}
+    dumped = record.model_dump(mode="json", exclude=unset)
     canonical = json.dumps(dumped, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -67,7 +70,7 @@ def intake(ctx: Context, record: IntakeRecord) -> tuple[CallView, bool]:
     digest = record_hash(record)
     decision = decide(record.call_text(), ctx.protocol)
     now = ctx.now()
-    call = repository.insert_if_new(ctx.session, _call_values(record, digest, decision, now))
+    call = repository.insert_if_new(ctx.session, _call_values(ctx, record, digest, decision, now))
     if call is None:
         return _replay(ctx, record, digest), False
     triage = decision_row(call.id, decision, ctx.actor, now)
@@ -95,11 +98,23 @@ def intake(ctx: Context, record: IntakeRecord) -> tuple[CallView, bool]:
     return new_call_view(ctx, call, triage, assignment), True
 
 
-def _call_values(record: IntakeRecord, digest: str, decision: Decision, now: datetime) -> dict[str, Any]:
+def _call_values(
+    ctx: Context, record: IntakeRecord, digest: str, decision: Decision, now: datetime
+) -> dict[str, Any]:
+    settings = ctx.settings
+    secret = settings.person_key_secret.get_secret_value() if settings.person_key_secret else ""
+    person = person_key(
+        secret,
+        settings.person_key_version,
+        person_id=record.person_id,
+        phone=record.caller.phone if record.caller else None,
+    )
     return {
         "external_id": record.external_id,
         "record_hash": digest,
-        "record": record.model_dump(mode="json"),
+        "record": record.model_dump(mode="json", exclude={"person_id"}),  # kept only as its keyed hash
+        "person_key": person,
+        "person_key_version": settings.person_key_version if person else None,
         "call_type": record.call_type,
         "narrative": record.narrative,
         "lat": record.location.lat,

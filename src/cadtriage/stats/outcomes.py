@@ -2,7 +2,8 @@
 
 The measures the programs' evaluations report (NYC B-HEARD, Denver STAR, CAHOOTS; Vera's and CSG's toolkits),
 over closed calls received in [since, until), by the type of team that was sent. Rates are over the calls whose
-outcome was recorded; `with_outcome` says how many that is.
+outcome was recorded; `with_outcome` says how many that is. Repeat contacts are counted on the pseudonymous
+person key (`calls.person`), over the calls that have one.
 """
 
 from __future__ import annotations
@@ -46,6 +47,11 @@ class TeamOutcomes(BaseModel):
     transports: int
     involuntary_holds: int
     received_to_on_scene: Percentiles
+    # Of the closed calls whose person is known (pseudonymously), those about someone with another call in the
+    # 30 days before it.
+    identified: int
+    repeat_contacts: int
+    repeat_contact_rate: float | None
 
 
 class OutcomeStats(BaseModel):
@@ -95,6 +101,9 @@ def _team(row: Any, resolutions: dict[str, int]) -> TeamOutcomes:
         injuries=int(row.get("injuries", 0)),
         transports=sum(resolutions.get(r.value, 0) for r in TRANSPORTS),
         involuntary_holds=resolutions.get(Resolution.involuntary_hold.value, 0),
+        identified=int(row.get("identified", 0)),
+        repeat_contacts=int(row.get("repeats", 0)),
+        repeat_contact_rate=_share(int(row.get("repeats", 0)), int(row.get("identified", 0))),
         received_to_on_scene=Percentiles(
             median_s=_seconds(row.get("scene_p50")), p90_s=_seconds(row.get("scene_p90"))
         ),

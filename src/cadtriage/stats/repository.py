@@ -89,6 +89,12 @@ _BY_TEAM = text(
            count(*) FILTER (WHERE o.backup_requested) AS backup,
            count(*) FILTER (WHERE o.force_used) AS force,
            count(*) FILTER (WHERE o.injury) AS injuries,
+           count(*) FILTER (WHERE c.person_key IS NOT NULL) AS identified,
+           count(*) FILTER (WHERE EXISTS (
+               SELECT 1 FROM calls earlier
+               WHERE earlier.person_key = c.person_key AND earlier.person_key_version = c.person_key_version
+                 AND earlier.received_at < c.received_at
+                 AND earlier.received_at >= c.received_at - interval '30 days')) AS repeats,
            coalesce(sum(jsonb_array_length(o.referrals)), 0) AS referrals,
            coalesce(sum((SELECT count(*) FROM jsonb_array_elements(o.referrals) r
                          WHERE r -> 'accepted' = 'true'::jsonb)), 0) AS accepted,
