@@ -1,11 +1,13 @@
-"""The `cadtriage` command: serve, migrate, seed, triage, protocol check."""
+"""The `cadtriage` command: serve, migrate, seed, triage, keys, export, protocol check."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -103,6 +105,42 @@ def _protocol_check(args: argparse.Namespace) -> int:
     for failure in failures:
         print(f"  FAIL {failure}", file=out)
     return 1 if failures else 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy.orm import Session
+
+    from cadtriage import migrations
+    from cadtriage.database_url import database_url
+    from cadtriage.db import Database
+    from cadtriage.errors import CadTriageError
+    from cadtriage.exports import service
+
+    until = args.until or datetime.now(UTC)
+    write = service.summary_csv if args.summary else service.calls_csv
+    with database_url(get_settings()) as url:
+        migrations.upgrade(url)
+        database = Database(url, pool_size=1)
+        try:
+            with Session(database.engine) as session, session.begin():
+                lines = list(write(session, args.since or until - timedelta(days=30), until))
+        except CadTriageError as exc:
+            print(f"cadtriage: {exc.detail}", file=sys.stderr)
+            return 2
+        finally:
+            database.dispose()
+    with open(args.out, "w", encoding="utf-8") if args.out else contextlib.nullcontext(sys.stdout) as out:
+        out.writelines(lines)
+    return 0
+
+
+def _moment(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text}: give a time zone (2026-11-01T00:00:00Z)")
+    return moment
 
 
 def _keys(args: argparse.Namespace) -> int:
@@ -209,13 +247,25 @@ def build_parser() -> argparse.ArgumentParser:
     keys = commands.add_parser("keys", help="create, list and revoke API keys")
     key_commands = keys.add_subparsers(dest="keys_command", required=True)
     create = key_commands.add_parser("create", help="create a key and print it (once)")
-    create.add_argument("--role", required=True, choices=["dispatcher", "supervisor", "unit", "admin"])
+    create.add_argument(
+        "--role", required=True, choices=["dispatcher", "supervisor", "unit", "admin", "researcher"]
+    )
     create.add_argument("--name", required=True)
     create.add_argument("--unit", help="call sign of the unit a unit key is bound to")
     key_commands.add_parser("list", help="list keys (never their secrets)")
     revoke = key_commands.add_parser("revoke", help="revoke a key by name")
     revoke.add_argument("name")
     keys.set_defaults(handler=_keys)
+
+    export = commands.add_parser(
+        "export", help="de-identified calls for researchers, as CSV (see the README)"
+    )
+    export.add_argument("--since", type=_moment, help="received from (default: 30 days before --until)")
+    export.add_argument("--until", type=_moment, help="received before (default: now)")
+    export.add_argument("--summary", action="store_true", help="counts with small cells suppressed, not rows")
+    export.add_argument("--format", choices=["csv"], default="csv", help="csv (Parquet is not offered)")
+    export.add_argument("--out", type=Path, help="a file to write (default: standard output)")
+    export.set_defaults(handler=_export)
 
     protocol = commands.add_parser("protocol", help="work with protocol files")
     protocol_commands = protocol.add_subparsers(dest="protocol_command", required=True)

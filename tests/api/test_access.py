@@ -13,7 +13,7 @@ from cadtriage.access.service import create, revoke
 from tests.api.helpers import DOWNTOWN, as_role, call, unit
 from tests.conftest import FakeClock
 
-D, S, U, A = "dispatcher", "supervisor", "unit", "admin"
+D, S, U, A, R = "dispatcher", "supervisor", "unit", "admin", "researcher"
 RECORD = {"external_id": "CAD-NEW", "call_type": "EDP", "location": {"lat": 47.6, "lon": -122.3}}
 
 # (method, path template, roles allowed, body). {call} is a call the unit key's unit is on; {unit} that unit.
@@ -56,6 +56,8 @@ MATRIX: list[tuple[str, str, set[str], dict[str, Any] | None]] = [
         },
     ),
     ("GET", "/v1/followups", {D, S}, None),
+    ("GET", "/v1/exports/calls.csv", {S, R}, None),
+    ("GET", "/v1/exports/summary.csv", {S, R}, None),
     ("POST", "/v1/followups/{followup}/complete", {D, S}, {"result": "not_reached"}),
     ("GET", "/v1/events", {D, S}, None),  # allowed roles are checked on a real server: the stream never ends
 ]
@@ -134,7 +136,7 @@ def test_each_role_gets_what_it_may(
     assert revoked.status_code == 401
     garbage = client.request(method, path, json=body, headers={"Authorization": "Bearer ctk_not-a-key"})
     assert garbage.status_code == 401
-    for role in (D, S, U, A):
+    for role in (D, S, U, A, R):
         if role in allowed and template in STREAMS:
             continue
         response = client.request(method, path, json=body, headers={"Authorization": f"Bearer {keys[role]}"})

@@ -18,6 +18,7 @@ class Role(StrEnum):
     supervisor = "supervisor"
     unit = "unit"
     admin = "admin"
+    researcher = "researcher"  # de-identified exports only
 
 
 class ApiKey(Base):

@@ -1,0 +1,1 @@
+"""De-identified exports for researchers and partners."""

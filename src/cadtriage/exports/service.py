@@ -1,0 +1,64 @@
+"""De-identified exports: one row per call, and an aggregate table with small cells suppressed.
+
+What leaves: response types, priorities, triage rule ids, statuses, outcomes as categories and counts, durations,
+the hour, a 0.01-degree zone and the pseudonymous person key. What never leaves: names, phones, narratives, call
+types (free text that can hold anything), addresses, coordinates, ids that lead back to the record, free-text
+dispositions, reasons, referral and provider names. In the aggregate table, counts of 1 to 10 are suppressed
+(the CMS cell-size suppression policy), so that a rare combination cannot single anyone out.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Iterator
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from cadtriage.errors import Unprocessable
+from cadtriage.exports import repository
+
+SMALL_CELL_MAX = 10
+RULE = (
+    "# de-identified by cadtriage: no names, phones, narratives, call types, addresses, coordinates or record ids; "
+    "time to the hour (UTC), location to a 0.01-degree zone; person_key is a keyed hash (pseudonymous)"
+)
+SUPPRESSION = (
+    f"# cells of 1 to {SMALL_CELL_MAX} are suppressed (shown as '<{SMALL_CELL_MAX + 1}'), after CMS policy"
+)
+SUMMARY_KEYS = ("zone", "decided_type", "dispatched_type", "resolution")
+
+
+def _window(since: datetime, until: datetime) -> None:
+    if until <= since:
+        raise Unprocessable(
+            "until must be after since", errors=[{"field": "until", "message": "not after since"}]
+        )
+
+
+def _csv_line(values: list[object]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(["" if v is None else v for v in values])
+    return out.getvalue()
+
+
+def calls_csv(session: Session, since: datetime, until: datetime) -> Iterator[str]:
+    """The row-level export as CSV text, a line at a time, its rule stated in a first comment line."""
+    _window(since, until)
+    yield RULE + "\n"
+    yield _csv_line(list(repository.COLUMNS))
+    for row in repository.rows(session, since, until):
+        yield _csv_line([row[c] for c in repository.COLUMNS])
+
+
+def summary_csv(session: Session, since: datetime, until: datetime) -> Iterator[str]:
+    """Counts of calls by zone, decided type, type sent and resolution, small cells suppressed."""
+    _window(since, until)
+    cells = Counter(tuple(row[k] for k in SUMMARY_KEYS) for row in repository.rows(session, since, until))
+    yield RULE + "\n" + SUPPRESSION + "\n"
+    yield _csv_line([*SUMMARY_KEYS, "calls"])
+    for key in sorted(cells, key=lambda k: tuple("" if v is None else str(v) for v in k)):
+        count = cells[key]
+        yield _csv_line([*key, f"<{SMALL_CELL_MAX + 1}" if count <= SMALL_CELL_MAX else count])
