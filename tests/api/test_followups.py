@@ -58,6 +58,7 @@ def test_overdue_followups_are_listed_and_announced_once(
     assert client.get("/v1/followups", params={"overdue": True}).json() == []
     assert list(announce_overdue(ctx.acting_as("system:followups"))) == []
     clock.advance(3 * 3600)  # 13:00 on the 22nd: the first is late
+    assert "cadtriage_followups_overdue 1" in client.get("/metrics", headers={"Authorization": ""}).text
     late = client.get("/v1/followups", params={"overdue": True}).json()
     assert [(f["id"], f["overdue"]) for f in late] == [(soon["id"], True)]
     assert list(announce_overdue(ctx.acting_as("system:followups"))) == [soon["id"]]

@@ -197,6 +197,13 @@ def test_outcome_statistics_match_a_seeded_scenario(client: TestClient, clock: F
     assert list(one.json()["by_team"]) == ["police"]
     empty = client.get("/v1/outcomes/stats", params={**window, "since": window["until"]})
     assert empty.status_code == 422
+    metrics = client.get("/metrics", headers={"Authorization": ""}).text
+    assert 'cadtriage_outcomes_total{response_type="civilian_crisis",resolution="arrest"} 1' in metrics
+    assert (
+        'cadtriage_police_backup_requests_total{response_type="civilian_crisis",resolution="arrest"} 1'
+        in metrics
+    )
+    assert 'cadtriage_outcomes_total{response_type="police",resolution="transported_hospital"} 1' in metrics
 
 
 def test_repeat_contacts_are_counted_on_the_pseudonymous_key_alone(

@@ -23,6 +23,6 @@ def metrics(request: Request, session: SessionDep) -> PlainTextResponse:
     """Calls by decided response type, queue depth per type, and the intake-to-assignment latency histogram."""
     cached: tuple[float, str] | None = getattr(request.app.state, "metrics_cache", None)
     if cached is None or time.monotonic() - cached[0] > CACHE_S:
-        cached = (time.monotonic(), render(session))
+        cached = (time.monotonic(), render(session, request.app.state.clock.now()))
         request.app.state.metrics_cache = cached
     return PlainTextResponse(cached[1], media_type="text/plain; version=0.0.4")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
 from cadtriage.stats import repository
@@ -16,7 +18,7 @@ def _labelled(name: str, kind: str, help_text: str, values: dict[str, float]) ->
     return lines
 
 
-def render(session: Session) -> str:
+def render(session: Session, now: datetime) -> str:
     """The metrics in Prometheus text format, computed now."""
     calls, queue = repository.calls_by_decided_type(session), repository.queue_depth_by_type(session)
     latency = repository.assignment_latency(session, BUCKETS_S)
@@ -38,4 +40,30 @@ def render(session: Session) -> str:
         f"{name}_sum {round(seconds, 3)}",
         f"{name}_count {total}",
     ]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _outcome_lines(session, now)) + "\n"
+
+
+def _outcome_lines(session: Session, now: datetime) -> list[str]:
+    # The counters behind /v1/outcomes/stats, and the follow-ups waiting past their time.
+    rows = repository.outcome_counts(session)
+    lines = []
+    for name, column, help_text in (
+        (
+            "cadtriage_outcomes_total",
+            "n",
+            "Closed calls with a recorded outcome, by team sent and resolution.",
+        ),
+        (
+            "cadtriage_police_backup_requests_total",
+            "backup",
+            "Outcomes where the team asked for police backup.",
+        ),
+        ("cadtriage_use_of_force_total", "force", "Outcomes where force was used."),
+    ):
+        lines += [f"# HELP {name} {help_text}", f"# TYPE {name} counter"]
+        lines += [
+            f'{name}{{response_type="{r["team"]}",resolution="{r["resolution"]}"}} {r[column]}' for r in rows
+        ]
+    overdue = "cadtriage_followups_overdue"
+    lines += [f"# HELP {overdue} Open follow-ups past their due time.", f"# TYPE {overdue} gauge"]
+    return [*lines, f"{overdue} {repository.overdue_followups(session, now)}"]

@@ -132,3 +132,24 @@ def resolutions_by_team(session: Session, since: datetime, until: datetime) -> d
     for row in session.execute(_RESOLUTIONS, {"since": since, "until": until}).mappings():
         mix.setdefault(row["team"], {})[row["resolution"]] = int(row["n"])
     return mix
+
+
+_OUTCOMES = text(
+    """
+    SELECT c.dispatched_type AS team, o.resolution, count(*) AS n,
+           count(*) FILTER (WHERE o.backup_requested) AS backup, count(*) FILTER (WHERE o.force_used) AS force
+    FROM call_outcomes o JOIN calls c ON c.id = o.call_id
+    GROUP BY c.dispatched_type, o.resolution
+    """
+)
+_OVERDUE = text("SELECT count(*) FROM followups WHERE status = 'open' AND due_at < :now")
+
+
+def outcome_counts(session: Session) -> list[dict[str, Any]]:
+    """Recorded outcomes, ever, by team sent and resolution, with police backup requests and uses of force."""
+    return [dict(row) for row in session.execute(_OUTCOMES).mappings()]
+
+
+def overdue_followups(session: Session, now: datetime) -> int:
+    """Open follow-ups past their due time now."""
+    return int(session.execute(_OVERDUE, {"now": now}).scalar_one())
