@@ -125,6 +125,10 @@ def test_researchers_see_exports_and_nothing_else(client: TestClient) -> None:
         "/v1/exports/calls.csv", params={**WINDOW, "since": WINDOW["until"]}, headers=researcher
     )
     assert refused.status_code == 422
+    decade = client.get(
+        "/v1/exports/calls.csv", params={**WINDOW, "since": "2016-11-01T00:00:00Z"}, headers=researcher
+    )
+    assert (decade.status_code, decade.json()["errors"][0]["field"]) == (422, "since")
 
 
 def test_the_command_line_export_writes_the_same_file(

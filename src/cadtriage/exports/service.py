@@ -13,7 +13,7 @@ import csv
 import io
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -21,6 +21,8 @@ from cadtriage.errors import Unprocessable
 from cadtriage.exports import repository
 
 SMALL_CELL_MAX = 10
+# A file is built whole before it is sent: a year at a time keeps it to a size a worker can hold.
+LONGEST_WINDOW = timedelta(days=366)
 RULE = (
     "# de-identified by cadtriage: no names, phones, narratives, call types, addresses, coordinates or record ids; "
     "time to the hour (UTC), location to a 0.01-degree zone; person_key is a keyed hash (pseudonymous)"
@@ -35,6 +37,10 @@ def _window(since: datetime, until: datetime) -> None:
     if until <= since:
         raise Unprocessable(
             "until must be after since", errors=[{"field": "until", "message": "not after since"}]
+        )
+    if until - since > LONGEST_WINDOW:
+        raise Unprocessable(
+            "export at most 366 days at a time", errors=[{"field": "since", "message": "more than 366 days"}]
         )
 
 
