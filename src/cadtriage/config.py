@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     escalation_interval_s: float = Field(default=10.0, gt=0)
     http_keep_alive_s: int = Field(default=5, ge=1, le=300)
     http_header_timeout_s: float = Field(default=10.0, gt=0, le=300)
+    http_body_timeout_s: float = Field(default=30.0, gt=0, le=300)
     sse_heartbeat_s: float = Field(default=15.0, gt=0, le=300)
     sse_max_streams_per_worker: int = Field(default=100, ge=1, le=10_000)
     sse_max_streams_per_key: int = Field(default=4, ge=1, le=1_000)

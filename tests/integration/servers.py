@@ -42,6 +42,8 @@ def uvicorn_server(database_url: str, *, workers: int = 2, **settings: str) -> I
             "--no-access-log",
             "--timeout-graceful-shutdown",
             "3",
+            "--http",  # the connection protocol `cadtriage serve` runs, with its header and body deadlines
+            "cadtriage.api.connections:HeaderDeadlineProtocol",
         ],
         env=env,
         stdout=subprocess.DEVNULL,

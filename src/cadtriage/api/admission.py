@@ -1,8 +1,10 @@
 """Admission control: each worker works on a bounded number of requests at once and refuses the rest at once.
 
 Without a bound, a worker offered more than it can do queued without limit: answers came tens of seconds late and
-`/readyz` stopped answering. Past the bound a request is answered 503 with `Retry-After` before its body is read,
-so nothing it carried is stored and a console's retry comes back when there is room. Changes (intake, status
+`/readyz` stopped answering. Past the bound a request is answered 503 with `Retry-After` before any work is done
+on it, so nothing it carried is stored and a console's retry comes back when there is room. A request is counted
+only once its body has arrived (the middleware sits inside the body checks): a client that holds its body back
+holds a connection, which the body deadline ends, not a slot that dispatchers need. Changes (intake, status
 reports, locations: every request that is not a GET) may use the whole bound; reads only part of it, so that
 supervisors' queries cannot crowd out a dispatcher's intake. Health checks and live event streams (capped on their
 own) are never counted.

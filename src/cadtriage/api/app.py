@@ -98,13 +98,15 @@ def create_app(
     app.state.protocol = load_protocol(settings.protocol_path)
     install_error_handlers(app)
     install_docs(app)
-    app.add_middleware(JsonBodyMiddleware)  # innermost: reads a body the limit below has already bounded
-    app.add_middleware(BodyLimitMiddleware)
+    # Innermost first. Admission counts a request only once its body has arrived (read whole by the JSON check),
+    # so that a client holding its body back holds a connection, not one of the worker's slots.
     app.add_middleware(
         AdmissionMiddleware,
         limit=settings.max_in_flight,
         read_limit=max(1, settings.max_in_flight * 3 // 4),  # a quarter kept for changes: intakes first
     )
+    app.add_middleware(JsonBodyMiddleware)  # reads a body the limit below has already bounded
+    app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(RequestLogMiddleware)
     app.include_router(health_router)
     app.include_router(metrics_router)

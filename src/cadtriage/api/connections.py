@@ -4,7 +4,8 @@ uvicorn closes a keep-alive connection that stays idle after a response (CADTRIA
 it has no deadline for the headers of a request: a connection that sends nothing, or trickles a header a byte at
 a time, was kept for as long as the client liked, and a few hundred of them hold a worker's sockets. Here each
 request's headers, from its first byte (or from the connection's opening), must all arrive within
-CADTRIAGE_HTTP_HEADER_TIMEOUT_S, or the connection is closed. Bodies are bounded in size elsewhere (64 KiB).
+CADTRIAGE_HTTP_HEADER_TIMEOUT_S, and its body within CADTRIAGE_HTTP_BODY_TIMEOUT_S of its headers, or the
+connection is closed. Bodies are bounded in size elsewhere (64 KiB).
 
 A request that is not valid HTTP (a malformed request line or header, a Content-Length past any integer) is
 refused before it reaches the app; uvicorn answered those in plain text, here they are problem+json like the rest.
@@ -32,11 +33,15 @@ _NOT_HTTP = json.dumps(
 
 
 class HeaderDeadlineProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol, closing a connection whose request headers arrive too slowly."""
+    """uvicorn's httptools protocol, closing a connection whose request headers or body arrive too slowly."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._header_timeout_s = get_settings().http_header_timeout_s
+        settings = get_settings()
+        self._header_timeout_s, self._body_timeout_s = (
+            settings.http_header_timeout_s,
+            settings.http_body_timeout_s,
+        )
         self._deadline: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -48,8 +53,12 @@ class HeaderDeadlineProtocol(HttpToolsProtocol):
         self._start_deadline()
 
     def on_headers_complete(self) -> None:
-        self._cancel_deadline()
+        self._start_deadline(self._body_timeout_s)
         super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        self._cancel_deadline()
+        super().on_message_complete()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_deadline()
@@ -65,9 +74,9 @@ class HeaderDeadlineProtocol(HttpToolsProtocol):
         self.transport.write(b"".join(head) + _NOT_HTTP)
         self.transport.close()
 
-    def _start_deadline(self) -> None:
+    def _start_deadline(self, seconds: float | None = None) -> None:
         self._cancel_deadline()
-        self._deadline = self.loop.call_later(self._header_timeout_s, self._too_slow)
+        self._deadline = self.loop.call_later(seconds or self._header_timeout_s, self._too_slow)
 
     def _cancel_deadline(self) -> None:
         if self._deadline is not None:

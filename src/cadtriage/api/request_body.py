@@ -82,9 +82,7 @@ class JsonBodyMiddleware:
         while True:
             message = await receive()
             if message["type"] != "http.request":
-                # The client left: let the route see it.
-                await self.app(scope, _replay([message], receive), send)
-                return
+                return  # the client left (or was cut off) before its body arrived: no one to answer
             chunks.append(message.get("body", b""))
             if not message.get("more_body", False):
                 break
