@@ -65,6 +65,12 @@ def test_a_call_closes_with_its_outcome_shown_and_in_the_timeline(client: TestCl
     assert closing[0]["data"] == {"resolution": "referred", "referrals": 2}
 
 
+def test_parts_left_out_of_an_outcome_are_unknown_not_no(client: TestClient) -> None:
+    call_id = _on_scene(client)
+    outcome = _close(client, call_id, {"resolution": "resolved_on_scene"}).json()["outcome"]
+    assert (outcome["police_backup"], outcome["use_of_force"], outcome["injury"]) == (None, None, None)
+
+
 def test_closing_without_an_outcome_still_works(client: TestClient) -> None:
     call_id = _on_scene(client)
     closed = status(client, call_id, "closed", disposition="resolved")
@@ -184,7 +190,8 @@ def test_outcome_statistics_match_a_seeded_scenario(client: TestClient, clock: F
         "arrest": 1,
     }
     assert crisis["referrals"] == {"made": 2, "accepted": 1, "declined": 1, "acceptance_rate": 0.5}
-    assert (crisis["police_backup_requested"], crisis["police_backup_rate"]) == (1, round(1 / 3, 4))
+    # Backup reported on two of the three (asked for on one); left out on the third, which is not a "no".
+    assert (crisis["police_backup_requested"], crisis["police_backup_rate"]) == (1, 0.5)
     assert (crisis["arrests"], crisis["use_of_force"], crisis["injuries"]) == (1, 1, 1)
     assert (crisis["transports"], crisis["involuntary_holds"]) == (0, 0)
     # Receipt to on scene: 300, 600, 900 and 1,200 s; median 750, p90 1,110 (linear interpolation).

@@ -143,12 +143,12 @@ class CallOutcome(Base):
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"), primary_key=True)
     resolution: Mapped[Resolution] = mapped_column(status_column(Resolution, length=32))
     referrals: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)  # [{"to", "accepted"}]
-    backup_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    backup_requested: Mapped[bool | None] = mapped_column(Boolean)  # None: not reported
     backup_reason: Mapped[str | None] = mapped_column(Text)
     backup_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    force_used: Mapped[bool] = mapped_column(Boolean, default=False)
+    force_used: Mapped[bool | None] = mapped_column(Boolean)
     force_by: Mapped[list[str]] = mapped_column(JSONB, default=list)
-    injury: Mapped[bool] = mapped_column(Boolean, default=False)
+    injury: Mapped[bool | None] = mapped_column(Boolean)
     injured: Mapped[list[str]] = mapped_column(JSONB, default=list)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     actor: Mapped[str] = mapped_column(String(64))

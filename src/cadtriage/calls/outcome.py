@@ -101,7 +101,7 @@ def refused(field: str, message: str) -> Unprocessable:
 
 
 class OutcomeOut(BaseModel):
-    """A closed call's outcome, with its times from the status history."""
+    """A closed call's outcome, with its times from the status history; a part not reported is null."""
 
     resolution: Resolution
     referrals: list[dict[str, object]]
@@ -122,9 +122,13 @@ class OutcomeOut(BaseModel):
         return cls(
             resolution=row.resolution,
             referrals=row.referrals,
-            police_backup=backup if row.backup_requested else {"requested": False},
-            use_of_force={"used": row.force_used, "by": row.force_by},
-            injury={"any": row.injury, "who": row.injured},
+            police_backup=None
+            if row.backup_requested is None
+            else backup
+            if row.backup_requested
+            else {"requested": False},
+            use_of_force=None if row.force_used is None else {"used": row.force_used, "by": row.force_by},
+            injury=None if row.injury is None else {"any": row.injury, "who": row.injured},
             recorded_at=row.recorded_at,
             recorded_by=row.actor,
             received_to_on_scene_s=_seconds(received_at, on_scene_at),

@@ -2,7 +2,8 @@
 
 The measures the programs' evaluations report (NYC B-HEARD, Denver STAR, CAHOOTS; Vera's and CSG's toolkits),
 over closed calls received in [since, until), by the type of team that was sent. Rates are over the calls whose
-outcome was recorded; `with_outcome` says how many that is. Repeat contacts are counted on the pseudonymous
+outcome was recorded (the backup rate: over those that reported backup either way); `with_outcome` says how
+many that is. Repeat contacts are counted on the pseudonymous
 person key (`calls.person`), over the calls that have one.
 """
 
@@ -95,7 +96,7 @@ def _team(row: Any, resolutions: dict[str, int]) -> TeamOutcomes:
             acceptance_rate=_share(accepted, accepted + declined),
         ),
         police_backup_requested=backup,
-        police_backup_rate=_share(backup, with_outcome),
+        police_backup_rate=_share(backup, int(row.get("backup_reported", 0))),
         arrests=resolutions.get(Resolution.arrest.value, 0),
         use_of_force=int(row.get("force", 0)),
         injuries=int(row.get("injuries", 0)),

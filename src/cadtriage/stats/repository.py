@@ -87,6 +87,7 @@ _BY_TEAM = text(
            count(*) AS closed,
            count(o.call_id) AS with_outcome,
            count(*) FILTER (WHERE o.backup_requested) AS backup,
+           count(o.backup_requested) AS backup_reported,
            count(*) FILTER (WHERE o.force_used) AS force,
            count(*) FILTER (WHERE o.injury) AS injuries,
            count(*) FILTER (WHERE c.person_key IS NOT NULL) AS identified,
@@ -137,7 +138,8 @@ def resolutions_by_team(session: Session, since: datetime, until: datetime) -> d
 _OUTCOMES = text(
     """
     SELECT c.dispatched_type AS team, o.resolution, count(*) AS n,
-           count(*) FILTER (WHERE o.backup_requested) AS backup, count(*) FILTER (WHERE o.force_used) AS force
+           count(*) FILTER (WHERE o.backup_requested) AS backup,
+           count(o.backup_requested) AS backup_reported, count(*) FILTER (WHERE o.force_used) AS force
     FROM call_outcomes o JOIN calls c ON c.id = o.call_id
     GROUP BY c.dispatched_type, o.resolution
     """

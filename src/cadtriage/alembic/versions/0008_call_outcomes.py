@@ -33,12 +33,13 @@ def upgrade() -> None:
         sa.Column("call_id", sa.BigInteger, sa.ForeignKey("calls.id"), primary_key=True),
         sa.Column("resolution", sa.String(32), nullable=False),
         sa.Column("referrals", JSONB, nullable=False, server_default="[]"),
-        sa.Column("backup_requested", sa.Boolean, nullable=False, server_default=sa.false()),
+        # Null: not reported. An outcome that leaves out backup, force or injury says nothing about them.
+        sa.Column("backup_requested", sa.Boolean),
         sa.Column("backup_reason", sa.Text),
         sa.Column("backup_requested_at", sa.DateTime(timezone=True)),
-        sa.Column("force_used", sa.Boolean, nullable=False, server_default=sa.false()),
+        sa.Column("force_used", sa.Boolean),
         sa.Column("force_by", JSONB, nullable=False, server_default="[]"),
-        sa.Column("injury", sa.Boolean, nullable=False, server_default=sa.false()),
+        sa.Column("injury", sa.Boolean),
         sa.Column("injured", JSONB, nullable=False, server_default="[]"),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(64), nullable=False),
@@ -46,8 +47,12 @@ def upgrade() -> None:
             "resolution IN (" + ", ".join(f"'{r}'" for r in RESOLUTIONS) + ")", name="known_resolution"
         ),
         sa.CheckConstraint("backup_requested OR backup_reason IS NULL", name="backup_reason_with_backup"),
-        sa.CheckConstraint("force_used = (jsonb_array_length(force_by) > 0)", name="force_names_who"),
-        sa.CheckConstraint("injury = (jsonb_array_length(injured) > 0)", name="injury_names_who"),
+        sa.CheckConstraint(
+            "coalesce(force_used, false) = (jsonb_array_length(force_by) > 0)", name="force_names_who"
+        ),
+        sa.CheckConstraint(
+            "coalesce(injury, false) = (jsonb_array_length(injured) > 0)", name="injury_names_who"
+        ),
     )
 
 
