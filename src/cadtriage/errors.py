@@ -10,8 +10,9 @@ Hierarchy:
     │   ├── InvalidTransition 409: a status change the lifecycle does not allow (names both states)
     │   └── IdempotencyConflict 409: the same external_id with a different record
     ├── Unprocessable         422: well-formed but unusable (e.g. nothing to triage on)
-    ├── TooManyRequests       429: past a cap (live streams per key or per worker); says when to retry
-    └── Unavailable           503: the service cannot take this now (shutting down); says when to retry
+    └── RetryLater            says when to try again (Retry-After)
+        ├── TooManyRequests   429: past a cap (live streams per key or per worker)
+        └── Unavailable       503: the service cannot take this now (shutting down)
 
 Each has a stable `type` slug that consoles can switch on; `api.problems` renders them as RFC 9457
 `application/problem+json`. Nothing here knows about HTTP beyond the status a use case's refusal maps to.
@@ -63,17 +64,17 @@ class Unprocessable(CadTriageError):
     status, type_slug, title = 422, "unprocessable", "Unprocessable request"
 
 
-class TooManyRequests(CadTriageError):
+class RetryLater(CadTriageError):
+    """A refusal that passes: it says in how many seconds to try again (`Retry-After`)."""
+
+    def __init__(self, detail: str, *, retry_after_s: int, **extra: Any) -> None:
+        super().__init__(detail, retry_after_s=retry_after_s, **extra)
+        self.retry_after_s = retry_after_s
+
+
+class TooManyRequests(RetryLater):
     status, type_slug, title = 429, "too-many-requests", "Too many requests"
 
-    def __init__(self, detail: str, *, retry_after_s: int, **extra: Any) -> None:
-        super().__init__(detail, retry_after_s=retry_after_s, **extra)
-        self.retry_after_s = retry_after_s
 
-
-class Unavailable(CadTriageError):
+class Unavailable(RetryLater):
     status, type_slug, title = 503, "unavailable", "Service unavailable"
-
-    def __init__(self, detail: str, *, retry_after_s: int, **extra: Any) -> None:
-        super().__init__(detail, retry_after_s=retry_after_s, **extra)
-        self.retry_after_s = retry_after_s

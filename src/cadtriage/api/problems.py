@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from cadtriage.errors import CadTriageError, TooManyRequests, Unauthorized, Unavailable
+from cadtriage.errors import CadTriageError, RetryLater, Unauthorized
 
 log = logging.getLogger("cadtriage.errors")
 
@@ -83,7 +83,7 @@ async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     response = problem(exc.status, exc.type_slug, exc.title, exc.detail, **exc.extra)
     if isinstance(exc, Unauthorized):
         response.headers["WWW-Authenticate"] = 'Bearer realm="cadtriage"'
-    if isinstance(exc, TooManyRequests | Unavailable):
+    if isinstance(exc, RetryLater):
         response.headers["Retry-After"] = str(exc.retry_after_s)
     return response
 

@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from cadtriage.errors import Unprocessable
 from cadtriage.exports import repository
+from cadtriage.stats.figures import require_window
 
 SMALL_CELL_MAX = 10
 # A file is built whole before it is sent: a year at a time keeps it to a size a worker can hold.
@@ -33,17 +33,6 @@ SUPPRESSION = (
 SUMMARY_KEYS = ("zone", "decided_type", "dispatched_type", "resolution")
 
 
-def _window(since: datetime, until: datetime) -> None:
-    if until <= since:
-        raise Unprocessable(
-            "until must be after since", errors=[{"field": "until", "message": "not after since"}]
-        )
-    if until - since > LONGEST_WINDOW:
-        raise Unprocessable(
-            "export at most 366 days at a time", errors=[{"field": "since", "message": "more than 366 days"}]
-        )
-
-
 def _csv_line(values: list[object]) -> str:
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerow(["" if v is None else v for v in values])
@@ -52,7 +41,7 @@ def _csv_line(values: list[object]) -> str:
 
 def calls_csv(session: Session, since: datetime, until: datetime) -> Iterator[str]:
     """The row-level export as CSV text, a line at a time, its rule stated in a first comment line."""
-    _window(since, until)
+    require_window(since, until, longest=LONGEST_WINDOW)
     yield RULE + "\n"
     yield _csv_line(list(repository.COLUMNS))
     for row in repository.rows(session, since, until):
@@ -61,7 +50,7 @@ def calls_csv(session: Session, since: datetime, until: datetime) -> Iterator[st
 
 def summary_csv(session: Session, since: datetime, until: datetime) -> Iterator[str]:
     """Counts of calls by zone, decided type, type sent and resolution, small cells suppressed."""
-    _window(since, until)
+    require_window(since, until, longest=LONGEST_WINDOW)
     cells = Counter(tuple(row[k] for k in SUMMARY_KEYS) for row in repository.rows(session, since, until))
     yield RULE + "\n" + SUPPRESSION + "\n"
     yield _csv_line([*SUMMARY_KEYS, "calls"])

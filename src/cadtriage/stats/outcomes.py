@@ -16,8 +16,8 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from cadtriage.calls.models import Resolution
-from cadtriage.errors import Unprocessable
 from cadtriage.stats import repository
+from cadtriage.stats.figures import require_window, seconds, share
 from cadtriage.stats.schemas import Percentiles
 from cadtriage.triage.types import ResponseType
 
@@ -67,10 +67,7 @@ def outcome_statistics(
     session: Session, since: datetime, until: datetime, team: ResponseType | None = None
 ) -> OutcomeStats:
     """Every team's outcome figures (or one team's) over calls received in [since, until)."""
-    if until <= since:
-        raise Unprocessable(
-            "until must be after since", errors=[{"field": "until", "message": "not after since"}]
-        )
+    require_window(since, until)
     rows = repository.outcomes_by_team(session, since, until)
     mix = repository.resolutions_by_team(session, since, until)
     teams = [team] if team else list(ResponseType)
@@ -93,10 +90,10 @@ def _team(row: Any, resolutions: dict[str, int]) -> TeamOutcomes:
             made=int(row.get("referrals", 0)),
             accepted=accepted,
             declined=declined,
-            acceptance_rate=_share(accepted, accepted + declined),
+            acceptance_rate=share(accepted, accepted + declined),
         ),
         police_backup_requested=backup,
-        police_backup_rate=_share(backup, int(row.get("backup_reported", 0))),
+        police_backup_rate=share(backup, int(row.get("backup_reported", 0))),
         arrests=resolutions.get(Resolution.arrest.value, 0),
         use_of_force=int(row.get("force", 0)),
         injuries=int(row.get("injuries", 0)),
@@ -104,16 +101,8 @@ def _team(row: Any, resolutions: dict[str, int]) -> TeamOutcomes:
         involuntary_holds=resolutions.get(Resolution.involuntary_hold.value, 0),
         identified=int(row.get("identified", 0)),
         repeat_contacts=int(row.get("repeats", 0)),
-        repeat_contact_rate=_share(int(row.get("repeats", 0)), int(row.get("identified", 0))),
+        repeat_contact_rate=share(int(row.get("repeats", 0)), int(row.get("identified", 0))),
         received_to_on_scene=Percentiles(
-            median_s=_seconds(row.get("scene_p50")), p90_s=_seconds(row.get("scene_p90"))
+            median_s=seconds(row.get("scene_p50")), p90_s=seconds(row.get("scene_p90"))
         ),
     )
-
-
-def _share(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
-
-
-def _seconds(value: float | None) -> float | None:
-    return None if value is None else round(float(value), 1)

@@ -6,23 +6,16 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from cadtriage.errors import Unprocessable
 from cadtriage.stats import repository
+from cadtriage.stats.figures import require_window, seconds, share
 from cadtriage.stats.schemas import EligibleVersusServed, Percentiles, Stats, TypeStats
 from cadtriage.triage.types import ResponseType
-
-
-def _seconds(value: float | None) -> float | None:
-    return None if value is None else round(float(value), 1)
 
 
 def statistics(session: Session, since: datetime, until: datetime) -> Stats:
     """Per response type: decided, sent as decided, escalated, overridden, and latencies; for the civilian
     team, the share of eligible calls it served and why the rest were not."""
-    if until <= since:
-        raise Unprocessable(
-            "until must be after since", errors=[{"field": "until", "message": "not after since"}]
-        )
+    require_window(since, until)
     rows = {row["decided_type"]: row for row in repository.by_decided_type(session, since, until)}
     by_type = {}
     for kind in ResponseType:
@@ -33,10 +26,10 @@ def statistics(session: Session, since: datetime, until: datetime) -> Stats:
             escalated=int(row.get("escalated", 0)),
             overridden=int(row.get("overridden", 0)),
             intake_to_assignment=Percentiles(
-                median_s=_seconds(row.get("assign_p50")), p90_s=_seconds(row.get("assign_p90"))
+                median_s=seconds(row.get("assign_p50")), p90_s=seconds(row.get("assign_p90"))
             ),
             intake_to_on_scene=Percentiles(
-                median_s=_seconds(row.get("scene_p50")), p90_s=_seconds(row.get("scene_p90"))
+                median_s=seconds(row.get("scene_p50")), p90_s=seconds(row.get("scene_p90"))
             ),
         )
     eligible = by_type[ResponseType.civilian_crisis.value].decided
@@ -49,7 +42,7 @@ def statistics(session: Session, since: datetime, until: datetime) -> Stats:
         civilian_crisis=EligibleVersusServed(
             eligible=eligible,
             served=served,
-            served_share=round(served / eligible, 4) if eligible else None,
+            served_share=share(served, eligible),
             not_served_reasons=reasons,
         ),
     )
