@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -51,19 +52,52 @@ def uvicorn_server(database_url: str, *, workers: int = 2, **settings: str) -> I
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        raise AssertionError(process.communicate()[1])
+    wait_ready(base, process)
     try:
         yield base
     finally:
         process.terminate()
         _, errors = process.communicate(timeout=30)
         assert "Traceback" not in errors, errors
+
+
+def wait_ready(base: str, process: subprocess.Popen[str], seconds: float = 30) -> None:
+    """Wait for the server's `/readyz` to answer 200; fail with what it printed if it never does."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise AssertionError("".join(part or "" for part in process.communicate()))
+
+
+def start_serve(url: str, *, workers: int, **settings: str) -> tuple[subprocess.Popen[str], str]:
+    """`cadtriage serve`, the command operators run, on a database and ready: its process (all it prints on one
+    pipe, read when it stops: see `stop`) and its base URL. `settings` are CADTRIAGE_* variables."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CADTRIAGE_")}
+    env.update({"DATABASE_URL": url, **settings})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cadtriage.cli", "serve", "--workers", str(workers), "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    wait_ready(base, process)
+    return process, base
+
+
+def stop(process: subprocess.Popen[str]) -> str:
+    """SIGTERM a server started by `start_serve` and wait for it; everything it printed."""
+    try:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    return output

@@ -4,18 +4,14 @@ request that is not HTTP gets problem+json."""
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import httpx
 import pytest
 
-from tests.integration.servers import free_port
+from tests.integration.servers import start_serve, stop
 from tests.pg import PgServer
 
 pytestmark = pytest.mark.slow
@@ -23,31 +19,13 @@ pytestmark = pytest.mark.slow
 
 @contextmanager
 def _served(url: str) -> Iterator[int]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CADTRIAGE_")}
-    env.update(
-        {"DATABASE_URL": url, "CADTRIAGE_HTTP_HEADER_TIMEOUT_S": "1", "CADTRIAGE_HTTP_KEEP_ALIVE_S": "1"}
-    )
-    server = subprocess.Popen(
-        [sys.executable, "-m", "cadtriage.cli", "serve", "--workers", "1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    settings = {"CADTRIAGE_HTTP_HEADER_TIMEOUT_S": "1", "CADTRIAGE_HTTP_KEEP_ALIVE_S": "1"}
+    server, base = start_serve(url, workers=1, **settings)
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        yield port
+        yield int(base.rsplit(":", 1)[1])
     finally:
-        server.terminate()
-        _, errors = server.communicate(timeout=30)
-        assert "Traceback" not in errors, errors
+        output = stop(server)
+        assert "Traceback" not in output, output
 
 
 def _closed_within(connection: socket.socket, seconds: float, trickle: bytes = b"") -> float | None:

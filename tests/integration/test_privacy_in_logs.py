@@ -6,17 +6,12 @@ covers everything it printed: cadtriage's JSON lines, uvicorn's own loggers and 
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Callable
 
 import httpx
 import pytest
 
-from tests.integration.servers import free_port
+from tests.integration.servers import start_serve, stop
 from tests.pg import PgServer, create_key_in
 
 pytestmark = pytest.mark.slow
@@ -82,33 +77,13 @@ def _hostile_requests(client: httpx.Client, bearer: dict[str, str]) -> list[int]
 def test_no_caller_detail_reaches_any_log_line_of_a_hostile_run(pg: PgServer) -> None:
     url = pg.copy()
     dispatcher = create_key_in(url, "dispatcher")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CADTRIAGE_")}
-    env.update(
-        {"DATABASE_URL": url, "CADTRIAGE_LOG_LEVEL": "debug", "CADTRIAGE_SERVICE_AREA": "-123,47,-122,48"}
-    )
-    server = subprocess.Popen(
-        [sys.executable, "-m", "cadtriage.cli", "serve", "--workers", "2", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    settings = {"CADTRIAGE_LOG_LEVEL": "debug", "CADTRIAGE_SERVICE_AREA": "-123,47,-122,48"}
+    server, base = start_serve(url, workers=2, **settings)
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                try:
-                    if client.get("/readyz").status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.2)
+        with httpx.Client(base_url=base, timeout=10) as client:
             codes = _hostile_requests(client, {"Authorization": f"Bearer {dispatcher}"})
-        server.send_signal(signal.SIGTERM)
-        output, _ = server.communicate(timeout=30)
     finally:
-        if server.poll() is None:
-            server.kill()
+        output = stop(server)
     assert 500 not in codes, codes
     assert codes[0] == 201, codes
     assert '"logger": "cadtriage.request"' in output  # the run was logged at all

@@ -3,10 +3,6 @@ database connection per worker, and shutdown does not wait for them."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 
 import httpx
@@ -14,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 
-from tests.integration.servers import free_port, uvicorn_server
+from tests.integration.servers import start_serve, stop, uvicorn_server
 from tests.integration.sse import Subscriber
 from tests.pg import PgServer, create_key_in
 
@@ -106,36 +102,16 @@ def test_streams_are_capped_per_key_and_per_worker_and_share_one_connection(pg: 
             stream.stop.set()
 
 
-def test_shutdown_ends_open_streams_at_once(pg: PgServer, tmp_path: object) -> None:
+def test_shutdown_ends_open_streams_at_once(pg: PgServer) -> None:
     url = pg.copy()
     key = create_key_in(url, "supervisor")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CADTRIAGE_")}
-    env.update({"DATABASE_URL": url, "CADTRIAGE_LOG_LEVEL": "info"})
-    server = subprocess.Popen(
-        [sys.executable, "-m", "cadtriage.cli", "serve", "--workers", "2", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    server, base = start_serve(url, workers=2, CADTRIAGE_LOG_LEVEL="info")
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
         streams = [_open(f"{base}/v1/events", key) for _ in range(3)]
         started = time.monotonic()
-        server.send_signal(signal.SIGTERM)
-        output, _ = server.communicate(timeout=30)
-        took = time.monotonic() - started
     finally:
-        if server.poll() is None:
-            server.kill()
+        output = stop(server)
+    took = time.monotonic() - started
     assert took < 5, f"shutdown took {took:.1f} s with streams open"
     for stream in streams:
         assert stream.ended_by_server.wait(1)
