@@ -19,7 +19,6 @@ Flag = Annotated[bool, Field(strict=True)]
 # Who used force, and who was hurt: roles, never names.
 ForceBy = Literal["police", "responders"]
 Injured = Literal["subject", "responder", "bystander"]
-TRANSPORTS = frozenset({Resolution.transported_crisis_center, Resolution.transported_hospital})
 
 
 class Referral(RequestModel):

@@ -108,10 +108,6 @@ class EventHub:
         """Forget a stream that has ended."""
         self._subscriptions.discard(subscription)
 
-    def open_streams(self) -> int:
-        """How many streams this worker serves now."""
-        return len(self._subscriptions)
-
     def close(self) -> None:
         """End every stream now and take no more (the worker is shutting down). Safe to call twice."""
         self._closing = True
