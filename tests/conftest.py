@@ -113,7 +113,7 @@ def keys(session: Session, clock: FakeClock) -> dict[str, str]:
         role.value: create_key(
             session, name=f"test-{role.value}", role=role, unit_call_sign=None, at=clock.now(), actor="test"
         )
-        for role in (Role.dispatcher, Role.supervisor, Role.admin, Role.researcher)
+        for role in (Role.dispatcher, Role.supervisor, Role.admin, Role.researcher, Role.clinician)
     }
     session.commit()  # out of the savepoint: a request's rollback must not take the keys with it
     return keys

@@ -1,4 +1,4 @@
-"""The `cadtriage` command: serve, migrate, seed, triage, keys, export, protocol check."""
+"""The `cadtriage` command: serve, migrate, seed, triage, keys, export, protocol check and show."""
 
 from __future__ import annotations
 
@@ -105,6 +105,13 @@ def _protocol_check(args: argparse.Namespace) -> int:
     for failure in failures:
         print(f"  FAIL {failure}", file=out)
     return 1 if failures else 0
+
+
+def _protocol_show(args: argparse.Namespace) -> int:
+    from cadtriage.protocol_files import shipped_protocol_text
+
+    sys.stdout.write(shipped_protocol_text())
+    return 0
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -248,7 +255,9 @@ def build_parser() -> argparse.ArgumentParser:
     key_commands = keys.add_subparsers(dest="keys_command", required=True)
     create = key_commands.add_parser("create", help="create a key and print it (once)")
     create.add_argument(
-        "--role", required=True, choices=["dispatcher", "supervisor", "unit", "admin", "researcher"]
+        "--role",
+        required=True,
+        choices=["dispatcher", "supervisor", "unit", "admin", "researcher", "clinician"],
     )
     create.add_argument("--name", required=True)
     create.add_argument("--unit", help="call sign of the unit a unit key is bound to")
@@ -272,6 +281,10 @@ def build_parser() -> argparse.ArgumentParser:
     check = protocol_commands.add_parser("check", help="validate a protocol and run its examples")
     check.add_argument("file")
     check.set_defaults(handler=_protocol_check)
+    show = protocol_commands.add_parser(
+        "show", help="print the shipped protocol, to start a jurisdiction's copy"
+    )
+    show.set_defaults(handler=_protocol_show)
     return parser
 
 
@@ -290,7 +303,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         reason = str(exc.orig or exc).strip().splitlines()[0]
         print(f"cadtriage: cannot use the database: {reason}", file=sys.stderr)
         print(
-            "cadtriage: check CADTRIAGE_DATABASE_URL, or unset it to use the embedded database",
+            "cadtriage: check DATABASE_URL, or unset it to use the embedded database",
             file=sys.stderr,
         )
         return 2

@@ -9,9 +9,10 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cadtriage.consults.coverage import Coverage, parse_coverage
 from cadtriage.service_area import ServiceArea, parse_service_area
 from cadtriage.triage.types import ResponseType
 
@@ -52,6 +53,20 @@ class Settings(BaseSettings):
     person_key_secret: SecretStr | None = None
     person_key_version: str = Field(default="1", min_length=1, max_length=16, pattern=r"^[A-Za-z0-9._-]+$")
     service_area: str | None = None  # west,south,east,north, or a GeoJSON file; unset: no check
+    # When the crisis desk is staffed (consults/coverage.py); unset hours: always staffed.
+    desk_hours: str | None = None
+    desk_holidays: str | None = None
+    desk_timezone: str = "UTC"
+
+    @model_validator(mode="after")
+    def _readable_desk_hours(self) -> Settings:
+        parse_coverage(self.desk_hours, self.desk_holidays, self.desk_timezone)  # refuse at start, plainly
+        return self
+
+    @cached_property
+    def desk_coverage(self) -> Coverage:
+        """The crisis desk's hours, parsed once."""
+        return parse_coverage(self.desk_hours, self.desk_holidays, self.desk_timezone)
 
     @field_validator("service_area")
     @classmethod

@@ -2,6 +2,7 @@
 
 from cadtriage.access.models import ApiKey
 from cadtriage.calls.models import Assignment, Call, CallOutcome, TriageDecision
+from cadtriage.consults.models import Consult
 from cadtriage.db import Base
 from cadtriage.events.models import Event
 from cadtriage.followups.models import Followup
@@ -14,6 +15,7 @@ __all__ = [
     "Assignment",
     "Call",
     "CallOutcome",
+    "Consult",
     "Event",
     "Followup",
     "TriageDecision",

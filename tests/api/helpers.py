@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import yaml
 from fastapi.testclient import TestClient
+
+from cadtriage.protocol_files import shipped_protocol_text
 
 DOWNTOWN = (47.6097, -122.3331)  # 3rd Ave & Pike St, Seattle
 SAFE = {"weapons": False, "violence": False}
@@ -56,3 +60,13 @@ def call(
 
 def status(client: TestClient, call_id: int, value: str, **extra: Any) -> Any:
     return client.post(f"/v1/calls/{call_id}/status", json={"status": value, **extra})
+
+
+def desk_protocol_file(directory: Path, mode: str = "transfer", max_wait_s: int = 60) -> Path:
+    """The shipped protocol with its crisis desk set to `mode`, written to a file a service can load."""
+    data = yaml.safe_load(shipped_protocol_text())
+    data["consult"].update(mode=mode, max_wait_s=max_wait_s)
+    data["version"] = f"{data['version']}-desk-{mode}"
+    path = directory / f"protocol-desk-{mode}-{max_wait_s}.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path

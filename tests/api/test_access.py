@@ -13,7 +13,7 @@ from cadtriage.access.service import create, revoke
 from tests.api.helpers import DOWNTOWN, as_role, call, unit
 from tests.conftest import FakeClock
 
-D, S, U, A, R = "dispatcher", "supervisor", "unit", "admin", "researcher"
+D, S, U, A, R, C = "dispatcher", "supervisor", "unit", "admin", "researcher", "clinician"
 RECORD = {"external_id": "CAD-NEW", "call_type": "EDP", "location": {"lat": 47.6, "lon": -122.3}}
 
 # (method, path template, roles allowed, body). {call} is a call the unit key's unit is on; {unit} that unit.
@@ -21,12 +21,16 @@ MATRIX: list[tuple[str, str, set[str], dict[str, Any] | None]] = [
     ("POST", "/v1/triage", {D, A}, {"call_type": "EDP"}),
     ("POST", "/v1/calls", {D}, RECORD),
     ("GET", "/v1/calls", {D, S}, None),
-    ("GET", "/v1/calls/{call}", {D, S, U}, None),
+    ("GET", "/v1/calls/{call}", {D, S, U, C}, None),  # C: a call on the crisis desk (conference mode)
     ("POST", "/v1/calls/{call}/status", {D}, {"status": "en_route"}),
     ("POST", "/v1/calls/{call}/cancel", {D}, {"reason": "caller hung up"}),
     ("POST", "/v1/calls/{call}/override", {D}, {"response_type": "police", "reason": "weapon reported"}),
     ("POST", "/v1/calls/{call}/screening", {D}, {"weapons": False}),
-    ("GET", "/v1/calls/{call}/timeline", {D, S}, None),
+    ("GET", "/v1/calls/{call}/timeline", {D, S, C}, None),
+    ("GET", "/v1/consults", {C, D, S}, None),
+    ("POST", "/v1/consults/{call}/claim", {C}, None),
+    ("POST", "/v1/consults/{call}/outcome", {C}, {"outcome": "returned_to_dispatch"}),
+    ("POST", "/v1/consults/{call}/pull", {D, S}, {"reason": "caller now reports a knife"}),
     (
         "POST",
         "/v1/units",
@@ -59,7 +63,12 @@ MATRIX: list[tuple[str, str, set[str], dict[str, Any] | None]] = [
     ("GET", "/v1/exports/calls.csv", {S, R}, None),
     ("GET", "/v1/exports/summary.csv", {S, R}, None),
     ("POST", "/v1/followups/{followup}/complete", {D, S}, {"result": "not_reached"}),
-    ("GET", "/v1/events", {D, S}, None),  # allowed roles are checked on a real server: the stream never ends
+    (
+        "GET",
+        "/v1/events",
+        {D, S, C},
+        None,
+    ),  # allowed roles are checked on a real server: the stream never ends
 ]
 STREAMS = {"/v1/events"}
 
@@ -136,7 +145,7 @@ def test_each_role_gets_what_it_may(
     assert revoked.status_code == 401
     garbage = client.request(method, path, json=body, headers={"Authorization": "Bearer ctk_not-a-key"})
     assert garbage.status_code == 401
-    for role in (D, S, U, A, R):
+    for role in (D, S, U, A, R, C):
         if role in allowed and template in STREAMS:
             continue
         response = client.request(method, path, json=body, headers={"Authorization": f"Bearer {keys[role]}"})

@@ -139,12 +139,14 @@ def test_the_timeline_tells_the_whole_story_in_order(client: TestClient) -> None
     kinds = [(e["kind"], e["from_state"], e["to_state"]) for e in events]
     assert kinds == [
         ("call.received", None, "queued"),
+        ("consult.requested", None, "waiting"),  # a welfare check: the crisis desk is asked to join
         ("unit.status", "available", "dispatched"),
         ("call.assigned", "queued", "assigned"),
         ("unit.status", "dispatched", "en_route"),
         ("call.en_route", "assigned", "en_route"),
         ("unit.status", "en_route", "on_scene"),
         ("call.on_scene", "en_route", "on_scene"),
+        ("consult.not_served", "waiting", "not_served"),  # no clinician joined before the call closed
         ("call.closed", "on_scene", "closed"),
         ("unit.status", "on_scene", "available"),
     ]

@@ -28,7 +28,7 @@ def test_call_assigned_events_name_the_unit(client: TestClient) -> None:
 def test_a_queued_intake_records_no_change_from_queued_to_queued(client: TestClient) -> None:
     waiting = call(client, "CAD-1")
     events = timeline(client, waiting["id"])
-    assert [e["kind"] for e in events] == ["call.received"]
+    assert [e["kind"] for e in events] == ["call.received", "consult.requested"]
     assert all(e["from_state"] != e["to_state"] for e in events)
 
 

@@ -40,6 +40,9 @@ INSERT INTO triage_decisions (call_id, kind, response_type, priority, notify_ems
                               reasons, evidence, actor, created_at)
 VALUES (%(call_id)s, 'triage', %(type)s, %(priority)s, %(notify_ems)s, %(protocol_version)s, %(rules)s,
         %(reasons)s, %(evidence)s, 'bench', %(now)s)"""
+INSERT_CONSULT = """
+INSERT INTO consults (call_id, mode, state, requested_at, on_desk_at, due_at)
+VALUES (%(call_id)s, 'conference', 'waiting', %(now)s, %(now)s, %(desk_due)s)"""
 INSERT_EVENT = """
 INSERT INTO events (occurred_at, actor, kind, call_id, unit_id, from_state, to_state, reason, data)
 VALUES (%s, 'bench', %s, %s, %s, %s, %s, %s, %s)"""
@@ -80,6 +83,8 @@ def intake(
     reach = settings.max_distance_m(ResponseType(kind))
     low, high = geometry.search_box(body["location"]["lat"], body["location"]["lon"], reach)
     public = decision.as_dict()
+    desk = protocol.runtime.desk
+    assert desk.mode in ("off", "conference"), "the ceiling issues the conference mode's statements only"
     values = {
         "external_id": body["external_id"],
         "record_hash": hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest(),
@@ -101,12 +106,16 @@ def intake(
         "high": high,
         "max_chord_m": geometry.chord_m(reach),
         "fresh_since": now - timedelta(seconds=settings.unit_location_stale_s),
+        "desk_due": now + timedelta(seconds=desk.max_wait_s) if decision.consult.eligible else None,
     }
     with conn.transaction():
         row = conn.execute(INSERT_CALL, values).fetchone()
         if row is None:
             return "replayed"
         values["call_id"] = row[0]
+        if values["desk_due"] is not None:  # an eligible call: the crisis desk is asked to join (conference)
+            conn.execute(INSERT_CONSULT, values)
+            _event(conn, values, "consult.requested", to_state="waiting")
         if _assign(conn, values):
             return "assigned"
         conn.execute(INSERT_DECISION, values)

@@ -36,6 +36,7 @@ def test_jsonl_gives_one_decision_per_record_in_order(protocol: Protocol) -> Non
         "reasons",
         "evidence",
         "ask",
+        "consult",
     }
 
 
@@ -113,3 +114,23 @@ def test_serve_help_documents_each_option_and_bad_values_name_it(capsys: pytest.
         main(["serve", "--port", "0"])
     assert refused.value.code == 2
     assert "argument --port" in capsys.readouterr().err
+
+
+def test_protocol_show_prints_the_shipped_protocol_for_a_jurisdictions_copy(tmp_path: Path) -> None:
+    shown = subprocess.run(
+        [sys.executable, "-m", "cadtriage.cli", "protocol", "show"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert shown.stdout == shipped_protocol_text()
+    copy = yaml.safe_load(shown.stdout)
+    copy["consult"]["mode"] = "transfer"
+    path = tmp_path / "transfer.yaml"
+    path.write_text(yaml.safe_dump(copy))
+    checked = subprocess.run(
+        [sys.executable, "-m", "cadtriage.cli", "protocol", "check", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr

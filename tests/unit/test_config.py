@@ -90,5 +90,5 @@ def test_a_database_that_does_not_exist_is_reported_plainly(
         get_settings.cache_clear()
     err = capsys.readouterr().err
     assert 'database "no_such_database" does not exist' in err
-    assert "CADTRIAGE_DATABASE_URL" in err
+    assert "check DATABASE_URL" in err
     assert "Traceback" not in err

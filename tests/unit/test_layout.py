@@ -116,6 +116,7 @@ def test_the_state_machines_are_pure() -> None:
     module = "cadtriage.dispatch.transitions"
     assert _project_imports(module) == {
         "cadtriage.calls.models",
+        "cadtriage.consults.models",
         "cadtriage.units.models",
         "cadtriage.errors",
     }
@@ -130,11 +131,11 @@ def _assigned(target: ast.expr) -> Iterator[ast.expr]:
 
 
 def test_one_module_sets_each_status() -> None:
-    # Calls' and units' statuses in dispatch.moves; a follow-up's in its own service.
+    # Calls' and units' statuses and consults' states in dispatch.moves; a follow-up's in its own service.
     setters = set()
     for module, path in MODULES.items():
         for node in ast.walk(ast.parse(path.read_text())):
             targets = [t for target in getattr(node, "targets", []) for t in _assigned(target)]
-            if any(isinstance(t, ast.Attribute) and t.attr == "status" for t in targets):
+            if any(isinstance(t, ast.Attribute) and t.attr in ("status", "state") for t in targets):
                 setters.add(module)
     assert setters == {"cadtriage.dispatch.moves", "cadtriage.followups.service"}

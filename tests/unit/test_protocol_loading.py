@@ -31,7 +31,7 @@ def test_the_shipped_protocol_loads_and_passes_its_examples() -> None:
     from cadtriage.triage.examples import run_examples
 
     protocol = load_protocol()
-    assert protocol.version == "2026.12.1"
+    assert protocol.version == "2026.12.2"
     assert run_examples(protocol) == []
 
 
@@ -142,3 +142,30 @@ def test_a_civilian_rule_that_lets_a_barred_fact_through_is_refused() -> None:
     data = shipped()
     del rule(data, "civilian.suicidal")["when"]["suicide_plan"]
     assert "must require 'suicide_plan'" in refused(data)
+
+
+def test_a_crisis_desk_that_does_not_exclude_a_danger_is_refused() -> None:
+    data = shipped()
+    del data["consult"]["when"]["weapons"]
+    assert "consult must require 'weapons'" in refused(data)
+    data = shipped()
+    data["consult"]["when"]["police_requested"] = "unknown"
+    assert "consult must require 'police_requested'" in refused(data)
+
+
+def test_a_crisis_desk_reading_an_unknown_fact_is_refused() -> None:
+    data = shipped()
+    data["consult"]["when"]["calmness"] = True
+    assert "consult reads unknown facts: calmness" in refused(data)
+
+
+def test_a_jurisdiction_without_a_desk_sets_mode_off_and_nothing_is_eligible() -> None:
+    from cadtriage.triage.engine import decide
+    from cadtriage.triage.types import CallText
+
+    data = shipped()
+    data["consult"] = {"mode": "off"}
+    protocol = parse_protocol(yaml.safe_dump(data), "no-desk.yaml")
+    decision = decide(CallText("MENTAL HEALTH", "hearing voices, no weapons, calm"), protocol)
+    assert decision.consult.eligible is False
+    assert "mode is off" in decision.consult.reason

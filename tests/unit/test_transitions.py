@@ -11,16 +11,20 @@ from itertools import product
 import pytest
 
 from cadtriage.calls.models import CallStatus
+from cadtriage.consults.models import ConsultState
 from cadtriage.dispatch import transitions as t
 from cadtriage.errors import InvalidTransition
 from cadtriage.units.models import UnitStatus
 
-C, U = CallStatus, UnitStatus
+C, U, K = CallStatus, UnitStatus, ConsultState
 
 CALL_MOVES = {
-    (C.queued, C.assigned), (C.queued, C.cancelled),
-    (C.assigned, C.en_route), (C.assigned, C.on_scene), (C.assigned, C.queued), (C.assigned, C.cancelled),
-    (C.en_route, C.on_scene), (C.en_route, C.queued), (C.en_route, C.cancelled),
+    (C.on_desk, C.with_clinician), (C.on_desk, C.queued), (C.on_desk, C.cancelled),
+    (C.with_clinician, C.closed), (C.with_clinician, C.queued), (C.with_clinician, C.cancelled),
+    (C.queued, C.assigned), (C.queued, C.closed), (C.queued, C.cancelled),
+    (C.assigned, C.en_route), (C.assigned, C.on_scene), (C.assigned, C.queued), (C.assigned, C.closed),
+    (C.assigned, C.cancelled),
+    (C.en_route, C.on_scene), (C.en_route, C.queued), (C.en_route, C.closed), (C.en_route, C.cancelled),
     (C.on_scene, C.closed), (C.on_scene, C.queued), (C.on_scene, C.cancelled),
 }  # fmt: skip
 CALL_REPORTS = {
@@ -34,6 +38,9 @@ UNIT_MOVES = {
     (U.transporting, U.available),
     (U.out_of_service, U.available),
 }  # fmt: skip
+CONSULT_MOVES = {
+    (K.waiting, K.claimed), (K.waiting, K.not_served), (K.claimed, K.done), (K.claimed, K.not_served),
+}  # fmt: skip
 UNIT_REPORTS_IDLE = {(U.available, U.out_of_service), (U.out_of_service, U.available)}
 UNIT_REPORTS_ON_CALL = {
     (U.dispatched, U.en_route), (U.dispatched, U.on_scene), (U.dispatched, U.out_of_service),
@@ -45,6 +52,7 @@ MACHINES = [
     ("call moves", t.CALL_MOVES, CallStatus, CALL_MOVES),
     ("call reports", t.CALL_REPORTS, CallStatus, CALL_REPORTS),
     ("unit moves", t.UNIT_MOVES, UnitStatus, UNIT_MOVES),
+    ("consult moves", t.CONSULT_MOVES, ConsultState, CONSULT_MOVES),
     ("unit reports, idle", t.UNIT_REPORTS_IDLE, UnitStatus, UNIT_REPORTS_IDLE),
     ("unit reports, on a call", t.UNIT_REPORTS_ON_CALL, UnitStatus, UNIT_REPORTS_ON_CALL),
 ]

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from cadtriage.protocol_files import load_protocol, shipped_protocol_text
 from cadtriage.triage.engine import decide, resolve_facts
-from cadtriage.triage.protocol import parse_protocol
+from cadtriage.triage.protocol import DESK_DANGER_FIELDS, parse_protocol
 from cadtriage.triage.types import RESTRICTIVENESS, SCREENING_FIELDS, CallText, ResponseType
 from tests.corpus import load_split
 
@@ -169,3 +169,46 @@ def test_every_decision_is_explained(call: CallText) -> None:
     assert len(decision.reasons) >= len(decision.rules)
     assert 1 <= decision.priority <= 5
     assert decision.protocol_version == PROTOCOL.version
+
+
+@settings(max_examples=400)
+@given(call=calls, danger=st.sampled_from((*DANGER_FIELDS, "medical_emergency", "police_requested")))
+def test_a_danger_answer_or_a_request_for_police_never_puts_a_call_on_the_crisis_desk(
+    call: CallText, danger: str
+) -> None:
+    screened = CallText(call.call_type, call.narrative, {**call.screening, danger: True})
+    assert decide(screened, PROTOCOL).consult.eligible is False
+
+
+@settings(max_examples=400)
+@given(call=calls, cue=st.sampled_from(DANGER_CUES + EMS_CUES))
+def test_a_danger_or_medical_cue_in_the_text_never_puts_a_call_on_the_crisis_desk(
+    call: CallText, cue: str
+) -> None:
+    # Where the call-taker has not answered the question the cue answers (an answer outranks the text).
+    unanswered = CallText(
+        call.call_type, call.narrative, {**call.screening, **dict.fromkeys(DESK_DANGER_FIELDS)}
+    )
+    assert decide(_appended(unanswered, cue), PROTOCOL).consult.eligible is False
+
+
+@settings(max_examples=400)
+@given(call=calls)
+def test_the_crisis_desk_takes_only_behavioural_calls_with_no_known_danger(call: CallText) -> None:
+    decision = decide(call, PROTOCOL)
+    if not decision.consult.eligible:
+        return
+    facts = resolve_facts(call, PROTOCOL)
+    assert facts["behavioral_health"].value is True
+    assert decision.response_type is not ResponseType.police
+    assert not decision.notify_ems
+    for name in (
+        "weapons",
+        "violence",
+        "crime",
+        "domestic_violence",
+        "medical",
+        "suicide_attempt",
+        "police_requested",
+    ):
+        assert facts[name].value is not True, name

@@ -19,6 +19,7 @@ class Role(StrEnum):
     unit = "unit"
     admin = "admin"
     researcher = "researcher"  # de-identified exports only
+    clinician = "clinician"  # the crisis desk and the calls on it
 
 
 class ApiKey(Base):

@@ -17,7 +17,17 @@ from cadtriage.api.metrics import router as metrics_router
 from cadtriage.api.problems import install_error_handlers
 from cadtriage.api.request_body import JsonBodyMiddleware
 from cadtriage.api.request_log import BodyLimitMiddleware, RequestLogMiddleware, configure_logging
-from cadtriage.api.routers import access, calls, events, exports, followups, stats, supervision, units
+from cadtriage.api.routers import (
+    access,
+    calls,
+    consults,
+    events,
+    exports,
+    followups,
+    stats,
+    supervision,
+    units,
+)
 from cadtriage.api.session import admit_sessions
 from cadtriage.api.shutdown import before_shutdown_signals
 from cadtriage.clock import Clock, SystemClock
@@ -110,6 +120,6 @@ def create_app(
     app.add_middleware(RequestLogMiddleware)
     app.include_router(health_router)
     app.include_router(metrics_router)
-    for resource in (calls, units, supervision, stats, followups, exports, events, access):
+    for resource in (calls, consults, units, supervision, stats, followups, exports, events, access):
         app.include_router(resource.router, prefix="/v1")
     return app

@@ -27,6 +27,8 @@ from cadtriage.db import Base, status_column
 class CallStatus(StrEnum):
     """Where a call is; which status may follow which is `dispatch.transitions`'."""
 
+    on_desk = "on_desk"  # waiting for a crisis-desk clinician instead of a unit (the desk's transfer mode)
+    with_clinician = "with_clinician"  # a clinician has it on the phone
     queued = "queued"
     assigned = "assigned"
     en_route = "en_route"
@@ -55,6 +57,7 @@ class Divergence(StrEnum):
 
     escalation = "escalation"
     override = "override"
+    consult = "consult"  # a crisis-desk clinician routed it
 
 
 class Call(Base):
@@ -113,6 +116,7 @@ class TriageDecision(Base):
     reasons: Mapped[list[str]] = mapped_column(JSONB)
     evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     ask: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    consult: Mapped[dict[str, Any] | None] = mapped_column(JSONB)  # crisis-desk eligibility (triage kinds)
     actor: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

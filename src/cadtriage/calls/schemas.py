@@ -17,6 +17,7 @@ from pydantic import (
 
 from cadtriage.calls.models import Assignment, Call, CallOutcome, TriageDecision
 from cadtriage.calls.outcome import Outcome, OutcomeOut
+from cadtriage.consults.schemas import ConsultOut
 from cadtriage.errors import Unprocessable
 from cadtriage.requests import Answer, Latitude, Longitude, Moment, MutualAid, RequestModel, round_degrees
 from cadtriage.triage.types import CallText, ResponseType
@@ -32,6 +33,7 @@ class CallView:
     call_sign: str | None
     queue_position: int | None
     outcome: CallOutcome | None = None
+    consult: ConsultOut | None = None  # its time with the crisis desk, as of the view
 
 
 class Screening(RequestModel):
@@ -44,6 +46,9 @@ class Screening(RequestModel):
     self_harm: Answer = None
     behavioral_health: Answer = None
     domestic_violence: Answer = None
+    police_requested: Answer = Field(
+        default=None, description="the caller asks for police: the call does not wait for a clinician"
+    )
 
     def answered(self) -> dict[str, bool]:
         """Only the questions that have an answer."""
@@ -57,6 +62,11 @@ class CallLocation(RequestModel):
     lon: Longitude
     address: str | None = Field(default=None, max_length=200)
 
+    @classmethod
+    def of(cls, call: Call) -> CallLocation:
+        """A stored call's location."""
+        return cls(lat=call.lat, lon=call.lon, address=call.address)
+
     @field_validator("lat", "lon")
     @classmethod
     def _centimetres(cls, value: float) -> float:
@@ -68,6 +78,15 @@ class Caller(RequestModel):
 
     name: str | None = Field(default=None, max_length=120)
     phone: str | None = Field(default=None, max_length=32, pattern=r"^[0-9+() .-]{3,32}$")
+
+    @classmethod
+    def of(cls, call: Call) -> Caller | None:
+        """A stored call's caller, or None when it has no caller details."""
+        return (
+            cls(name=call.caller_name, phone=call.caller_phone)
+            if call.caller_name or call.caller_phone
+            else None
+        )
 
 
 class CallRecord(RequestModel):
@@ -152,6 +171,14 @@ class QuestionOut(BaseModel):
     notify_ems: bool
 
 
+class ConsultEligibility(BaseModel):
+    """Whether the call may go to the crisis desk, why, and on what evidence."""
+
+    eligible: bool
+    reason: str
+    evidence: list[EvidenceOut] = []
+
+
 class DecisionOut(BaseModel):
     """What triage decided, under which protocol, by which rules, on what evidence."""
 
@@ -163,6 +190,7 @@ class DecisionOut(BaseModel):
     reasons: list[str]
     evidence: list[EvidenceOut]
     ask: list[QuestionOut] = []
+    consult: ConsultEligibility | None = None  # None: decided before the crisis desk existed
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any]) -> DecisionOut:
@@ -209,6 +237,7 @@ class CallOut(BaseModel):
     disposition: str | None
     outcome: OutcomeOut | None = None
     cancel_reason: str | None
+    consult: ConsultOut | None = None
 
     @classmethod
     def from_view(cls, item: CallView, *, show_caller: bool) -> CallOut:
@@ -220,7 +249,7 @@ class CallOut(BaseModel):
             status=call.status,
             call_type=call.call_type,
             narrative=call.narrative,
-            location=CallLocation(lat=call.lat, lon=call.lon, address=call.address),
+            location=CallLocation.of(call),
             received_at=call.received_at,
             priority=call.priority,
             notify_ems=call.notify_ems,
@@ -234,6 +263,7 @@ class CallOut(BaseModel):
                     "reasons": decision.reasons,
                     "evidence": decision.evidence,
                     "ask": decision.ask,
+                    "consult": decision.consult,
                 }
             ),
             decided_type=ResponseType(call.decided_type),
@@ -251,9 +281,7 @@ class CallOut(BaseModel):
             if assignment
             else None,
             queue_position=item.queue_position,
-            caller=Caller(name=call.caller_name, phone=call.caller_phone)
-            if show_caller and (call.caller_name or call.caller_phone)
-            else None,
+            caller=Caller.of(call) if show_caller else None,
             queued_at=call.queued_at,
             assigned_at=call.assigned_at,
             en_route_at=call.en_route_at,
@@ -264,6 +292,7 @@ class CallOut(BaseModel):
             if item.outcome
             else None,
             cancel_reason=call.cancel_reason,
+            consult=item.consult,
         )
 
 

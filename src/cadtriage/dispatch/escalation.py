@@ -18,6 +18,7 @@ from cadtriage.config import Settings
 from cadtriage.context import Context
 from cadtriage.db import Database
 from cadtriage.dispatch import repository
+from cadtriage.dispatch.consults import expire_overdue
 from cadtriage.dispatch.matching import match_waiting
 from cadtriage.dispatch.redirect import divert
 from cadtriage.followups.service import announce_overdue
@@ -27,6 +28,7 @@ from cadtriage.triage.types import ResponseType
 log = logging.getLogger(__name__)
 SYSTEM_ACTOR = "system:escalation"
 FOLLOWUP_ACTOR = "system:followups"
+DESK_ACTOR = "system:crisis-desk"
 # Calls escalated in one transaction. Re-dispatching holds the queue lock (shared) until the transaction ends,
 # and units being freed wait for it, and intakes behind them: after an overload hundreds of calls can fall due
 # at once, and escalating them all in one transaction would stall dispatch for seconds.
@@ -61,9 +63,16 @@ def escalate_overdue(ctx: Context) -> list[int]:
 
 
 def sweep_once(database: Database, clock: Clock, settings: Settings, protocol: Protocol) -> list[int]:
-    """One sweep: first waiting calls a free unit could take are dispatched (see `match_waiting`), then every
-    overdue call is escalated, SWEEP_BATCH to a transaction, then late follow-ups are announced; the ids
-    escalated."""
+    """One sweep: calls no crisis-desk clinician picked up in time are dispatched as triaged, then waiting calls
+    a free unit could take are dispatched (see `match_waiting`), then every overdue call is escalated, then
+    late follow-ups are announced, each SWEEP_BATCH calls to a transaction; the ids escalated."""
+    while True:
+        with Session(database.engine, expire_on_commit=False) as session, session.begin():
+            expired = expire_overdue(Context(session, clock, settings, protocol, DESK_ACTOR), SWEEP_BATCH)
+        if expired:
+            log.info("calls left the crisis desk unclaimed %s", expired)
+        if len(expired) < SWEEP_BATCH:
+            break
     with Session(database.engine, expire_on_commit=False) as session, session.begin():
         matched = match_waiting(Context(session, clock, settings, protocol, SYSTEM_ACTOR), SWEEP_BATCH)
     if matched:

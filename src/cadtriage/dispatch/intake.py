@@ -12,6 +12,7 @@ from cadtriage.calls.models import CallStatus, TriageDecision
 from cadtriage.calls.person import person_key
 from cadtriage.calls.schemas import CallView, IntakeRecord
 from cadtriage.context import Context
+from cadtriage.dispatch import desk
 from cadtriage.dispatch.matching import match_committed_call, record_queued, try_assign
 from cadtriage.dispatch.views import new_call_view, views
 from cadtriage.errors import IdempotencyConflict
@@ -22,9 +23,11 @@ from cadtriage.triage.types import Decision
 
 def record_hash(record: IntakeRecord) -> str:
     """A stable digest of a call record, to tell a replay from a different call under the same external_id."""
-    # `mutual_aid` and `person_id` count only when set, so records digested before the fields existed still match
-    # their replays.
-    unset = {name for name in ("mutual_aid", "person_id") if not getattr(record, name)}
+    # `mutual_aid`, `person_id` and the police_requested answer count only when set, so records digested before
+    # the fields existed still match their replays.
+    unset: dict[str, Any] = {name: True for name in ("mutual_aid", "person_id") if not getattr(record, name)}
+    if record.screening.police_requested is None:
+        unset["screening"] = {"police_requested"}
     dumped = record.model_dump(mode="json", exclude=unset)
     canonical = json.dumps(dumped, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -52,6 +55,7 @@ def decision_row(
         reasons=public["reasons"],
         evidence=public["evidence"],
         ask=public["ask"],
+        consult=public["consult"],
         actor=actor,
         reason=reason,
         created_at=at,
@@ -61,6 +65,9 @@ def decision_row(
 def intake(ctx: Context, record: IntakeRecord) -> tuple[CallView, bool]:
     """Triage and store a call, then assign the nearest unit of the decided type or queue it.
 
+    An eligible call meets the crisis desk (`dispatch.desk`): in transfer mode, with the desk staffed, it waits
+    there instead of being dispatched.
+
     Returns the call and whether it was created (False: an identical record was already taken). A call no unit
     can take at once is committed queued, then matched again under the queue lock (`match_committed_call`):
     the lock is never held while the call itself is written and flushed to disk, so intakes queue in parallel.
@@ -69,8 +76,10 @@ def intake(ctx: Context, record: IntakeRecord) -> tuple[CallView, bool]:
     refuse_outside(ctx.settings.area, record.location.lat, record.location.lon, mutual_aid=record.mutual_aid)
     digest = record_hash(record)
     decision = decide(record.call_text(), ctx.protocol)
+    desk_plan = desk.plan(ctx, decision)
+    held = desk_plan is not None and desk_plan.holds_call
     now = ctx.now()
-    call = repository.insert_if_new(ctx.session, _call_values(ctx, record, digest, decision, now))
+    call = repository.insert_if_new(ctx.session, _call_values(ctx, record, digest, decision, now, held))
     if call is None:
         return _replay(ctx, record, digest), False
     triage = decision_row(call.id, decision, ctx.actor, now)
@@ -88,6 +97,9 @@ def intake(ctx: Context, record: IntakeRecord) -> tuple[CallView, bool]:
             "protocol_version": decision.protocol_version,
         },
     )
+    consult = desk.open_consult(ctx, call, desk_plan, decision) if desk_plan else None
+    if held:
+        return new_call_view(ctx, call, triage, None, consult), True
     with ctx.session.no_autoflush:  # the decision and events are written together with what follows
         assignment = try_assign(ctx, call, wait_for_nearer=True)
     if assignment is None:
@@ -95,11 +107,11 @@ def intake(ctx: Context, record: IntakeRecord) -> tuple[CallView, bool]:
         ctx.session.commit()
         assignment = match_committed_call(ctx, call)
         ctx.session.commit()  # the queue lock ends with the transaction: before the answer is read, not after
-    return new_call_view(ctx, call, triage, assignment), True
+    return new_call_view(ctx, call, triage, assignment, consult), True
 
 
 def _call_values(
-    ctx: Context, record: IntakeRecord, digest: str, decision: Decision, now: datetime
+    ctx: Context, record: IntakeRecord, digest: str, decision: Decision, now: datetime, held: bool
 ) -> dict[str, Any]:
     settings = ctx.settings
     secret = settings.person_key_secret.get_secret_value() if settings.person_key_secret else ""
@@ -125,8 +137,8 @@ def _call_values(
         "screening": record.screening.answered(),
         "received_at": record.received_at or now,
         "created_at": now,
-        "status": CallStatus.queued,
-        "queued_at": now,
+        "status": CallStatus.on_desk if held else CallStatus.queued,
+        "queued_at": None if held else now,  # a call on the desk is queued only when it leaves it
         "priority": decision.priority,
         "notify_ems": decision.notify_ems,
         "decided_type": decision.response_type.value,

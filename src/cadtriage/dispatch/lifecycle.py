@@ -5,8 +5,10 @@ from __future__ import annotations
 from cadtriage.calls import repository
 from cadtriage.calls.models import Call, CallStatus, Divergence
 from cadtriage.calls.outcome import Outcome
+from cadtriage.consults.models import NotServed
 from cadtriage.context import Context
 from cadtriage.dispatch import repository as dispatch_repository
+from cadtriage.dispatch.desk import end_consult
 from cadtriage.dispatch.intake import decision_row
 from cadtriage.dispatch.locks import lock_call, lock_unit_of, read_call
 from cadtriage.dispatch.matching import release
@@ -16,6 +18,7 @@ from cadtriage.dispatch.redirect import redirect
 from cadtriage.dispatch.transitions import (
     CALL_MOVES,
     CALL_REPORTS,
+    DESK_CALL,
     OPEN_CALL,
     RETRIAGEABLE_CALL,
     UNIT_FOLLOWING_CALL,
@@ -55,6 +58,7 @@ def advance(
     require_transition("call", CALL_REPORTS, call.status, step)
     assignment, unit = lock_unit_of(ctx, call, reporting_unit)
     if step is CallStatus.closed:
+        end_consult(ctx, call, NotServed.call_ended, "the call closed before a clinician's outcome")
         call.disposition = disposition
         summary = record_outcome(ctx, call, outcome) if outcome else None
         set_call_status(ctx, call, CallStatus.closed, reason=disposition, unit_id=unit.id, data=summary)
@@ -92,6 +96,7 @@ def cancel(ctx: Context, call_id: int, reason: str) -> None:
         raise Conflict(f"call {call.id} is already {call.status}", current=call.status, requested="cancelled")
     assignment = dispatch_repository.open_assignment_for_call(ctx.session, call.id, lock=True)
     call.cancel_reason = reason
+    end_consult(ctx, call, NotServed.cancelled, f"call cancelled: {reason}")
     set_call_status(ctx, call, CallStatus.cancelled, reason=reason)
     if assignment is not None:
         release(ctx, assignment, "call cancelled")
@@ -100,10 +105,12 @@ def cancel(ctx: Context, call_id: int, reason: str) -> None:
 def answer_screening(ctx: Context, call_id: int, answers: dict[str, bool]) -> None:
     """The call-taker's later answers: the call is triaged again on everything known.
 
-    While the call is queued or assigned and its unit not yet en route, the new decision stands: priority and
-    EMS follow it, and when it needs another type of unit the unit is released and the call dispatched to the
-    new type, in this transaction. A dispatcher's override stands over it. Later, the answers are recorded and
-    the decision is not changed. Both decisions are in the timeline.
+    While the call is on the crisis desk, queued or assigned and its unit not yet en route, the new decision
+    stands: priority and EMS follow it, and when it needs another type of unit the unit is released and the
+    call dispatched to the new type, in this transaction. An answer that makes the call ineligible for the desk
+    (a weapon, a medical emergency) takes it off the desk and dispatches it at once. A dispatcher's override
+    stands over it. Later, the answers are recorded and the decision is not changed. Both decisions are in the
+    timeline.
     """
     call = lock_call(ctx, call_id)
     if call.status not in OPEN_CALL:
@@ -145,7 +152,15 @@ def _apply(ctx: Context, call: Call, decision: Decision, note: str) -> None:
     call.decided_type = decision.response_type.value
     call.priority = decision.priority
     call.notify_ems = decision.notify_ems
-    if call.requested_type != decision.response_type.value:
+    on_desk = call.status in DESK_CALL
+    if not decision.consult.eligible:
+        end_consult(ctx, call, NotServed.danger, f"{decision.consult.reason} ({note})")
+    changed = call.requested_type != decision.response_type.value
+    if changed:
         call.divergence = None  # what is requested is again what triage decided
         call.divergence_detail = None
+        call.requested_type = decision.response_type.value  # a call the desk keeps goes to this type later
+    if on_desk and decision.consult.eligible:
+        return  # still the desk's
+    if changed or on_desk:
         redirect(ctx, call, decision.response_type, f"re-triaged to {decision.response_type.value} on {note}")

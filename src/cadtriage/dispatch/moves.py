@@ -1,4 +1,5 @@
-"""The only code that changes a call's or a unit's status: checked against `transitions`, stamped, recorded.
+"""The only code that changes the status of a call, a unit or a consult: checked against `transitions`, stamped,
+recorded.
 
 Callers hold the row's lock (see the lock order in `cadtriage.dispatch`).
 """
@@ -8,11 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from cadtriage.calls.models import Call, CallStatus
+from cadtriage.consults.models import Consult, ConsultState
 from cadtriage.context import Context
-from cadtriage.dispatch.transitions import CALL_MOVES, UNIT_MOVES, require_transition
+from cadtriage.dispatch.transitions import CALL_MOVES, CONSULT_MOVES, UNIT_MOVES, require_transition
 from cadtriage.units.models import Unit, UnitStatus
 
-# When each call status was reached; cancelled closes the call as closed does.
+# When each call status was reached; cancelled closes the call as closed does. The desk's own times are the
+# consult's (`consults.models`).
 _STAMP = {
     CallStatus.queued: "queued_at",
     CallStatus.assigned: "assigned_at",
@@ -38,10 +41,10 @@ def set_call_status(
         return
     require_transition("call", CALL_MOVES, previous, target, call_id=call.id)
     call.status = target
-    stamp = _STAMP[target]
+    stamp = _STAMP.get(target)
     # A requeue restarts the wait on purpose (`matching.requeue` sets queued_at); a second assignment (an
     # override, an escalation) keeps the first, so time to assignment measures how long the caller waited.
-    if target not in (CallStatus.queued, CallStatus.assigned) or getattr(call, stamp) is None:
+    if stamp and (target not in (CallStatus.queued, CallStatus.assigned) or getattr(call, stamp) is None):
         setattr(call, stamp, now)
     ctx.record(
         f"call.{target.value}",
@@ -71,4 +74,34 @@ def set_unit_status(
         from_state=previous.value,
         to_state=target.value,
         reason=reason,
+    )
+
+
+# The event of each move of a consult (its creation is `consult.requested`, recorded by `dispatch.desk`).
+_CONSULT_EVENT = {
+    ConsultState.claimed: "consult.claimed",
+    ConsultState.done: "consult.outcome",
+    ConsultState.not_served: "consult.not_served",
+}
+
+
+def set_consult_state(
+    ctx: Context, consult: Consult, target: ConsultState, reason: str | None, data: dict[str, Any]
+) -> None:
+    """Move a consult (its call locked) on: claimed by the acting clinician, or ended by the actor, recorded."""
+    previous, now = ConsultState(consult.state), ctx.now()
+    require_transition("consult", CONSULT_MOVES, previous, target, call_id=consult.call_id)
+    consult.state = target
+    if target is ConsultState.claimed:
+        consult.claimed_at, consult.claimed_by = now, ctx.actor
+    else:
+        consult.ended_at, consult.ended_by = now, ctx.actor
+    ctx.record(
+        _CONSULT_EVENT[target],
+        at=now,
+        call_id=consult.call_id,
+        from_state=previous.value,
+        to_state=target.value,
+        reason=reason,
+        data=data,
     )

@@ -1,11 +1,14 @@
-"""Sending a call to another type of unit: later screening answers, a dispatcher's override, an escalation."""
+"""Sending a call to another type of unit: later screening answers, a dispatcher's override, an escalation, a
+crisis-desk clinician's routing."""
 
 from __future__ import annotations
 
 from cadtriage.calls import repository as calls
 from cadtriage.calls.models import Call, Divergence, TriageDecision
+from cadtriage.consults.models import NotServed
 from cadtriage.context import Context
 from cadtriage.dispatch import repository
+from cadtriage.dispatch.desk import end_consult
 from cadtriage.dispatch.locks import lock_call, read_call
 from cadtriage.dispatch.matching import offer_unit, release, requeue
 from cadtriage.dispatch.transitions import OPEN_CALL
@@ -16,6 +19,7 @@ from cadtriage.triage.types import ResponseType
 _DIVERSIONS = {
     Divergence.override: ("call.override", "dispatcher.override"),
     Divergence.escalation: ("call.escalated", "escalation.wait_limit"),
+    Divergence.consult: ("call.routed", "consult.clinician"),
 }
 
 
@@ -77,10 +81,12 @@ def _refuse_override(call: Call, response_type: ResponseType) -> None:
 
 
 def override(ctx: Context, call_id: int, response_type: ResponseType, reason: str) -> None:
-    """A dispatcher re-triages a call: recorded with its reason; the call is re-dispatched and any unit freed."""
+    """A dispatcher re-triages a call: recorded with its reason; the call is re-dispatched and any unit freed.
+    A call on the crisis desk leaves it (pulled)."""
     _refuse_override(read_call(ctx, call_id), response_type)  # before the lock: see `cadtriage.dispatch`
     call = lock_call(ctx, call_id)
     _refuse_override(call, response_type)
+    end_consult(ctx, call, NotServed.pulled, f"dispatcher override to {response_type.value}: {reason}")
     divert(
         ctx,
         call,

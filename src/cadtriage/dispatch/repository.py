@@ -10,6 +10,7 @@ from sqlalchemy import Select, bindparam, func, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from cadtriage.calls.models import Assignment, Call, CallStatus
+from cadtriage.consults.models import Consult, ConsultState
 from cadtriage.units.models import Unit
 
 
@@ -188,3 +189,32 @@ def queue_position(session: Session, call_id: int) -> int | None:
     """One call's place in its type's queue, or None when it is not waiting (any more): the same order as
     `queue_positions`, counted on the queue index up to the call rather than ranking the whole queue."""
     return session.scalar(_QUEUE_POSITION, {"call_id": call_id})
+
+
+# The desk's list: oldest first, served by the partial index on open consults.
+_DESK = (
+    select(Consult, Call)
+    .join(Call, Call.id == Consult.call_id)
+    .order_by(Consult.requested_at, Consult.call_id)
+)
+
+
+def desk(session: Session, states: Sequence[ConsultState], limit: int) -> list[tuple[Consult, Call]]:
+    """Open consults in these states with their calls, oldest first."""
+    query = _DESK.where(Consult.state.in_(states)).limit(limit)
+    return [(consult, call) for consult, call in session.execute(query).tuples()]
+
+
+def lock_calls_past_wait(session: Session, now: datetime, limit: int) -> list[Call]:
+    """Calls whose consult still waits past its due time, locked; calls other transactions hold are skipped
+    (they are being claimed, pulled or cancelled, and the next sweep looks again)."""
+    waiting = select(Consult.call_id).where(Consult.state == ConsultState.waiting, Consult.due_at <= now)
+    query = (
+        select(Call)
+        .where(Call.id.in_(waiting))
+        .order_by(Call.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    )
+    return list(session.scalars(query))

@@ -1,4 +1,4 @@
-"""What supervisors see: availability and the queue."""
+"""What supervisors see: availability and the queue; what the crisis desk sees: the calls waiting for it."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from cadtriage.calls.schemas import Caller, CallLocation
+from cadtriage.consults.schemas import ConsultOut
+from cadtriage.triage.types import ResponseType
 from cadtriage.units.schemas import UnitOut
 
 
@@ -47,3 +50,28 @@ class Queue(BaseModel):
 
     as_of: datetime
     types: dict[str, QueueOfType]
+
+
+class DeskCall(BaseModel):
+    """A call on the crisis desk, with what a clinician needs to call back and why triage sent it there."""
+
+    call_id: int
+    external_id: str
+    status: str
+    priority: int
+    call_type: str | None
+    narrative: str | None
+    location: CallLocation
+    caller: Caller | None
+    decided_type: ResponseType
+    requested_type: ResponseType
+    reasons: list[str]
+    eligible_because: str | None
+    consult: ConsultOut
+
+
+class Desk(BaseModel):
+    """The crisis desk as of `as_of`: open consults, oldest first."""
+
+    as_of: datetime
+    calls: list[DeskCall]

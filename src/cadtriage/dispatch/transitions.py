@@ -12,25 +12,31 @@ from enum import StrEnum
 from typing import TypeVar
 
 from cadtriage.calls.models import CallStatus
+from cadtriage.consults.models import ConsultState
 from cadtriage.errors import InvalidTransition
 from cadtriage.units.models import UnitStatus
 
-C, U = CallStatus, UnitStatus
+C, U, K = CallStatus, UnitStatus, ConsultState
 S = TypeVar("S", bound=StrEnum)
 
-OPEN_CALL = frozenset({C.queued, C.assigned, C.en_route, C.on_scene})
+# A call waiting for, or talking with, a crisis-desk clinician (the desk's transfer mode): no unit is sent yet.
+DESK_CALL = frozenset({C.on_desk, C.with_clinician})
+OPEN_CALL = frozenset({C.on_desk, C.with_clinician, C.queued, C.assigned, C.en_route, C.on_scene})
 FINAL_CALL = frozenset({C.closed, C.cancelled})
 # A call can still be sent elsewhere by later screening answers until its unit is on the way.
-RETRIAGEABLE_CALL = frozenset({C.queued, C.assigned})
+RETRIAGEABLE_CALL = frozenset({C.on_desk, C.with_clinician, C.queued, C.assigned})
 BUSY_UNIT = frozenset({U.dispatched, U.en_route, U.on_scene, U.transporting})
 
 # Every move of a call. Queued and assigned are the system's moves; any open call can be put back in the queue
-# (re-triaged, escalated, or its unit went out of service before arriving) or cancelled; only a call with its
-# unit on scene is closed.
+# (re-triaged, escalated, its unit went out of service before arriving, or it left the crisis desk) or
+# cancelled. A call closes from the scene, or wherever it is before the scene when a crisis-desk clinician
+# resolves it on the phone (its unit, if any, stood down).
 CALL_MOVES: Mapping[CallStatus, frozenset[CallStatus]] = {
-    C.queued: frozenset({C.assigned, C.cancelled}),
-    C.assigned: frozenset({C.en_route, C.on_scene, C.queued, C.cancelled}),
-    C.en_route: frozenset({C.on_scene, C.queued, C.cancelled}),
+    C.on_desk: frozenset({C.with_clinician, C.queued, C.cancelled}),
+    C.with_clinician: frozenset({C.closed, C.queued, C.cancelled}),
+    C.queued: frozenset({C.assigned, C.closed, C.cancelled}),
+    C.assigned: frozenset({C.en_route, C.on_scene, C.queued, C.closed, C.cancelled}),
+    C.en_route: frozenset({C.on_scene, C.queued, C.closed, C.cancelled}),
     C.on_scene: frozenset({C.closed, C.queued, C.cancelled}),
     C.closed: frozenset(),
     C.cancelled: frozenset(),
@@ -40,6 +46,15 @@ CALL_REPORTS: Mapping[CallStatus, frozenset[CallStatus]] = {
     C.assigned: frozenset({C.en_route, C.on_scene}),
     C.en_route: frozenset({C.on_scene}),
     C.on_scene: frozenset({C.closed}),
+}
+
+# A consult waits for a clinician, who claims it and records an outcome; at any point before the outcome it can
+# end unserved (timed out, pulled by a dispatcher, a new danger, the call ended).
+CONSULT_MOVES: Mapping[ConsultState, frozenset[ConsultState]] = {
+    K.waiting: frozenset({K.claimed, K.not_served}),
+    K.claimed: frozenset({K.done, K.not_served}),
+    K.done: frozenset(),
+    K.not_served: frozenset(),
 }
 
 # Every move of a unit. Dispatched is the system's move; a unit freed from its call, at any stage, is available.

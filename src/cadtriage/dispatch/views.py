@@ -7,10 +7,21 @@ from datetime import datetime
 
 from cadtriage.calls import repository
 from cadtriage.calls.models import Assignment, Call, CallStatus, TriageDecision
-from cadtriage.calls.schemas import CallView
+from cadtriage.calls.schemas import Caller, CallLocation, CallView
+from cadtriage.consults import repository as consults
+from cadtriage.consults.models import Consult, ConsultState
+from cadtriage.consults.schemas import ConsultOut
 from cadtriage.context import Context
 from cadtriage.dispatch import repository as dispatch_repository
-from cadtriage.dispatch.schemas import Availability, NearbyUnit, Queue, QueuedCall, QueueOfType
+from cadtriage.dispatch.schemas import (
+    Availability,
+    Desk,
+    DeskCall,
+    NearbyUnit,
+    Queue,
+    QueuedCall,
+    QueueOfType,
+)
 from cadtriage.dispatch.transitions import FINAL_CALL
 from cadtriage.errors import NotFound
 from cadtriage.events import repository as events
@@ -22,19 +33,22 @@ from cadtriage.units.schemas import Point, UnitOut
 
 
 def new_call_view(
-    ctx: Context, call: Call, triage: TriageDecision, assignment: Assignment | None
+    ctx: Context, call: Call, triage: TriageDecision, assignment: Assignment | None, consult: Consult | None
 ) -> CallView:
     """The view of a call intake has just written, built from what it holds: only a queued call's position
     is read."""
+    desk = ConsultOut.from_row(consult, ctx.now()) if consult else None
     if assignment is not None:
         # The unit is locked by this transaction, so already in the session: no query.
         unit = ctx.session.get(Unit, assignment.unit_id)
         assert unit is not None
-        return CallView(call, triage, assignment, unit.call_sign, None)
+        return CallView(call, triage, assignment, unit.call_sign, None, consult=desk)
+    if call.status == CallStatus.on_desk:
+        return CallView(call, triage, None, None, None, consult=desk)
     if call.status == CallStatus.queued:
         position = dispatch_repository.queue_position(ctx.session, call.id)
         if position is not None:
-            return CallView(call, triage, None, None, position)
+            return CallView(call, triage, None, None, position, consult=desk)
         ctx.session.expire(call)  # taken from the queue since we last looked: read what it is now
     return views(ctx, [call])[0]
 
@@ -59,6 +73,8 @@ def views(ctx: Context, calls: Sequence[Call]) -> list[CallView]:
     outcomes = repository.outcomes(ctx.session, closed) if closed else {}
     waiting = [c.id for c in calls if c.status == CallStatus.queued]
     positions = dispatch_repository.queue_positions(ctx.session, waiting) if waiting else {}
+    now = ctx.now()
+    desk = {i: ConsultOut.from_row(c, now) for i, c in consults.for_calls(ctx.session, ids).items()}
     return [
         CallView(
             call,
@@ -67,6 +83,7 @@ def views(ctx: Context, calls: Sequence[Call]) -> list[CallView]:
             assigned[call.id][1] if call.id in assigned else None,
             positions.get(call.id),
             outcomes.get(call.id),
+            desk.get(call.id),
         )
         for call in calls
     ]
@@ -192,3 +209,32 @@ def queue(ctx: Context, response_type: ResponseType | None, limit: int) -> Queue
             oldest_wait_s=round((now - oldest).total_seconds(), 1) if oldest else None,
         )
     return Queue(as_of=now, types=types)
+
+
+def desk(ctx: Context, states: Sequence[ConsultState], limit: int) -> Desk:
+    """The calls on the crisis desk in these states (waiting, claimed), oldest first, with how long each has
+    waited for a clinician."""
+    now = ctx.now()
+    found = dispatch_repository.desk(ctx.session, states, limit)
+    decisions = repository.triage_decisions(ctx.session, [call.id for _, call in found])
+    items = []
+    for consult, call in found:
+        decision = decisions[call.id]
+        items.append(
+            DeskCall(
+                call_id=call.id,
+                external_id=call.external_id,
+                status=call.status,
+                priority=call.priority,
+                call_type=call.call_type,
+                narrative=call.narrative,
+                location=CallLocation.of(call),
+                caller=Caller.of(call),
+                decided_type=ResponseType(call.decided_type),
+                requested_type=ResponseType(call.requested_type),
+                reasons=decision.reasons,
+                eligible_because=(decision.consult or {}).get("reason"),
+                consult=ConsultOut.from_row(consult, now),
+            )
+        )
+    return Desk(as_of=now, calls=items)

@@ -63,6 +63,7 @@ def demo_keys(session: Session, at: datetime) -> list[tuple[str, str, str]]:
         (Role.dispatcher, None),
         (Role.supervisor, None),
         (Role.admin, None),
+        (Role.clinician, None),
         (Role.unit, "CRT-01"),
     ):
         name = f"demo-{role.value}"

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from cadtriage.stats import repository
+from cadtriage.stats.desk import desk_counts
 from cadtriage.triage.types import ResponseType
 
 BUCKETS_S = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0)
@@ -66,4 +67,22 @@ def _outcome_lines(session: Session, now: datetime) -> list[str]:
         ]
     overdue = "cadtriage_followups_overdue"
     lines += [f"# HELP {overdue} Open follow-ups past their due time.", f"# TYPE {overdue} gauge"]
-    return [*lines, f"{overdue} {repository.overdue_followups(session, now)}"]
+    return [*lines, f"{overdue} {repository.overdue_followups(session, now)}", *_desk_lines(session)]
+
+
+def _desk_lines(session: Session) -> list[str]:
+    # The crisis desk: every eligible call's consult by how it ended, and the calls on the desk now.
+    ever, open_now = desk_counts(session)
+    total, on_desk = "cadtriage_consults_total", "cadtriage_consults_open"
+    lines = [
+        f"# HELP {total} Crisis-desk consults, by outcome, reason not served, or state while open.",
+        f"# TYPE {total} counter",
+    ]
+    lines += [f'{total}{{result="{result}"}} {n}' for result, n in sorted(ever.items())]
+    lines += [
+        f"# HELP {on_desk} Calls on the crisis desk now, waiting or claimed.",
+        f"# TYPE {on_desk} gauge",
+    ]
+    return lines + [
+        f'{on_desk}{{state="{state}"}} {open_now.get(state, 0)}' for state in ("waiting", "claimed")
+    ]

@@ -33,6 +33,8 @@ _BY_TYPE = text(
 _NOT_SERVED = text(
     """
     SELECT CASE WHEN divergence IS NOT NULL THEN divergence
+                WHEN status IN ('on_desk', 'with_clinician') THEN 'on_crisis_desk'
+                WHEN status = 'closed' AND dispatched_type IS NULL THEN 'resolved_by_crisis_desk'
                 WHEN status = 'queued' THEN 'still_waiting'
                 WHEN status = 'cancelled' THEN 'cancelled_before_dispatch'
                 ELSE 'other' END AS reason,

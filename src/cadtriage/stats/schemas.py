@@ -34,6 +34,22 @@ class EligibleVersusServed(BaseModel):
     not_served_reasons: dict[str, int]
 
 
+class CrisisDeskStats(BaseModel):
+    """The crisis desk: calls eligible, sent to it, resolved on the phone, routed on, and not served by reason;
+    the share resolved by phone is over the calls sent to the desk."""
+
+    eligible: int
+    sent_to_desk: int
+    resolved_by_phone: int
+    resolved_by_phone_share: float | None
+    transferred_988: int
+    routed: dict[str, int]
+    returned_to_dispatch: int
+    still_open: int
+    eligible_not_served: dict[str, int]
+    time_to_pickup: Percentiles
+
+
 class Stats(BaseModel):
     """Statistics over calls received in [since, until)."""
 
@@ -41,3 +57,4 @@ class Stats(BaseModel):
     until: datetime
     by_response_type: dict[str, TypeStats]
     civilian_crisis: EligibleVersusServed
+    crisis_desk: CrisisDeskStats

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from cadtriage.stats import repository
+from cadtriage.stats.desk import desk_statistics
 from cadtriage.stats.figures import require_window, seconds, share
 from cadtriage.stats.schemas import EligibleVersusServed, Percentiles, Stats, TypeStats
 from cadtriage.triage.types import ResponseType
@@ -14,7 +15,7 @@ from cadtriage.triage.types import ResponseType
 
 def statistics(session: Session, since: datetime, until: datetime) -> Stats:
     """Per response type: decided, sent as decided, escalated, overridden, and latencies; for the civilian
-    team, the share of eligible calls it served and why the rest were not."""
+    team, the share of eligible calls it served and why the rest were not; the crisis desk's figures."""
     require_window(since, until)
     rows = {row["decided_type"]: row for row in repository.by_decided_type(session, since, until)}
     by_type = {}
@@ -45,4 +46,5 @@ def statistics(session: Session, since: datetime, until: datetime) -> Stats:
             served_share=share(served, eligible),
             not_served_reasons=reasons,
         ),
+        crisis_desk=desk_statistics(session, since, until),
     )

@@ -82,6 +82,7 @@ def _decide(call: CallText, rt: Runtime) -> Decision:
         reasons=tuple(_reason(rt, rule, facts) for rule in fired) + _overruled(rt, fired, facts),
         evidence=_evidence_for(rt, fired, facts),
         ask=outcome.ask,
+        consult=rt.desk.judge(decider.response_type, facts),
     )
 
 

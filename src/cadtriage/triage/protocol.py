@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from cadtriage.triage.risk import RiskModel
-from cadtriage.triage.runtime import Condition, FactReading, Runtime
+from cadtriage.triage.runtime import Condition, DeskRule, FactReading, Runtime
 from cadtriage.triage.text import (
     BREAK,
     HISTORY_AFTER,
@@ -48,6 +48,8 @@ CIVILIAN_DANGER_FIELDS = frozenset(
     {"weapons", "violence", "crime_in_progress", "domestic_violence", "medical_emergency"}
 )
 CIVILIAN_GUARD: tuple[Expect, ...] = (False, "not_true")
+# The same for the crisis desk, which also keeps away a caller who asks for police.
+DESK_DANGER_FIELDS = CIVILIAN_DANGER_FIELDS | {"police_requested"}
 
 
 class ProtocolError(ValueError):
@@ -163,6 +165,22 @@ class EscalationStep(_Strict):
     to: ResponseType
 
 
+class ConsultSection(_Strict):
+    """The crisis desk: a clinician in the 911 centre who may resolve or route a call before anyone drives.
+
+    `transfer`: an eligible call waits on the desk instead of being dispatched, at most `max_wait_s`, then is
+    dispatched as triaged; `conference`: it is dispatched as usual and a clinician joins it; `off`: no desk.
+    A call is eligible when triage sends one of `response_types` and every fact in `when` holds.
+    """
+
+    mode: Literal["off", "transfer", "conference"] = "off"
+    max_wait_s: int = Field(default=60, gt=0, le=3600)
+    response_types: list[ResponseType] = [ResponseType.civilian_crisis, ResponseType.co_responder]
+    when: dict[str, Expect] = {}
+    reason: str = "eligible for the crisis desk"
+    criterion: str = ""
+
+
 class ExampleCall(_Strict):
     call_type: str | None = None
     narrative: str | None = None
@@ -196,6 +214,7 @@ class Protocol(_Strict):
     rules: list[Rule] = Field(min_length=1)
     risk: RiskModel = RiskModel()
     escalation: dict[ResponseType, EscalationStep] = {}
+    consult: ConsultSection = ConsultSection()
     examples: list[Example] = []
     _runtime: Runtime = PrivateAttr()
 
@@ -222,6 +241,7 @@ class Protocol(_Strict):
         for rule in self.rules:
             if rule.response_type is ResponseType.civilian_crisis:
                 self._check_civilian_guard(rule)
+        self._check_desk_guard()
         for source, step in self.escalation.items():
             if RESTRICTIVENESS[step.to] <= RESTRICTIVENESS[source]:
                 raise ValueError(
@@ -267,6 +287,33 @@ class Protocol(_Strict):
                     f"{' or '.join(map(str, CIVILIAN_GUARD))} in its `when`"
                 )
 
+    def _check_desk_guard(self) -> None:
+        # As for civilian rules, safety is structural: the desk's own conditions must exclude every danger and a
+        # caller's request for police, so that no edit elsewhere can put a dangerous call on hold.
+        desk = self.consult
+        unknown = sorted(set(desk.when) - set(self.facts))
+        if unknown:
+            raise ValueError(f"consult reads unknown facts: {', '.join(unknown)}")
+        if desk.mode == "off":
+            return
+        for fact_name, fact in self.facts.items():
+            guarded = fact.screening in DESK_DANGER_FIELDS or fact.bars_civilian
+            if guarded and desk.when.get(fact_name) not in CIVILIAN_GUARD:
+                raise ValueError(
+                    f"consult must require {fact_name!r} to be {' or '.join(map(str, CIVILIAN_GUARD))} in its `when`"
+                )
+
+    def _desk_rule(self) -> DeskRule:
+        desk = self.consult
+        return DeskRule(
+            mode=desk.mode,
+            max_wait_s=desk.max_wait_s,
+            response_types=frozenset(desk.response_types),
+            when=tuple((name, ACCEPTS[expect]) for name, expect in desk.when.items()),
+            reason=desk.reason,
+            descriptions={name: fact.description for name, fact in self.facts.items()},
+        )
+
     def model_post_init(self, context: Any, /) -> None:
         cues = self.vocabulary.cues
         phrases: dict[str, list[str]] = {
@@ -306,6 +353,7 @@ class Protocol(_Strict):
             readers=_readers(facts),
             screened=tuple(f for f in facts if f.screening is not None),
             rule_facts={rule.id: tuple(sorted(rule.facts())) for rule in self.rules},
+            desk=self._desk_rule(),
         )
 
     def _need_fields(self) -> dict[str, tuple[str, ...]]:

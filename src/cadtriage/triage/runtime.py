@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from typing import Protocol as Structural
 
 from cadtriage.triage.risk import Treatment
 from cadtriage.triage.text import Lexicon
+from cadtriage.triage.types import NO_DESK, Consult, Evidence, ResponseType
 
 # (fact name, accepted values) pairs: a rule's `when`, or one group of its `any`.
 Condition = tuple[tuple[str, frozenset[bool | None]], ...]
@@ -29,6 +31,51 @@ class FactReading:
     history_of: frozenset[str]
     from_risk: Treatment | None
     watched: frozenset[str]  # every concept whose mention can change this fact
+
+
+class KnownFact(Structural):
+    """A resolved fact as the engine holds it."""
+
+    @property
+    def value(self) -> bool | None: ...
+
+    @property
+    def evidence(self) -> tuple[Evidence, ...]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DeskRule:
+    """The protocol's desk section, compiled: `mode` off means no desk, and nothing is eligible."""
+
+    mode: str
+    max_wait_s: int
+    response_types: frozenset[ResponseType]
+    when: Condition
+    reason: str
+    descriptions: Mapping[str, str]  # fact name -> what it means, for the reason a call is not eligible
+
+    def judge(self, response_type: ResponseType, facts: Mapping[str, KnownFact]) -> Consult:
+        """Whether a call triaged as `response_type`, with these facts, may go to the desk, and why."""
+        if self.mode == "off":
+            return NO_DESK
+        if response_type not in self.response_types:
+            return Consult(False, f"not for the crisis desk: triage sends {response_type.value}")
+        for name, accepted in self.when:
+            fact = facts[name]
+            if fact.value not in accepted:
+                return Consult(False, self._why_not(name, fact.value), fact.evidence)
+        evidence: dict[Evidence, None] = {}
+        for name, _ in self.when:
+            for item in facts[name].evidence:
+                evidence.setdefault(item, None)
+        return Consult(True, self.reason, tuple(evidence))
+
+    def _why_not(self, name: str, value: bool | None) -> str:
+        what = self.descriptions.get(name) or name.replace("_", " ")
+        if value is True:
+            return f"not for the crisis desk: {what}"
+        lacking = "no sign of" if value is None else "not"
+        return f"not for the crisis desk: {lacking} {what}"
 
 
 @dataclass(slots=True)
@@ -49,6 +96,7 @@ class Runtime:
     readers: Mapping[str, tuple[FactReading, ...]]  # concept -> the facts its mention can change
     screened: tuple[FactReading, ...]  # the facts a screening answer decides
     rule_facts: Mapping[str, tuple[str, ...]]  # rule id -> the facts it reads, sorted
+    desk: DeskRule  # who may go to the crisis desk
     # The engine's memory: outcomes by fact values, and whole decisions by call type and answers for calls
     # without text.
     outcomes: dict[Any, Any] = field(default_factory=dict)

@@ -31,6 +31,7 @@ SCREENING_FIELDS = (
     "self_harm",
     "behavioral_health",
     "domestic_violence",
+    "police_requested",  # the caller asks for police: keeps a call off the crisis desk
 )
 
 
@@ -95,6 +96,26 @@ class Question:
 
 
 @dataclass(frozen=True, slots=True)
+class Consult:
+    """Whether a call may go to the crisis desk (a clinician in the 911 centre), why, and on what evidence."""
+
+    eligible: bool
+    reason: str
+    evidence: tuple[Evidence, ...] = ()
+
+    def as_dict(self) -> dict[str, object]:
+        """The eligibility as the API shows it."""
+        return {
+            "eligible": self.eligible,
+            "reason": self.reason,
+            "evidence": [e.as_dict() for e in self.evidence],
+        }
+
+
+NO_DESK = Consult(False, "no crisis desk: the protocol's consult mode is off")
+
+
+@dataclass(frozen=True, slots=True)
 class Decision:
     """What triage decided about a call, and why."""
 
@@ -106,6 +127,7 @@ class Decision:
     reasons: tuple[str, ...]
     evidence: tuple[Evidence, ...]
     ask: tuple[Question, ...] = ()
+    consult: Consult = NO_DESK
 
     def as_dict(self) -> dict[str, object]:
         """The decision in the public JSON shape."""
@@ -118,4 +140,5 @@ class Decision:
             "reasons": list(self.reasons),
             "evidence": [e.as_dict() for e in self.evidence],
             "ask": [q.as_dict() for q in self.ask],
+            "consult": self.consult.as_dict(),
         }

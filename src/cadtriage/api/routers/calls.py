@@ -19,10 +19,12 @@ from cadtriage.calls.schemas import (
     CallPage,
     CallRecord,
     CallStatusChange,
+    CallView,
     DecisionOut,
     IntakeRecord,
     ScreeningAnswers,
 )
+from cadtriage.context import Context
 from cadtriage.dispatch import intake as intake_call
 from cadtriage.dispatch import lifecycle, redirect, views
 from cadtriage.errors import NotFound
@@ -31,12 +33,26 @@ from cadtriage.triage.engine import decide
 from cadtriage.triage.types import ResponseType
 
 router = APIRouter(tags=["calls"])
-CallReader = Annotated[Principal, Depends(require(Role.dispatcher, Role.supervisor, Role.unit))]
+CallReader = Annotated[
+    Principal, Depends(require(Role.dispatcher, Role.supervisor, Role.unit, Role.clinician))
+]
 Triager = Annotated[Principal, Depends(require(Role.dispatcher, Role.admin))]
 
 
 def _sees_caller(principal: Principal) -> bool:
     return principal.role in (Role.dispatcher, Role.supervisor)
+
+
+def desk_call(ctx: Context, call_id: int) -> CallView:
+    """A call a clinician may read: one that reached the crisis desk. Any other id, existing or not, is the same
+    404 (no oracle for which calls exist)."""
+    try:
+        item = views.view(ctx, call_id)
+    except NotFound:
+        item = None
+    if item is None or item.consult is None or item.consult.on_desk_at is None:
+        raise NotFound(f"no call {call_id} on the crisis desk", call_id=call_id)
+    return item
 
 
 @router.post(
@@ -68,8 +84,11 @@ def intake(record: IntakeRecord, ctx: ContextDep, response: Response, _: Dispatc
 
 @router.get("/calls/{call_id}", response_model=CallOut, responses=problems(404))
 def get_call(call_id: CallId, ctx: ContextDep, principal: CallReader) -> CallOut:
-    """One call, with its decision, unit and queue position. A unit key reads only the call it is on; any other
-    id, existing or not, is the same 404 to it (no oracle for which calls exist)."""
+    """One call, with its decision, unit and queue position. A unit key reads only the call it is on, a clinician
+    only calls that reached the crisis desk; any other id, existing or not, is the same 404 to them (no oracle for
+    which calls exist)."""
+    if principal.role is Role.clinician:
+        return CallOut.from_view(desk_call(ctx, call_id), show_caller=True)
     if principal.role is Role.unit:
         try:
             item = views.view(ctx, call_id)

@@ -5,23 +5,36 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import anyio.to_thread
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
 from cadtriage.access.models import Role
-from cadtriage.api.deps import CallId, ContextDep, Reader
+from cadtriage.access.service import Principal
+from cadtriage.api.deps import CallId, ContextDep, require
 from cadtriage.api.problems import problem_responses as problems
+from cadtriage.api.routers.calls import desk_call
 from cadtriage.dispatch import views
 from cadtriage.events import stream
 from cadtriage.events.schemas import EventFilter, EventOut
 from cadtriage.events.service import replay_page
 
 router = APIRouter(tags=["events"])
+EventReader = Annotated[Principal, Depends(require(Role.dispatcher, Role.supervisor, Role.clinician))]
+# What each role may not see in the stream: who was given access is for supervisors and admins, not every
+# console on the floor; a clinician sees the desk's events only.
+HIDDEN: dict[Role, tuple[str, ...]] = {
+    Role.supervisor: (),
+    Role.dispatcher: ("key",),
+    Role.clinician: ("call", "unit", "key"),
+}
 
 
 @router.get("/calls/{call_id}/timeline", response_model=list[EventOut], responses=problems(404))
-def timeline(call_id: CallId, ctx: ContextDep, _: Reader) -> list[EventOut]:
-    """Every event of a call, in the order it happened: who, when, what, from which state to which, and why."""
+def timeline(call_id: CallId, ctx: ContextDep, principal: EventReader) -> list[EventOut]:
+    """Every event of a call, in the order it happened: who, when, what, from which state to which, and why.
+    A clinician reads the timelines of calls that reached the crisis desk."""
+    if principal.role is Role.clinician:
+        desk_call(ctx, call_id)
     return [EventOut.model_validate(event) for event in views.timeline(ctx, call_id)]
 
 
@@ -35,13 +48,13 @@ def timeline(call_id: CallId, ctx: ContextDep, _: Reader) -> list[EventOut]:
 )
 async def live_events(
     request: Request,
-    principal: Reader,
+    principal: EventReader,
     kind: Annotated[
         list[EventFilter] | None,
         Query(
             max_length=20,
-            description="kinds (`call.assigned`) or families (`call`, `unit`, `key`) to receive; default all "
-            "(`key` events only for supervisor and admin keys)",
+            description="kinds (`call.assigned`) or families (`call`, `unit`, `consult`, `key`) to receive; "
+            "default all (`key` events only for supervisor keys; a clinician key receives `consult` events only)",
         ),
     ] = None,
     last_event_id: Annotated[str | None, Header(max_length=20, pattern=r"^[0-9]+$")] = None,
@@ -57,8 +70,7 @@ async def live_events(
     `Retry-After`."""
     after_id = int(last_event_id) if last_event_id is not None else after
     state = request.app.state
-    # Who was given access, and who lost it, is for supervisors and admins, not every console on the floor.
-    hidden = () if principal.role in (Role.supervisor, Role.admin) else ("key",)
+    hidden = HIDDEN[principal.role]
     assert principal.key_id is not None
     subscription = await state.event_hub.subscribe(principal.key_id, stream.wanted_by(kind or [], hidden))
 
