@@ -1,13 +1,13 @@
 """Dispatch: every status change and every lock of calls, units and assignments.
 
 The use cases: `intake`, `lifecycle` (a call's steps, cancellation, later screening answers), `units`
-(registration, a unit's status and location), `redirect` (override and escalation), `escalation` (the sweep),
-and `views` (what the API reads). They share `matching` (the nearest unit, the queue), `moves` (the only code
+(registration, a unit's status and location), `redirect` (override, escalation, a clinician's routing),
+`desk` and `consults` (the crisis desk), `escalation` (the sweep), and `views` (what the API reads). They share `matching` (the nearest unit, the queue), `moves` (the only code
 that sets a status) and `transitions` (the state machines, pure).
 
 The lock order, the same for every use case, so that no two transactions can wait for each other in a circle:
 
-1. the call's row;
+1. the call's row (its consult, on the crisis desk, changes only under it);
 2. its open assignment;
 3. the unit's row (a unit-side change that concerns no call starts here);
 4. the queue lock (a transaction-scoped advisory lock: shared by calls looking for a unit, exclusive for a unit
