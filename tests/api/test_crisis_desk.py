@@ -3,6 +3,7 @@ leaves the desk (each outcome, the time-out, a dispatcher's pull, a new danger, 
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 from typing import Any
 
@@ -280,3 +281,22 @@ def test_a_call_not_eligible_is_dispatched_as_usual(client: TestClient, team: di
     assert "weapon" in taken["decision"]["consult"]["reason"]
     assert taken["consult"] is None
     assert taken["status"] == "assigned"
+
+
+def test_calls_closed_on_the_phone_count_in_outcomes_and_exports(
+    client: TestClient, clock: FakeClock
+) -> None:
+    taken = on_desk(client)
+    claim(client, taken["id"])
+    decide(client, taken["id"], "resolved_by_phone", "talked it through")
+    clock.advance(1)
+    window = {"since": "2026-11-22T00:00:00Z", "until": "2026-11-23T00:00:00Z"}
+    supervisor = as_role(client, "supervisor")
+    desk = client.get("/v1/outcomes/stats", params=window, headers=supervisor).json()["by_team"][
+        "crisis_desk"
+    ]
+    assert (desk["closed"], desk["resolutions"]["resolved_by_phone"]) == (1, 1)
+    export = client.get("/v1/exports/calls.csv", params=window, headers=supervisor).text
+    [row] = csv.DictReader(export.splitlines()[1:])
+    assert (row["crisis_desk"], row["resolution"]) == ("resolved_by_phone", "resolved_by_phone")
+    assert "talked it through" not in export  # the rationale is free text: it never leaves

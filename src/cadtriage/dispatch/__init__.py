@@ -1,9 +1,10 @@
-"""Dispatch: every status change and every lock of calls, units and assignments.
+"""Dispatch: every status change and every lock of calls, units, assignments and consults.
 
 The use cases: `intake`, `lifecycle` (a call's steps, cancellation, later screening answers), `units`
 (registration, a unit's status and location), `redirect` (override, escalation, a clinician's routing),
-`desk` and `consults` (the crisis desk), `escalation` (the sweep), and `views` (what the API reads). They share `matching` (the nearest unit, the queue), `moves` (the only code
-that sets a status) and `transitions` (the state machines, pure).
+`desk` and `consults` (the crisis desk), `escalation` (the sweep), and `views` (what the API reads). They share
+`matching` (the nearest unit, the queue), `moves` (the only code that sets a status) and `transitions` (the state
+machines, pure).
 
 The lock order, the same for every use case, so that no two transactions can wait for each other in a circle:
 

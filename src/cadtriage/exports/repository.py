@@ -19,6 +19,7 @@ _ROWS = text(
            c.decided_type, c.requested_type, c.dispatched_type, c.priority, c.notify_ems,
            (SELECT string_agg(rule, ';') FROM jsonb_array_elements_text(d.rules) AS rule) AS rules,
            c.divergence, c.escalations, c.status,
+           coalesce(k.outcome, k.not_served, k.state) AS crisis_desk,
            o.resolution,
            coalesce(jsonb_array_length(o.referrals), 0) AS referrals_made,
            (SELECT count(*) FROM jsonb_array_elements(o.referrals) r WHERE r -> 'accepted' = 'true'::jsonb)
@@ -39,13 +40,14 @@ _ROWS = text(
         WHERE t.call_id = c.id AND t.kind IN ('triage', 'screening') ORDER BY t.id DESC LIMIT 1
     ) d ON true
     LEFT JOIN call_outcomes o ON o.call_id = c.id
+    LEFT JOIN consults k ON k.call_id = c.id
     WHERE c.received_at >= :since AND c.received_at < :until
     ORDER BY c.received_at, c.id
     """
 )
 COLUMNS = (
     "received_hour", "zone", "decided_type", "requested_type", "dispatched_type", "priority", "notify_ems", "rules",
-    "divergence", "escalations", "status", "resolution", "referrals_made", "referrals_accepted",
+    "divergence", "escalations", "status", "crisis_desk", "resolution", "referrals_made", "referrals_accepted",
     "police_backup_requested", "use_of_force", "injury", "received_to_assigned_s", "received_to_on_scene_s",
     "on_scene_to_clear_s", "person_key", "repeat_within_30d",
 )  # fmt: skip

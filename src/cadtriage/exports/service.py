@@ -1,6 +1,7 @@
 """De-identified exports: one row per call, and an aggregate table with small cells suppressed.
 
-What leaves: response types, priorities, triage rule ids, statuses, outcomes as categories and counts, durations,
+What leaves: response types, priorities, triage rule ids, statuses, outcomes and the crisis desk's part (its
+outcome, or why the call was not served) as categories and counts, durations,
 the hour, a 0.01-degree zone and the pseudonymous person key. What never leaves: names, phones, narratives, call
 types (free text that can hold anything), addresses, coordinates, ids that lead back to the record, free-text
 dispositions, reasons, referral and provider names. In the aggregate table, counts of 1 to 10 are suppressed

@@ -1,7 +1,8 @@
 """Program outcomes per team sent: how calls ended, referrals, police backup, force, injuries, time to scene.
 
 The measures the programs' evaluations report (NYC B-HEARD, Denver STAR, CAHOOTS; Vera's and CSG's toolkits),
-over closed calls received in [since, until), by the type of team that was sent. Rates are over the calls whose
+over closed calls received in [since, until), by the type of team that was sent (`crisis_desk`: closed on the
+phone by the crisis desk before any unit was sent). Rates are over the calls whose
 outcome was recorded (the backup rate: over those that reported backup either way); `with_outcome` says how
 many that is. Repeat contacts are counted on the pseudonymous
 person key (`calls.person`), over the calls that have one.
@@ -22,6 +23,8 @@ from cadtriage.stats.schemas import Percentiles
 from cadtriage.triage.types import ResponseType
 
 TRANSPORTS = (Resolution.transported_crisis_center, Resolution.transported_hospital)
+# Calls the crisis desk closed on the phone before any unit was sent: a "team" of their own.
+CRISIS_DESK = "crisis_desk"
 
 
 class Referrals(BaseModel):
@@ -70,11 +73,11 @@ def outcome_statistics(
     require_window(since, until)
     rows = repository.outcomes_by_team(session, since, until)
     mix = repository.resolutions_by_team(session, since, until)
-    teams = [team] if team else list(ResponseType)
+    teams = [team.value] if team else [*(t.value for t in ResponseType), CRISIS_DESK]
     return OutcomeStats(
         since=since,
         until=until,
-        by_team={t.value: _team(rows.get(t.value, {}), mix.get(t.value, {})) for t in teams},
+        by_team={t: _team(rows.get(t, {}), mix.get(t, {})) for t in teams},
     )
 
 

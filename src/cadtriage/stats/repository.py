@@ -85,7 +85,7 @@ def assignment_latency(session: Session, bounds: tuple[float, ...]) -> list[tupl
 
 _BY_TEAM = text(
     """
-    SELECT c.dispatched_type AS team,
+    SELECT coalesce(c.dispatched_type, 'crisis_desk') AS team,
            count(*) AS closed,
            count(o.call_id) AS with_outcome,
            count(*) FILTER (WHERE o.backup_requested) AS backup,
@@ -109,15 +109,15 @@ _BY_TEAM = text(
                FILTER (WHERE c.on_scene_at IS NOT NULL) AS scene_p90
     FROM calls c LEFT JOIN call_outcomes o ON o.call_id = c.id
     WHERE c.status = 'closed' AND c.received_at >= :since AND c.received_at < :until
-    GROUP BY c.dispatched_type
+    GROUP BY 1
     """
 )
 _RESOLUTIONS = text(
     """
-    SELECT c.dispatched_type AS team, o.resolution, count(*) AS n
+    SELECT coalesce(c.dispatched_type, 'crisis_desk') AS team, o.resolution, count(*) AS n
     FROM calls c JOIN call_outcomes o ON o.call_id = c.id
     WHERE c.status = 'closed' AND c.received_at >= :since AND c.received_at < :until
-    GROUP BY c.dispatched_type, o.resolution
+    GROUP BY 1, o.resolution
     """
 )
 
@@ -139,11 +139,11 @@ def resolutions_by_team(session: Session, since: datetime, until: datetime) -> d
 
 _OUTCOMES = text(
     """
-    SELECT c.dispatched_type AS team, o.resolution, count(*) AS n,
+    SELECT coalesce(c.dispatched_type, 'crisis_desk') AS team, o.resolution, count(*) AS n,
            count(*) FILTER (WHERE o.backup_requested) AS backup,
            count(o.backup_requested) AS backup_reported, count(*) FILTER (WHERE o.force_used) AS force
     FROM call_outcomes o JOIN calls c ON c.id = o.call_id
-    GROUP BY c.dispatched_type, o.resolution
+    GROUP BY 1, o.resolution
     """
 )
 _OVERDUE = text("SELECT count(*) FROM followups WHERE status = 'open' AND due_at < :now")
