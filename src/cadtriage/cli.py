@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -115,32 +114,9 @@ def _protocol_show(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from datetime import UTC, datetime, timedelta
+    from cadtriage.exports.command import export
 
-    from sqlalchemy.orm import Session
-
-    from cadtriage import migrations
-    from cadtriage.database_url import database_url
-    from cadtriage.db import Database
-    from cadtriage.errors import CadTriageError
-    from cadtriage.exports import service
-
-    until = args.until or datetime.now(UTC)
-    write = service.summary_csv if args.summary else service.calls_csv
-    with database_url(get_settings()) as url:
-        migrations.upgrade(url)
-        database = Database(url, pool_size=1)
-        try:
-            with Session(database.engine) as session, session.begin():
-                lines = list(write(session, args.since or until - timedelta(days=30), until))
-        except CadTriageError as exc:
-            print(f"cadtriage: {exc.detail}", file=sys.stderr)
-            return 2
-        finally:
-            database.dispose()
-    with open(args.out, "w", encoding="utf-8") if args.out else contextlib.nullcontext(sys.stdout) as out:
-        out.writelines(lines)
-    return 0
+    return export(args.since, args.until, summary=args.summary, file_format=args.format, out=args.out)
 
 
 def _moment(text: str) -> datetime:
@@ -267,12 +243,17 @@ def build_parser() -> argparse.ArgumentParser:
     keys.set_defaults(handler=_keys)
 
     export = commands.add_parser(
-        "export", help="de-identified calls for researchers, as CSV (see the README)"
+        "export", help="de-identified calls for researchers, as CSV or Parquet (see the README)"
     )
     export.add_argument("--since", type=_moment, help="received from (default: 30 days before --until)")
     export.add_argument("--until", type=_moment, help="received before (default: now)")
     export.add_argument("--summary", action="store_true", help="counts with small cells suppressed, not rows")
-    export.add_argument("--format", choices=["csv"], default="csv", help="csv (Parquet is not offered)")
+    export.add_argument(
+        "--format",
+        choices=["csv", "parquet"],
+        default="csv",
+        help="csv, or parquet (needs cadtriage[parquet])",
+    )
     export.add_argument("--out", type=Path, help="a file to write (default: standard output)")
     export.set_defaults(handler=_export)
 

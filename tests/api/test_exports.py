@@ -6,13 +6,17 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
 from cadtriage.config import Settings
+from cadtriage.exports import repository, service
+from cadtriage.exports.parquet import write_parquet
 from tests.api.helpers import DOWNTOWN, as_role, call, status, unit
 from tests.conftest import FakeClock
 from tests.pg import PgServer
@@ -58,6 +62,12 @@ def _plant_everywhere(client: TestClient, clock: FakeClock) -> None:
     assert client.post(f"/v1/calls/{first['id']}/followups", json=followup).status_code == 201
     clock.advance(3 * 86_400)  # three days later, the same person again
     second = _planted_call(client, "CAD-2")
+    clinician = as_role(client, "clinician")  # the crisis desk's rationale is free text too
+    assert client.post(f"/v1/consults/{second['id']}/claim", headers=clinician).status_code == 200
+    desk = {"outcome": "returned_to_dispatch", "rationale": f"{NAME} at {ADDRESS}, {PHONE}"}
+    assert (
+        client.post(f"/v1/consults/{second['id']}/outcome", json=desk, headers=clinician).status_code == 200
+    )
     override = {"response_type": "co_responder", "reason": f"{NAME} at {ADDRESS}"}
     assert client.post(f"/v1/calls/{second['id']}/override", json=override).status_code == 200
     assert (
@@ -157,9 +167,48 @@ def test_the_command_line_export_writes_the_same_file(
         )
         assert out.read_text().startswith("# de-identified")
         assert "received_hour,zone" in out.read_text()
+        parquet = tmp_path / "calls.parquet"
+        assert main(["export", "--format", "parquet", "--out", str(parquet), "--summary"]) == 0
+        assert parquet.read_bytes().startswith(b"PAR1")
+        assert main(["export", "--format", "parquet"]) == 2  # a binary file needs --out
+        assert "needs --out" in capsys.readouterr().err
         assert main(["export", "--since", "2026-12-01T00:00:00Z", "--until", "2026-11-01T00:00:00Z"]) == 2
         assert "until must be after since" in capsys.readouterr().err
         with pytest.raises(SystemExit):
             main(["export", "--since", "2026-11-01T00:00:00"])  # no time zone
     finally:
         get_settings.cache_clear()
+
+
+def test_the_parquet_export_holds_the_same_rows_typed_and_its_rules(
+    client: TestClient, clock: FakeClock, session: Session, tmp_path: Path
+) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    _plant_everywhere(client, clock)
+    since, until = (datetime.fromisoformat(WINDOW[k]) for k in ("since", "until"))
+    path = tmp_path / "calls.parquet"
+    write_parquet(
+        path, repository.COLUMNS, list(service.call_rows(session, since, until)), service.metadata(False)
+    )
+    table = pq.read_table(path)
+    assert table.column_names == list(repository.COLUMNS)
+    assert table.schema.field("priority").type == "int32"
+    assert table.schema.field("repeat_within_30d").type == "bool"
+    assert table.schema.metadata[b"cadtriage.deidentification"].startswith(b"de-identified by cadtriage")
+    csv_rows = _rows(
+        client.get("/v1/exports/calls.csv", params=WINDOW, headers=as_role(client, "researcher")).text
+    )
+    parquet_rows = table.to_pylist()
+    assert [r["person_key"] for r in parquet_rows] == [r["person_key"] for r in csv_rows]
+    assert [r["crisis_desk"] for r in parquet_rows] == ["call_ended", "returned_to_dispatch"]
+    assert parquet_rows[1]["repeat_within_30d"] is True
+    everything = path.read_bytes()
+    for planted in PLANTED:
+        assert planted.encode() not in everything, planted
+    summary = tmp_path / "summary.parquet"
+    write_parquet(
+        summary, service.SUMMARY_COLUMNS, service.summary_cells(session, since, until), service.metadata(True)
+    )
+    cells = pq.read_table(summary)
+    assert set(cells.column("calls").to_pylist()) == {"<11"}  # one call in each cell: suppressed
+    assert b"cadtriage.suppression" in cells.schema.metadata

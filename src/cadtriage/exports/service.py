@@ -32,6 +32,7 @@ SUPPRESSION = (
     f"# cells of 1 to {SMALL_CELL_MAX} are suppressed (shown as '<{SMALL_CELL_MAX + 1}'), after CMS policy"
 )
 SUMMARY_KEYS = ("zone", "decided_type", "dispatched_type", "resolution")
+SUMMARY_COLUMNS = (*SUMMARY_KEYS, "calls")
 
 
 def _csv_line(values: list[object]) -> str:
@@ -40,21 +41,45 @@ def _csv_line(values: list[object]) -> str:
     return out.getvalue()
 
 
+def call_rows(session: Session, since: datetime, until: datetime) -> Iterator[list[object]]:
+    """One de-identified row per call received in [since, until), in `repository.COLUMNS` order."""
+    require_window(since, until, longest=LONGEST_WINDOW)
+    for row in repository.rows(session, since, until):
+        yield [row[c] for c in repository.COLUMNS]
+
+
+def summary_cells(session: Session, since: datetime, until: datetime) -> list[list[object]]:
+    """Counts of calls by zone, decided type, type sent and resolution (`SUMMARY_COLUMNS`), small cells
+    suppressed (shown as "<11", so the count column is text)."""
+    require_window(since, until, longest=LONGEST_WINDOW)
+    cells = Counter(tuple(row[k] for k in SUMMARY_KEYS) for row in repository.rows(session, since, until))
+    return [
+        [*key, f"<{SMALL_CELL_MAX + 1}" if cells[key] <= SMALL_CELL_MAX else str(cells[key])]
+        for key in sorted(cells, key=lambda k: tuple("" if v is None else str(v) for v in k))
+    ]
+
+
 def calls_csv(session: Session, since: datetime, until: datetime) -> Iterator[str]:
     """The row-level export as CSV text, a line at a time, its rule stated in a first comment line."""
-    require_window(since, until, longest=LONGEST_WINDOW)
+    rows = call_rows(session, since, until)
     yield RULE + "\n"
     yield _csv_line(list(repository.COLUMNS))
-    for row in repository.rows(session, since, until):
-        yield _csv_line([row[c] for c in repository.COLUMNS])
+    for row in rows:
+        yield _csv_line(row)
 
 
 def summary_csv(session: Session, since: datetime, until: datetime) -> Iterator[str]:
-    """Counts of calls by zone, decided type, type sent and resolution, small cells suppressed."""
-    require_window(since, until, longest=LONGEST_WINDOW)
-    cells = Counter(tuple(row[k] for k in SUMMARY_KEYS) for row in repository.rows(session, since, until))
+    """The aggregate export as CSV text, its rules stated in first comment lines."""
+    cells = summary_cells(session, since, until)
     yield RULE + "\n" + SUPPRESSION + "\n"
-    yield _csv_line([*SUMMARY_KEYS, "calls"])
-    for key in sorted(cells, key=lambda k: tuple("" if v is None else str(v) for v in k)):
-        count = cells[key]
-        yield _csv_line([*key, f"<{SMALL_CELL_MAX + 1}" if count <= SMALL_CELL_MAX else count])
+    yield _csv_line(list(SUMMARY_COLUMNS))
+    for cell in cells:
+        yield _csv_line(cell)
+
+
+def metadata(summary: bool) -> dict[str, str]:
+    """The rules a file follows, for formats that carry metadata instead of comment lines."""
+    rules = {"cadtriage.deidentification": RULE.removeprefix("# ")}
+    if summary:
+        rules["cadtriage.suppression"] = SUPPRESSION.removeprefix("# ")
+    return rules
