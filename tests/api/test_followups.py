@@ -87,3 +87,12 @@ def test_a_followup_needs_consent_a_real_call_and_a_due_time_after_it(client: Te
     assert _schedule(client, cancelled["id"]).status_code == 409
     assert client.get("/v1/followups").json() == []  # nothing refused was stored
     assert client.post("/v1/followups/999999/complete", json={"result": "declined"}).status_code == 404
+
+
+def test_a_followup_cannot_be_scheduled_already_overdue(client: TestClient, clock: FakeClock) -> None:
+    call_id = _closed_call(client)
+    clock.advance(2 * 86_400)  # two days after the call, a due time one day after it has passed
+    refused = _schedule(client, call_id, due_at="2026-11-23T10:00:00Z")
+    assert refused.status_code == 422, refused.text
+    assert [e["field"] for e in refused.json()["errors"]] == ["due_at"]
+    assert _schedule(client, call_id, due_at="2026-11-25T10:00:00Z").status_code == 201

@@ -121,6 +121,37 @@ def test_a_police_arrest_needs_no_backup(client: TestClient) -> None:
         ({"resolution": "resolved_on_scene", "police_backup": {"requested": True}}, "outcome.police_backup"),
         ({"resolution": "talked_down"}, "outcome.resolution"),
         ({"resolution": "referred", "referrals": [{"to": "", "accepted": True}]}, "outcome.referrals.0.to"),
+        # The same thing twice would count twice.
+        (
+            {"resolution": "referred", "referrals": [{"to": "Detox", "accepted": True}, {"to": "detox"}]},
+            "outcome.referrals",
+        ),
+        (
+            {"resolution": "resolved_on_scene", "injury": {"any": True, "who": ["subject", "subject"]}},
+            "outcome.injury",
+        ),
+        (
+            {
+                "resolution": "resolved_on_scene",
+                "use_of_force": {"used": True, "by": ["responders", "responders"]},
+            },
+            "outcome.use_of_force",
+        ),
+        # Backup is asked for during the call, not before it was received nor after now.
+        (
+            {
+                "resolution": "resolved_on_scene",
+                "police_backup": {"requested": True, "reason": "escalating", "at": "2026-11-21T10:00:00Z"},
+            },
+            "outcome.police_backup.at",
+        ),
+        (
+            {
+                "resolution": "resolved_on_scene",
+                "police_backup": {"requested": True, "reason": "escalating", "at": "2026-11-23T10:00:00Z"},
+            },
+            "outcome.police_backup.at",
+        ),
     ],
 )
 def test_outcomes_that_contradict_themselves_or_the_call_are_refused(
@@ -249,3 +280,21 @@ def test_repeat_contacts_are_counted_on_the_pseudonymous_key_alone(
     assert "MRN-77" not in stored[0]  # the upstream person id is kept only as its keyed hash
     assert stored[1] is not None
     assert "MRN-77" not in stored[1]
+
+
+def test_a_transported_call_does_not_close_as_resolved_where_it_was(client: TestClient) -> None:
+    call_id = _on_scene(client)
+    assert status(client, call_id, "transporting").status_code == 200
+    refused = _close(client, call_id, {"resolution": "resolved_on_scene"})
+    assert refused.status_code == 422, refused.text
+    assert [e["field"] for e in refused.json()["errors"]] == ["outcome.resolution"]
+    assert _close(client, call_id, {"resolution": "transported_crisis_center"}).status_code == 200
+
+
+def test_backup_within_the_call_is_recorded_with_its_time(client: TestClient, clock: FakeClock) -> None:
+    call_id = _on_scene(client)
+    clock.advance(600)
+    backup = {"requested": True, "reason": "escalating", "at": "2026-11-22T10:05:00Z"}
+    closed = _close(client, call_id, {"resolution": "resolved_on_scene", "police_backup": backup})
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["outcome"]["police_backup"]["at"] == "2026-11-22T10:05:00Z"

@@ -56,6 +56,8 @@ class ForceReport(RequestModel):
     def _by_with_use(self) -> ForceReport:
         if self.used != bool(self.by):
             raise ValueError("force used names who used it (by), and only then")
+        if len(set(self.by)) != len(self.by):
+            raise ValueError("each of by is named once")
         return self
 
 
@@ -69,6 +71,8 @@ class InjuryReport(RequestModel):
     def _who_with_injury(self) -> InjuryReport:
         if self.any != bool(self.who):
             raise ValueError("an injury names who was hurt (who), and only then")
+        if len(set(self.who)) != len(self.who):
+            raise ValueError("each of who is named once")
         return self
 
 
@@ -86,6 +90,9 @@ class Outcome(RequestModel):
     def _consistent(self) -> Outcome:
         if self.resolution is Resolution.referred and not self.referrals:
             raise refused("referrals", "a call resolved by referral names at least one referral")
+        services = [r.to.casefold() for r in self.referrals]
+        if len(set(services)) != len(services):
+            raise refused("referrals", "each service is referred to once (one entry per service)")
         if self.resolution in (Resolution.no_contact, Resolution.gone_on_arrival):
             if self.use_of_force and self.use_of_force.used:
                 raise refused("use_of_force", f"no one was met ({self.resolution.value}): no force was used")

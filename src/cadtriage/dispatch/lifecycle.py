@@ -60,7 +60,8 @@ def advance(
     if step is CallStatus.closed:
         end_consult(ctx, call, NotServed.call_ended, "the call closed before a clinician's outcome")
         call.disposition = disposition
-        summary = record_outcome(ctx, call, outcome) if outcome else None
+        transported = unit.status is UnitStatus.transporting
+        summary = record_outcome(ctx, call, outcome, transported=transported) if outcome else None
         set_call_status(ctx, call, CallStatus.closed, reason=disposition, unit_id=unit.id, data=summary)
         release(ctx, assignment, "call closed")
         return

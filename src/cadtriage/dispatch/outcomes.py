@@ -8,15 +8,38 @@ from cadtriage.calls import repository
 from cadtriage.calls.models import Call, CallOutcome, Resolution
 from cadtriage.calls.outcome import Outcome, refused
 from cadtriage.context import Context
+from cadtriage.errors import Unprocessable
 from cadtriage.triage.types import ResponseType
 
 # Teams with a police officer in them; a civilian team arrests no one and uses no police force by itself.
 WITH_POLICE = frozenset({ResponseType.police.value, ResponseType.co_responder.value})
 
 
-def record_outcome(ctx: Context, call: Call, outcome: Outcome) -> dict[str, Any]:
-    """Store the outcome of a call closing now (locked, its unit on scene); a summary for the closing event."""
+# Resolutions in which nobody was taken anywhere: a unit that reported transporting contradicts them.
+NOT_TRANSPORTED = frozenset(
+    {
+        Resolution.resolved_on_scene,
+        Resolution.refused_services,
+        Resolution.gone_on_arrival,
+        Resolution.no_contact,
+        Resolution.resolved_by_phone,
+    }
+)
+
+
+def record_outcome(
+    ctx: Context, call: Call, outcome: Outcome, *, transported: bool = False
+) -> dict[str, Any]:
+    """Store the outcome of a call closing now (locked, its unit on scene, `transported` if the unit reported
+    transporting); a summary for the closing event."""
     _refuse_contradictions(call, outcome)
+    _refuse_out_of_time(ctx, call, outcome)
+    if transported and outcome.resolution in NOT_TRANSPORTED:
+        raise refused(
+            "resolution",
+            f"the unit reported transporting: a call it transported did not end {outcome.resolution.value} "
+            "(record where the person was taken, or the referral, hold or arrest)",
+        )
     backup = outcome.police_backup
     repository.add_outcome(
         ctx.session,
@@ -36,6 +59,15 @@ def record_outcome(ctx: Context, call: Call, outcome: Outcome) -> dict[str, Any]
         ),
     )
     return {"resolution": outcome.resolution.value, "referrals": len(outcome.referrals)}
+
+
+def _refuse_out_of_time(ctx: Context, call: Call, outcome: Outcome) -> None:
+    at = outcome.police_backup.at if outcome.police_backup else None
+    if at is not None and not call.received_at <= at <= ctx.now():
+        raise Unprocessable(
+            "police backup is requested during the call: between its receipt and its close",
+            errors=[{"field": "outcome.police_backup.at", "message": "outside the call"}],
+        )
 
 
 def _refuse_contradictions(call: Call, outcome: Outcome) -> None:

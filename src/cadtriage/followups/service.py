@@ -37,6 +37,11 @@ def schedule(ctx: Context, call_id: int, data: FollowupCreate) -> FollowupOut:
             "a follow-up is due after the call", errors=[{"field": "due_at", "message": "before the call"}]
         )
     now = ctx.now()
+    if data.due_at <= now:
+        raise Unprocessable(
+            "a follow-up is scheduled ahead: this due time has passed",
+            errors=[{"field": "due_at", "message": "in the past"}],
+        )
     followup = repository.add(
         ctx.session,
         Followup(
