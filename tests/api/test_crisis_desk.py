@@ -247,7 +247,7 @@ def test_a_new_danger_answer_dispatches_a_desk_call_at_once(client: TestClient, 
     body = answered.json()
     assert body["status"] == "assigned"
     assert body["dispatched_type"] != "civilian_crisis"
-    assert (body["consult"]["state"], body["consult"]["not_served"]) == ("not_served", "danger")
+    assert (body["consult"]["state"], body["consult"]["not_served"]) == ("not_served", "no_longer_eligible")
     assert "weapon" in body["consult"]["not_served_detail"]
 
 
@@ -300,3 +300,73 @@ def test_calls_closed_on_the_phone_count_in_outcomes_and_exports(
     [row] = csv.DictReader(export.splitlines()[1:])
     assert (row["crisis_desk"], row["resolution"]) == ("resolved_by_phone", "resolved_by_phone")
     assert "talked it through" not in export  # the rationale is free text: it never leaves
+
+
+def test_a_claim_after_the_wait_ended_is_refused(client: TestClient, clock: FakeClock) -> None:
+    taken = on_desk(client)
+    clock.advance(60)  # the sweep has not run yet: the call is still on the desk, but its wait is over
+    late = claim(client, taken["id"])
+    assert late.status_code == 409
+    assert "wait on the desk ended" in late.json()["detail"]
+
+
+def test_a_claimed_call_left_without_an_outcome_goes_on_after_max_claim(
+    client: TestClient, team: dict[str, Any], ctx: Context, clock: FakeClock
+) -> None:
+    taken = on_desk(client)
+    claim(client, taken["id"])
+    clock.advance(1799)
+    assert expire_overdue(ctx, 25) == []
+    clock.advance(1)
+    assert expire_overdue(ctx, 25) == [taken["id"]]
+    ctx.session.commit()
+    after = client.get(f"/v1/calls/{taken['id']}").json()
+    assert (after["status"], after["consult"]["not_served"]) == ("assigned", "timed_out_claimed")
+    assert after["consult"]["not_served_detail"] == (
+        "no outcome within 1800 s of pick-up by test-clinician; dispatched as triaged"
+    )
+
+
+def test_a_call_claimed_by_a_revoked_key_goes_on_at_the_next_sweep(
+    client: TestClient, team: dict[str, Any], ctx: Context, clock: FakeClock
+) -> None:
+    taken = on_desk(client)
+    claim(client, taken["id"])
+    assert client.post("/v1/keys/test-clinician/revoke", headers=as_role(client, "admin")).status_code == 200
+    assert expire_overdue(ctx, 25) == [taken["id"]]
+    ctx.session.commit()
+    after = client.get(f"/v1/calls/{taken['id']}").json()
+    assert after["status"] == "assigned"
+    assert after["consult"]["not_served_detail"] == "test-clinician's key was revoked; dispatched as triaged"
+
+
+def test_a_clinician_cannot_tell_a_missing_call_from_one_never_on_the_desk(client: TestClient) -> None:
+    other = call(client, "CAD-BURGLARY", call_type="BURGLARY", screening={})
+    answers = [claim(client, call_id) for call_id in (other["id"], 987_654)]
+    assert [a.status_code for a in answers] == [404, 404]
+    details = [
+        a.json()["detail"].replace(str(i), "N") for a, i in zip(answers, (other["id"], 987_654), strict=True)
+    ]
+    assert details[0] == details[1]
+
+
+@pytest.mark.parametrize("rationale", ["\u0001\u0002\u0003", "\u200b\u200b\u200b", "..."])
+def test_a_rationale_says_why_in_words(client: TestClient, rationale: str) -> None:
+    taken = on_desk(client)
+    claim(client, taken["id"])
+    refused = decide(client, taken["id"], "resolved_by_phone", rationale)
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.json()["errors"]] == ["rationale"]
+
+
+def test_the_consult_counter_counts_ended_consults_only(client: TestClient, team: dict[str, Any]) -> None:
+    taken = on_desk(client)
+    claim(client, taken["id"])
+    metrics = client.get("/metrics", headers={"Authorization": ""}).text
+    assert 'cadtriage_consults_total{result="claimed"}' not in metrics  # open: the gauge's, not a counter's
+    assert 'cadtriage_consults_open{state="claimed"} 1' in metrics
+    pulled = client.post(f"/v1/consults/{taken['id']}/pull", json={"reason": "knife mentioned"})
+    assert pulled.status_code == 200, pulled.text
+    client.app.state.metrics_cache = None  # type: ignore[attr-defined]  # rendered at most every 10 s
+    metrics = client.get("/metrics", headers={"Authorization": ""}).text
+    assert 'cadtriage_consults_total{result="pulled"} 1' in metrics

@@ -156,3 +156,31 @@ class TestOutsideTheDesksHours:
             0,
             1,
         )
+
+
+@pytest.mark.parametrize("answer", ["weapons", "violence", "medical_emergency", "police_requested"])
+def test_a_new_danger_ends_the_clinicians_part_at_any_stage(
+    client: TestClient, team: dict[str, Any], answer: str
+) -> None:
+    taken = welfare(client, "CAD-1")
+    claim(client, taken["id"])
+    status(client, taken["id"], "en_route")  # past re-dispatch: the decision no longer changes the unit
+    after = client.post(f"/v1/calls/{taken['id']}/screening", json={answer: True}).json()
+    assert (after["status"], after["consult"]["not_served"]) == ("en_route", "no_longer_eligible")
+    refused = decide(client, taken["id"], "resolved_by_phone")
+    assert refused.status_code == 409  # the unit on its way is not called back
+    crt = client.get(f"/v1/units/{team['civilian_crisis']['id']}").json()
+    assert crt["status"] == "en_route"
+
+
+def test_a_clinicians_stream_carries_the_desks_events_only() -> None:
+    from cadtriage.access.models import Role
+    from cadtriage.api.routers.events import VISIBLE
+    from cadtriage.events.stream import wanted_by
+
+    sees = wanted_by([], VISIBLE[Role.clinician])
+    assert [
+        sees(k) for k in ("consult.requested", "consult.claimed", "consult.outcome", "consult.not_served")
+    ] == [True] * 4
+    for kind in ("followup.created", "call.received", "unit.status", "key.created", "consult.desk_closed"):
+        assert not sees(kind), kind

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from cadtriage.access import service as access
 from cadtriage.access.models import Role
+from cadtriage.api.routers.events import VISIBLE
 from cadtriage.db import Database
 from cadtriage.events import stream
 from cadtriage.events.hub import EventHub
@@ -85,7 +86,7 @@ def test_a_key_made_at_the_command_line_is_recorded_as_the_operator(
     assert [tuple(row) for row in rows] == [("key.created", "cli:dana"), ("key.revoked", "cli:dana")]
 
 
-def _replayed_kinds(db_url: str, hidden: tuple[str, ...]) -> list[str]:
+def _replayed_kinds(db_url: str, visible: tuple[str, ...]) -> list[str]:
     database = Database(db_url, pool_size=1)
 
     async def read_after(after_id: int) -> list[dict[str, Any]]:
@@ -93,7 +94,7 @@ def _replayed_kinds(db_url: str, hidden: tuple[str, ...]) -> list[str]:
 
     async def collect() -> list[str]:
         hub = EventHub(stream.libpq_url(db_url), per_worker=5, per_key=5)
-        subscription = await hub.subscribe(1, stream.wanted_by([], hidden))
+        subscription = await hub.subscribe(1, stream.wanted_by([], visible))
         kinds = []
         try:
             async for message in stream.events(
@@ -139,5 +140,6 @@ def test_key_events_reach_only_the_streams_of_supervisors(pg: PgServer) -> None:
             )
     finally:
         engine.dispose()
-    assert _replayed_kinds(db_url, hidden=()) == ["key.created", "unit.registered"]  # a supervisor's stream
-    assert _replayed_kinds(db_url, hidden=("key",)) == ["unit.registered"]  # a dispatcher's
+    assert _replayed_kinds(db_url, visible=VISIBLE[Role.supervisor]) == ["key.created", "unit.registered"]
+    assert _replayed_kinds(db_url, visible=VISIBLE[Role.dispatcher]) == ["unit.registered"]
+    assert _replayed_kinds(db_url, visible=VISIBLE[Role.clinician]) == []

@@ -44,12 +44,17 @@ def require(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
     async def check(principal: PrincipalDep) -> Principal:
         if principal.role not in allowed:
             raise Forbidden(
-                f"a {principal.role.value} key may not do this; allowed: {', '.join(sorted(allowed))}",
+                f"{_article(principal.role.value)} {principal.role.value} key may not do this; "
+                f"allowed: {', '.join(sorted(allowed))}",
                 role=principal.role.value,
             )
         return principal
 
     return check
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
 
 
 def own_unit_only(principal: Principal, unit_id: int) -> None:

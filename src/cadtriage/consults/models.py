@@ -45,7 +45,12 @@ class NotServed(StrEnum):
     desk_closed = "desk_closed"  # outside the desk's hours, or a holiday
     timed_out = "timed_out"  # no clinician picked it up within max_wait_s
     pulled = "pulled"  # a dispatcher took it off the desk (new information)
-    danger = "danger"  # a later screening answer made it ineligible
+    no_longer_eligible = (
+        "no_longer_eligible"  # a later answer: a weapon, a medical emergency, police asked for
+    )
+    timed_out_claimed = (
+        "timed_out_claimed"  # picked up, but no outcome within max_claim_s (or its key revoked)
+    )
     cancelled = "cancelled"
     call_ended = "call_ended"  # the call closed before a clinician recorded an outcome
 
@@ -68,5 +73,5 @@ class Consult(Base):
     rationale: Mapped[str | None] = mapped_column(Text)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ended_by: Mapped[str | None] = mapped_column(String(64))
-    not_served: Mapped[NotServed | None] = mapped_column(status_column(NotServed, length=16))
+    not_served: Mapped[NotServed | None] = mapped_column(status_column(NotServed, length=20))
     not_served_detail: Mapped[str | None] = mapped_column(Text)

@@ -11,6 +11,7 @@ from cadtriage.requests import RequestModel
 
 # Outcomes that send no unit: the clinician must say why the call could end on the phone.
 ENDS_ON_PHONE = frozenset({ConsultOutcome.resolved_by_phone, ConsultOutcome.transferred_988})
+MIN_WORDS = 3  # letters or digits a rationale must hold
 
 
 class ConsultOut(BaseModel):
@@ -86,6 +87,8 @@ class ConsultDecision(RequestModel):
     def _why_no_unit(cls, value: str | None, info: ValidationInfo) -> str | None:
         if info.data.get("outcome") in ENDS_ON_PHONE and not value:
             raise ValueError("a call that ends on the phone needs the clinician's rationale")
+        if value is not None and sum(ch.isalnum() for ch in value) < MIN_WORDS:
+            raise ValueError("a rationale says why, in words")  # not control or invisible characters alone
         return value
 
 

@@ -6,6 +6,8 @@ Every change locks the call first (see the lock order in `cadtriage.dispatch`); 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from cadtriage.calls import repository as calls
 from cadtriage.calls.models import Call, CallOutcome, CallStatus, Divergence, Resolution
 from cadtriage.consults import repository
@@ -14,7 +16,7 @@ from cadtriage.consults.schemas import ENDS_ON_PHONE, ConsultDecision
 from cadtriage.context import Context
 from cadtriage.dispatch import repository as dispatch_repository
 from cadtriage.dispatch.desk import release_to_dispatch
-from cadtriage.dispatch.locks import lock_call, read_call
+from cadtriage.dispatch.locks import lock_call
 from cadtriage.dispatch.matching import release
 from cadtriage.dispatch.moves import set_call_status, set_consult_state
 from cadtriage.dispatch.redirect import divert, redirect
@@ -39,10 +41,12 @@ PHONE_RESOLUTIONS = {
 STOOD_DOWN = "resolved on the phone"
 
 
-def _desk_consult(ctx: Context, call: Call) -> Consult:
-    consult = repository.get(ctx.session, call.id)
+def _desk_consult(ctx: Context, call_id: int) -> Consult:
+    # A call that does not exist and one that never reached the desk get the same answer: a clinician learns
+    # nothing of the calls outside the desk.
+    consult = repository.get(ctx.session, call_id)
     if consult is None or consult.on_desk_at is None:
-        raise NotFound(f"call {call.id} was never on the crisis desk", call_id=call.id)
+        raise NotFound(f"no call {call_id} on the crisis desk", call_id=call_id)
     return consult
 
 
@@ -71,21 +75,33 @@ def _refuse_unless(consult: Consult, *states: ConsultState) -> None:
 
 
 def claim(ctx: Context, call_id: int) -> None:
-    """A clinician takes a waiting call: the call is with them (transfer mode) or they join it (conference)."""
-    _refuse_unless(_desk_consult(ctx, read_call(ctx, call_id)), ConsultState.waiting)  # before any lock
+    """A clinician takes a waiting call: the call is with them (transfer mode) or they join it (conference). A
+    call whose wait has ended is no longer offered: the sweep is sending it on."""
+    _refuse_claim(ctx, _desk_consult(ctx, call_id))  # before any lock
     call = lock_call(ctx, call_id)
-    consult = _desk_consult(ctx, call)
-    _refuse_unless(consult, ConsultState.waiting)
+    consult = _desk_consult(ctx, call_id)
+    _refuse_claim(ctx, consult)
     set_consult_state(ctx, consult, ConsultState.claimed, None, {"mode": consult.mode})
     if call.status is CallStatus.on_desk:
         set_call_status(ctx, call, CallStatus.with_clinician, reason=f"picked up by {ctx.actor}")
 
 
+def _refuse_claim(ctx: Context, consult: Consult) -> None:
+    _refuse_unless(consult, ConsultState.waiting)
+    if consult.due_at is not None and consult.due_at <= ctx.now():
+        raise Conflict(
+            f"call {consult.call_id}'s wait on the desk ended at {consult.due_at.isoformat()}: it goes on as triaged",
+            call_id=consult.call_id,
+            due_at=consult.due_at.isoformat(),
+        )
+
+
 def record_outcome(ctx: Context, call_id: int, decision: ConsultDecision) -> None:
     """The claiming clinician's outcome, once: the call closes on the phone (its unit, if any, stood down), or is
     dispatched to the team the clinician chose, or as triaged, in this transaction."""
+    _desk_consult(ctx, call_id)  # 404 before any lock
     call = lock_call(ctx, call_id)
-    consult = _desk_consult(ctx, call)
+    consult = _desk_consult(ctx, call_id)
     _refuse_unless(consult, ConsultState.claimed)
     if consult.claimed_by != ctx.actor:
         raise Forbidden(f"call {call_id} is claimed by {consult.claimed_by}: only they record its outcome")
@@ -140,27 +156,38 @@ def _route(ctx: Context, call: Call, to: ResponseType, rationale: str | None) ->
 def pull(ctx: Context, call_id: int, reason: str) -> None:
     """A dispatcher takes a call off the desk (new information: a weapon, a medical emergency): a call held on
     the desk is dispatched at once, as it is requested; in conference mode the clinician is no longer called."""
-    _refuse_unless(_desk_consult(ctx, read_call(ctx, call_id)), ConsultState.waiting, ConsultState.claimed)
+    _refuse_unless(_desk_consult(ctx, call_id), ConsultState.waiting, ConsultState.claimed)
     call = lock_call(ctx, call_id)
-    _refuse_unless(_desk_consult(ctx, call), ConsultState.waiting, ConsultState.claimed)
+    _refuse_unless(_desk_consult(ctx, call_id), ConsultState.waiting, ConsultState.claimed)
     release_to_dispatch(ctx, call, NotServed.pulled, f"pulled off the desk by {ctx.actor}: {reason}")
 
 
 def expire_overdue(ctx: Context, limit: int) -> list[int]:
-    """Calls no clinician picked up by their due time leave the desk: dispatched as triaged (transfer), or no
-    longer waiting for a clinician to join (conference); the ids."""
+    """Calls no clinician picked up by their due time, and calls picked up but left with no outcome for
+    `max_claim_s` (or by a clinician whose key was revoked), leave the desk: dispatched as triaged (transfer),
+    or no longer waiting for a clinician (conference); the ids."""
+    now, max_claim_s = ctx.now(), ctx.protocol.runtime.desk.max_claim_s
+    claimed_before = now - timedelta(seconds=max_claim_s)
     expired = []
-    for call in dispatch_repository.lock_calls_past_wait(ctx.session, ctx.now(), limit):
+    for call in dispatch_repository.lock_calls_past_wait(ctx.session, now, claimed_before, limit):
         consult = repository.get(ctx.session, call.id)
         assert consult is not None
-        assert consult.due_at is not None
-        assert consult.on_desk_at is not None
-        waited = (consult.due_at - consult.on_desk_at).total_seconds()
-        detail = (
-            f"no clinician picked it up within {waited:.0f} s; dispatched as triaged"
-            if call.status in DESK_CALL
-            else f"no clinician joined within {waited:.0f} s"
-        )
-        release_to_dispatch(ctx, call, NotServed.timed_out, detail)
+        then = "dispatched as triaged" if call.status in DESK_CALL else "the call goes on as dispatched"
+        if consult.state is ConsultState.waiting:
+            assert consult.due_at is not None
+            assert consult.on_desk_at is not None
+            waited = (consult.due_at - consult.on_desk_at).total_seconds()
+            detail = (
+                f"no clinician picked it up within {waited:.0f} s; {then}"
+                if call.status in DESK_CALL
+                else f"no clinician joined within {waited:.0f} s"
+            )
+            why = NotServed.timed_out
+        elif consult.claimed_at is not None and consult.claimed_at <= claimed_before:
+            why = NotServed.timed_out_claimed
+            detail = f"no outcome within {max_claim_s} s of pick-up by {consult.claimed_by}; {then}"
+        else:
+            why, detail = NotServed.timed_out_claimed, f"{consult.claimed_by}'s key was revoked; {then}"
+        release_to_dispatch(ctx, call, why, detail)
         expired.append(call.id)
     return expired

@@ -57,8 +57,9 @@ def open_consult(ctx: Context, call: Call, desk: DeskPlan, decision: Decision) -
         repository.add(ctx.session, consult)
         data = {"reason": NotServed.desk_closed.value, "mode": mode.value}
         reason = desk.closed_because
+        # Its own kind: a clinician's stream carries the desk's events, and this call never reached the desk.
         ctx.record(
-            "consult.not_served", at=now, call_id=call.id, to_state=consult.state, reason=reason, data=data
+            "consult.desk_closed", at=now, call_id=call.id, to_state=consult.state, reason=reason, data=data
         )
         return consult
     max_wait_s = ctx.protocol.runtime.desk.max_wait_s

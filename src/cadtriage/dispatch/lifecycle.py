@@ -109,9 +109,9 @@ def answer_screening(ctx: Context, call_id: int, answers: dict[str, bool]) -> No
     While the call is on the crisis desk, queued or assigned and its unit not yet en route, the new decision
     stands: priority and EMS follow it, and when it needs another type of unit the unit is released and the
     call dispatched to the new type, in this transaction. An answer that makes the call ineligible for the desk
-    (a weapon, a medical emergency) takes it off the desk and dispatches it at once. A dispatcher's override
-    stands over it. Later, the answers are recorded and the decision is not changed. Both decisions are in the
-    timeline.
+    (a weapon, a medical emergency, a request for police) takes it off the desk and dispatches it at once, and
+    at any stage ends a clinician's part in it. A dispatcher's override stands over the decision. Later, the
+    answers are recorded and the decision is not changed. Both decisions are in the timeline.
     """
     call = lock_call(ctx, call_id)
     if call.status not in OPEN_CALL:
@@ -133,6 +133,8 @@ def answer_screening(ctx: Context, call_id: int, answers: dict[str, bool]) -> No
         reason=note if applies else f"{note}; recorded, decision unchanged (call is {call.status}{unchanged}",
         data={"answers": answers, "applied": applies, "decision": _summary(decision)},
     )
+    if not decision.consult.eligible:  # at any stage: no clinician keeps a call the answers make ineligible
+        end_consult(ctx, call, NotServed.no_longer_eligible, f"{decision.consult.reason} ({note})")
     if applies:
         _apply(ctx, call, decision, note)
 
@@ -154,8 +156,6 @@ def _apply(ctx: Context, call: Call, decision: Decision, note: str) -> None:
     call.priority = decision.priority
     call.notify_ems = decision.notify_ems
     on_desk = call.status in DESK_CALL
-    if not decision.consult.eligible:
-        end_consult(ctx, call, NotServed.danger, f"{decision.consult.reason} ({note})")
     changed = call.requested_type != decision.response_type.value
     if changed:
         call.divergence = None  # what is requested is again what triage decided

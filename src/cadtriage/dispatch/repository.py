@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, bindparam, func, select, tuple_
+from sqlalchemy import Select, bindparam, func, or_, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
+from cadtriage.access.models import ApiKey
 from cadtriage.calls.models import Assignment, Call, CallStatus
 from cadtriage.consults.models import Consult, ConsultState
 from cadtriage.units.models import Unit
@@ -205,13 +206,19 @@ def desk(session: Session, states: Sequence[ConsultState], limit: int) -> list[t
     return [(consult, call) for consult, call in session.execute(query).tuples()]
 
 
-def lock_calls_past_wait(session: Session, now: datetime, limit: int) -> list[Call]:
-    """Calls whose consult still waits past its due time, locked; calls other transactions hold are skipped
-    (they are being claimed, pulled or cancelled, and the next sweep looks again)."""
+def lock_calls_past_wait(session: Session, now: datetime, claimed_before: datetime, limit: int) -> list[Call]:
+    """Calls whose consult still waits past its due time, or was claimed before `claimed_before` (or by a key
+    since revoked) and has no outcome, locked; calls other transactions hold are skipped (they are being
+    claimed, pulled or cancelled, and the next sweep looks again)."""
     waiting = select(Consult.call_id).where(Consult.state == ConsultState.waiting, Consult.due_at <= now)
+    revoked = select(ApiKey.name).where(ApiKey.revoked_at.is_not(None))
+    abandoned = select(Consult.call_id).where(
+        Consult.state == ConsultState.claimed,
+        or_(Consult.claimed_at <= claimed_before, Consult.claimed_by.in_(revoked)),
+    )
     query = (
         select(Call)
-        .where(Call.id.in_(waiting))
+        .where(or_(Call.id.in_(waiting), Call.id.in_(abandoned)))
         .order_by(Call.id)
         .limit(limit)
         .with_for_update(skip_locked=True)

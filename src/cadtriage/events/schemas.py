@@ -27,6 +27,8 @@ EventFilter = Literal[
     "consult.claimed",
     "consult.outcome",
     "consult.not_served",
+    "consult.desk_closed",
+    "call.with_clinician",
     "unit",
     "unit.registered",
     "unit.status",

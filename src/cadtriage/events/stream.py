@@ -31,9 +31,10 @@ def matches(kind: str, wanted: Sequence[str]) -> bool:
     return not wanted or any(kind == w or kind.startswith(w + ".") for w in wanted)
 
 
-def wanted_by(kinds: Sequence[str], hidden: Sequence[str]) -> Callable[[str], bool]:
-    """The filter of a stream that asked for `kinds` and may not see the `hidden` families."""
-    return lambda kind: matches(kind, kinds) and not (hidden and matches(kind, hidden))
+def wanted_by(kinds: Sequence[str], visible: Sequence[str]) -> Callable[[str], bool]:
+    """The filter of a stream that asked for `kinds` and may see only the `visible` kinds or families (all when
+    empty): an allow-list, so that a family added later is not shown to a role by default."""
+    return lambda kind: matches(kind, kinds) and matches(kind, visible)
 
 
 def sse(event: dict[str, Any]) -> str:

@@ -33,7 +33,11 @@ _PICKUP = text(
     """
 )
 _OPEN = text("SELECT state, count(*) FROM consults WHERE state IN ('waiting', 'claimed') GROUP BY state")
-_EVER = text("SELECT coalesce(outcome, not_served, state) AS result, count(*) FROM consults GROUP BY 1")
+# Only ended consults: a counter never goes down, and open ones are the gauge's.
+_EVER = text(
+    "SELECT coalesce(outcome, not_served) AS result, count(*) FROM consults "
+    "WHERE state IN ('done', 'not_served') GROUP BY 1"
+)
 ROUTED = {
     ConsultOutcome.mobile_crisis: "civilian_crisis",
     ConsultOutcome.co_responder: "co_responder",
@@ -74,7 +78,7 @@ def desk_statistics(session: Session, since: datetime, until: datetime) -> Crisi
 
 
 def desk_counts(session: Session) -> tuple[dict[str, int], dict[str, int]]:
-    """For /metrics: consults ever, by outcome or reason not served (or state while open); and open ones now."""
+    """For /metrics: ended consults ever, by outcome or reason not served; and open ones now, by state."""
     ever = {str(result): int(n) for result, n in session.execute(_EVER)}
     now = {str(state): int(n) for state, n in session.execute(_OPEN)}
     return ever, now

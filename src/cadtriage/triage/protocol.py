@@ -169,12 +169,15 @@ class ConsultSection(_Strict):
     """The crisis desk: a clinician in the 911 centre who may resolve or route a call before anyone drives.
 
     `transfer`: an eligible call waits on the desk instead of being dispatched, at most `max_wait_s`, then is
-    dispatched as triaged; `conference`: it is dispatched as usual and a clinician joins it; `off`: no desk.
+    dispatched as triaged (and so is one picked up but left without an outcome for `max_claim_s`);
+    `conference`: it is dispatched as usual and a clinician joins it; `off`: no desk.
     A call is eligible when triage sends one of `response_types` and every fact in `when` holds.
     """
 
     mode: Literal["off", "transfer", "conference"] = "off"
     max_wait_s: int = Field(default=60, gt=0, le=3600)
+    # A clinician who picked a call up but records no outcome this long after is presumed gone.
+    max_claim_s: int = Field(default=1800, gt=0, le=86_400)
     response_types: list[ResponseType] = [ResponseType.civilian_crisis, ResponseType.co_responder]
     when: dict[str, Expect] = {}
     reason: str = "eligible for the crisis desk"
@@ -308,6 +311,7 @@ class Protocol(_Strict):
         return DeskRule(
             mode=desk.mode,
             max_wait_s=desk.max_wait_s,
+            max_claim_s=desk.max_claim_s,
             response_types=frozenset(desk.response_types),
             when=tuple((name, ACCEPTS[expect]) for name, expect in desk.when.items()),
             reason=desk.reason,

@@ -49,6 +49,7 @@ class DeskRule:
 
     mode: str
     max_wait_s: int
+    max_claim_s: int
     response_types: frozenset[ResponseType]
     when: Condition
     reason: str

@@ -52,7 +52,7 @@ def upgrade() -> None:
         sa.Column("rationale", sa.Text),
         sa.Column("ended_at", TZ),
         sa.Column("ended_by", sa.String(64)),
-        sa.Column("not_served", sa.String(16)),
+        sa.Column("not_served", sa.String(20)),
         sa.Column("not_served_detail", sa.Text),
         sa.CheckConstraint("mode IN ('transfer', 'conference')", name="known_mode"),
         sa.CheckConstraint("state IN ('waiting', 'claimed', 'done', 'not_served')", name="known_state"),
@@ -62,7 +62,8 @@ def upgrade() -> None:
             name="known_outcome",
         ),
         sa.CheckConstraint(
-            "not_served IN ('desk_closed', 'timed_out', 'pulled', 'danger', 'cancelled', 'call_ended')",
+            "not_served IN ('desk_closed', 'timed_out', 'timed_out_claimed', 'pulled', 'no_longer_eligible', "
+            "'cancelled', 'call_ended')",
             name="known_reason",
         ),
         sa.CheckConstraint("(state = 'done') = (outcome IS NOT NULL)", name="outcome_when_done"),

@@ -20,12 +20,12 @@ from cadtriage.events.service import replay_page
 
 router = APIRouter(tags=["events"])
 EventReader = Annotated[Principal, Depends(require(Role.dispatcher, Role.supervisor, Role.clinician))]
-# What each role may not see in the stream: who was given access is for supervisors and admins, not every
-# console on the floor; a clinician sees the desk's events only.
-HIDDEN: dict[Role, tuple[str, ...]] = {
+# What each role may see in the stream (empty: everything): who was given access is for supervisors, not every
+# console on the floor; a clinician sees the desk's own events, not those of calls that never reached it.
+VISIBLE: dict[Role, tuple[str, ...]] = {
     Role.supervisor: (),
-    Role.dispatcher: ("key",),
-    Role.clinician: ("call", "unit", "key"),
+    Role.dispatcher: ("call", "unit", "consult", "followup"),
+    Role.clinician: ("consult.requested", "consult.claimed", "consult.outcome", "consult.not_served"),
 }
 
 
@@ -70,9 +70,9 @@ async def live_events(
     `Retry-After`."""
     after_id = int(last_event_id) if last_event_id is not None else after
     state = request.app.state
-    hidden = HIDDEN[principal.role]
+    visible = VISIBLE[principal.role]
     assert principal.key_id is not None
-    subscription = await state.event_hub.subscribe(principal.key_id, stream.wanted_by(kind or [], hidden))
+    subscription = await state.event_hub.subscribe(principal.key_id, stream.wanted_by(kind or [], visible))
 
     async def read_after(after_id: int) -> list[dict[str, Any]]:
         return await anyio.to_thread.run_sync(replay_page, state.database, after_id)
