@@ -41,6 +41,7 @@ MATRIX: list[tuple[str, str, set[str], dict[str, Any] | None]] = [
     ("GET", "/v1/units/{unit}", {D, S, U}, None),
     ("POST", "/v1/units/{unit}/status", {D, S, U}, {"status": "en_route"}),
     ("PUT", "/v1/units/{unit}/location", {D, S, U}, {"lat": 47.61, "lon": -122.33}),
+    ("PUT", "/v1/units/{unit}/capabilities", {S}, {"capabilities": [{"id": "cit"}]}),
     ("POST", "/v1/keys", {A}, {"name": "new-console", "role": "dispatcher"}),
     ("GET", "/v1/keys", {A}, None),
     ("POST", "/v1/keys/{key}/revoke", {A}, None),

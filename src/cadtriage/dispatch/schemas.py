@@ -18,10 +18,19 @@ class NearbyUnit(UnitOut):
     distance_m: float
 
 
+class CapabilityCount(BaseModel):
+    """Units holding a capability today, and how many of them are available."""
+
+    active: int
+    available: int
+
+
 class Availability(BaseModel):
-    """Unit counts by type and status, and (when a point is given) the nearest available units."""
+    """Unit counts by type and status and per capability, and (when a point is given) the nearest available
+    units."""
 
     counts: dict[str, dict[str, int]]
+    by_capability: dict[str, CapabilityCount] = {}
     nearest: list[NearbyUnit] | None = None
 
 

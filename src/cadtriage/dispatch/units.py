@@ -1,10 +1,12 @@
-"""Unit use cases: register, report a status, report a location.
+"""Unit use cases: register, report a status, report a location, set capabilities.
 
 A unit that becomes available (registered, back in service, freed) takes the queue at once, in the same
 transaction. A change that touches the unit's call locks the call first (the order in `cadtriage.dispatch`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from sqlalchemy.dialects.postgresql import insert
 
@@ -22,11 +24,11 @@ from cadtriage.dispatch.transitions import (
     allowed,
     require_transition,
 )
-from cadtriage.errors import Conflict, InvalidTransition, NotFound
+from cadtriage.errors import Conflict, InvalidTransition, NotFound, Unprocessable
 from cadtriage.service_area import refuse_outside
 from cadtriage.units import repository
 from cadtriage.units.models import Unit, UnitStatus
-from cadtriage.units.schemas import Position, UnitCreate
+from cadtriage.units.schemas import CapabilityGrant, Position, UnitCreate
 
 
 def register(ctx: Context, data: UnitCreate) -> Unit:
@@ -34,6 +36,7 @@ def register(ctx: Context, data: UnitCreate) -> Unit:
     if data.status not in (UnitStatus.available, UnitStatus.out_of_service):
         raise Conflict("a new unit is registered available or out_of_service", requested=data.status.value)
     refuse_outside(ctx.settings.area, data.location.lat, data.location.lon, mutual_aid=data.mutual_aid)
+    capabilities = _catalogued(ctx, data.capabilities)
     now = ctx.now()
     statement = (
         insert(Unit)
@@ -44,6 +47,7 @@ def register(ctx: Context, data: UnitCreate) -> Unit:
             lat=data.location.lat,
             lon=data.location.lon,
             location_updated_at=now,
+            capabilities=capabilities,
             created_at=now,
             updated_at=now,
         )
@@ -68,11 +72,36 @@ def register(ctx: Context, data: UnitCreate) -> Unit:
         at=now,
         unit_id=unit.id,
         to_state=unit.status,
-        data={"call_sign": unit.call_sign, "unit_type": unit.unit_type},
+        data={"call_sign": unit.call_sign, "unit_type": unit.unit_type, "capabilities": capabilities},
     )
     if unit.status is UnitStatus.available:
         offer_unit(ctx, unit)
     return unit
+
+
+def set_capabilities(ctx: Context, unit_id: int, grants: Sequence[CapabilityGrant]) -> Unit:
+    """Replace a unit's capabilities (a supervisor's change), recorded with what they were."""
+    capabilities = _catalogued(ctx, grants)
+    unit = repository.get(ctx.session, unit_id, for_update=True)
+    if unit is None:
+        raise NotFound(f"no unit with id {unit_id}", unit_id=unit_id)
+    if unit.capabilities != capabilities:
+        ctx.record("unit.capabilities", unit_id=unit.id, data={"from": unit.capabilities, "to": capabilities})
+        unit.capabilities = capabilities
+        unit.updated_at = ctx.now()
+    return unit
+
+
+def _catalogued(ctx: Context, grants: Sequence[CapabilityGrant]) -> dict[str, str | None]:
+    # Only what the protocol's catalogue names: a typo ("cit " or "CIT") would otherwise never match a plan.
+    known = ctx.protocol.capabilities
+    for index, grant in enumerate(grants):
+        if grant.id not in known:
+            raise Unprocessable(
+                f"unknown capability {grant.id!r}; the protocol's catalogue: {', '.join(known) or 'empty'}",
+                errors=[{"field": f"capabilities.{index}.id", "message": "not in the protocol's catalogue"}],
+            )
+    return {g.id: g.expires.isoformat() if g.expires else None for g in grants}
 
 
 def get(ctx: Context, unit_id: int) -> Unit:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 from cadtriage.calls import repository
 from cadtriage.calls.models import Assignment, Call, CallStatus, TriageDecision
@@ -15,6 +15,7 @@ from cadtriage.context import Context
 from cadtriage.dispatch import repository as dispatch_repository
 from cadtriage.dispatch.schemas import (
     Availability,
+    CapabilityCount,
     Desk,
     DeskCall,
     NearbyUnit,
@@ -124,20 +125,37 @@ def unit(ctx: Context, unit_id: int) -> UnitOut:
     found = units.get(ctx.session, unit_id)
     if found is None:
         raise NotFound(f"no unit with id {unit_id}", unit_id=unit_id)
-    return UnitOut.from_unit(found, units.open_call_ids(ctx.session, [found.id]).get(found.id))
+    return _with_calls(ctx, [found])[0]
+
+
+def _today(ctx: Context) -> date:
+    # Capabilities lapse at the end of their day, UTC.
+    return ctx.now().astimezone(UTC).date()
 
 
 def _with_calls(ctx: Context, rows: Sequence[Unit]) -> list[UnitOut]:
     calls = units.open_call_ids(ctx.session, [u.id for u in rows])
-    return [UnitOut.from_unit(u, calls.get(u.id)) for u in rows]
+    eido = {name: item.eido for name, item in ctx.protocol.capabilities.items()}
+    today = _today(ctx)
+    return [UnitOut.from_unit(u, calls.get(u.id), today, eido) for u in rows]
 
 
 def unit_page(
-    ctx: Context, *, unit_type: ResponseType | None, status: UnitStatus | None, cursor: int | None, limit: int
+    ctx: Context,
+    *,
+    unit_type: ResponseType | None,
+    status: UnitStatus | None,
+    cursor: int | None,
+    limit: int,
+    capability: str | None = None,
 ) -> tuple[list[UnitOut], int | None]:
-    """Units in id order after a keyset cursor, with their calls; and the next page's cursor."""
+    """Units in id order after a keyset cursor (those with a capability active today, if given), with their
+    calls; and the next page's cursor."""
     kind = unit_type.value if unit_type else None
-    rows = units.page(ctx.session, unit_type=kind, status=status, after_id=cursor, limit=limit)
+    qualified = (capability, _today(ctx)) if capability else None
+    rows = units.page(
+        ctx.session, unit_type=kind, status=status, after_id=cursor, limit=limit, capability=qualified
+    )
     return _with_calls(ctx, rows), rows[-1].id if len(rows) == limit else None
 
 
@@ -149,6 +167,7 @@ def units_near(
     status: UnitStatus | None,
     radius_m: float | None,
     limit: int,
+    capability: str | None = None,
 ) -> list[NearbyUnit]:
     """The units nearest a point, nearest first, with their calls and great-circle distances."""
     pairs = units.nearest(
@@ -159,6 +178,7 @@ def units_near(
         lon=point.lon,
         limit=limit,
         radius_m=radius_m,
+        capability=(capability, _today(ctx)) if capability else None,
     )
     described = _with_calls(ctx, [u for u, _ in pairs])
     return [
@@ -170,17 +190,23 @@ def units_near(
 def availability(
     ctx: Context, near: Point | None, *, unit_type: ResponseType | None, radius_m: float | None, limit: int
 ) -> Availability:
-    """Unit counts by type and status; with `near`, the available units nearest that point."""
+    """Unit counts by type and status, and per capability of the catalogue (units holding it today, and how many
+    of them are available); with `near`, the available units nearest that point."""
     counts = units.counts_by_type_and_status(ctx.session)
     full = {
         t.value: {s.value: counts.get(t.value, {}).get(s.value, 0) for s in UnitStatus} for t in ResponseType
     }
+    held = units.counts_by_capability(ctx.session, _today(ctx))
+    by_capability = {
+        name: CapabilityCount(active=held.get(name, (0, 0))[0], available=held.get(name, (0, 0))[1])
+        for name in ctx.protocol.capabilities
+    }
     if near is None:
-        return Availability(counts=full)
+        return Availability(counts=full, by_capability=by_capability)
     nearest = units_near(
         ctx, near, unit_type=unit_type, status=UnitStatus.available, radius_m=radius_m, limit=limit
     )
-    return Availability(counts=full, nearest=nearest)
+    return Availability(counts=full, by_capability=by_capability, nearest=nearest)
 
 
 def queue(ctx: Context, response_type: ResponseType | None, limit: int) -> Queue:

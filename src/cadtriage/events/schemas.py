@@ -33,6 +33,7 @@ EventFilter = Literal[
     "unit.registered",
     "unit.status",
     "unit.location",
+    "unit.capabilities",
     "key",
     "key.created",
     "key.revoked",

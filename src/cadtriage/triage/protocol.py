@@ -2,17 +2,27 @@
 
 A protocol has a vocabulary (how to read CAD text), concepts (phrases that mean something), facts (what triage
 needs to know, each from a screening answer or from concepts), rules (a decision table over facts, in order of
-safety), escalation (how long a queued call may wait before it moves up a tier), and examples (calls with the
-outcome the protocol's authors expect).
+safety), escalation (how long a queued call may wait before it moves up a tier), the crisis desk (`consult`), the
+capability catalogue (what units can be qualified for), and examples (calls with the outcome the protocol's
+authors expect).
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
+from cadtriage.triage.catalogue import CAPABILITY_ID, CapabilityDef
 from cadtriage.triage.risk import RiskModel
 from cadtriage.triage.runtime import Condition, DeskRule, FactReading, Runtime
 from cadtriage.triage.text import (
@@ -218,6 +228,7 @@ class Protocol(_Strict):
     risk: RiskModel = RiskModel()
     escalation: dict[ResponseType, EscalationStep] = {}
     consult: ConsultSection = ConsultSection()
+    capabilities: dict[Annotated[str, StringConstraints(pattern=CAPABILITY_ID)], CapabilityDef] = {}
     examples: list[Example] = []
     _runtime: Runtime = PrivateAttr()
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import BigInteger, Computed, DateTime, Double, Identity, String, func
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cadtriage.db import Base, status_column
@@ -45,3 +46,6 @@ class Unit(Base):
     location_updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # What the unit is qualified for: capability id -> the date it lapses ("2027-06-30", counting through that
+    # day, UTC), or None when it does not. Ids come from the protocol's catalogue.
+    capabilities: Mapped[dict[str, str | None]] = mapped_column(JSONB, default=dict)

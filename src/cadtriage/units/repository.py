@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     ARRAY,
     ColumnClause,
     ColumnElement,
+    Date,
     Double,
     Select,
+    and_,
     bindparam,
+    cast,
     exists,
     func,
     literal_column,
+    or_,
     select,
     text,
 )
@@ -51,11 +55,26 @@ def add(session: Session, unit: Unit) -> Unit:
     return unit
 
 
+def has_capability(capability: str, today: date) -> ColumnElement[bool]:
+    """A unit qualified for `capability` on `today`: it has it, and it has not lapsed (the GIN index serves the
+    first test)."""
+    lapses = Unit.capabilities[capability].astext
+    return and_(Unit.capabilities.has_key(capability), or_(lapses.is_(None), cast(lapses, Date) >= today))
+
+
 def page(
-    session: Session, *, unit_type: str | None, status: str | None, after_id: int | None, limit: int
+    session: Session,
+    *,
+    unit_type: str | None,
+    status: str | None,
+    after_id: int | None,
+    limit: int,
+    capability: tuple[str, date] | None = None,
 ) -> Sequence[Unit]:
-    """Units in id order, filtered, after a keyset cursor."""
+    """Units in id order, filtered (by a capability active on a day, too), after a keyset cursor."""
     query = select(Unit).order_by(Unit.id).limit(limit)
+    if capability is not None:
+        query = query.where(has_capability(*capability))
     if unit_type is not None:
         query = query.where(Unit.unit_type == unit_type)
     if status is not None:
@@ -188,6 +207,7 @@ def nearest(
     lon: float,
     limit: int,
     radius_m: float | None = None,
+    capability: tuple[str, date] | None = None,
 ) -> Sequence[tuple[Unit, float]]:
     """Units nearest a point (read only), with distances in metres."""
     target = _target(lat, lon)
@@ -201,6 +221,8 @@ def nearest(
         query = query.where(Unit.status == status)
     if radius_m is not None:
         query = query.where(func.earth_box(target, radius_m).op("@>")(_POSITION), distance <= radius_m)
+    if capability is not None:
+        query = query.where(has_capability(*capability))
     return [(unit, float(d)) for unit, d in session.execute(query).all()]
 
 
@@ -208,6 +230,24 @@ def distance_m(session: Session, unit_id: int, lat: float, lon: float) -> float:
     """Great-circle distance in metres from a unit to a point."""
     distance = func.earth_distance(_POSITION, _target(lat, lon))
     return float(session.scalar(select(distance).where(Unit.id == unit_id)) or 0.0)
+
+
+_BY_CAPABILITY = text(
+    """
+    SELECT c.key, count(*) AS active, count(*) FILTER (WHERE u.status = 'available') AS available
+    FROM units u, jsonb_each_text(u.capabilities) AS c(key, lapses)
+    WHERE c.lapses IS NULL OR CAST(c.lapses AS date) >= :today
+    GROUP BY c.key
+    """
+)
+
+
+def counts_by_capability(session: Session, today: date) -> dict[str, tuple[int, int]]:
+    """Per capability, how many units hold it on `today`, and how many of those are available."""
+    return {
+        key: (int(active), int(free))
+        for key, active, free in session.execute(_BY_CAPABILITY, {"today": today})
+    }
 
 
 def counts_by_type_and_status(session: Session) -> dict[str, dict[str, int]]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from cadtriage.requests import Latitude, Longitude, MutualAid, RequestModel, round_degrees
+from cadtriage.triage.catalogue import CAPABILITY_ID
 from cadtriage.triage.types import ResponseType
 from cadtriage.units.models import Unit, UnitStatus
 
@@ -30,6 +32,35 @@ class PositionReport(Position):
     """The AVL ping: where the unit is now, and whether it is outside the service area on purpose."""
 
     mutual_aid: MutualAid = False
+
+
+class CapabilityGrant(RequestModel):
+    """A capability a unit has (an id from the protocol's catalogue), and the day it lapses, if it does."""
+
+    id: str = Field(pattern=CAPABILITY_ID, max_length=32, examples=["cit", "interpreter:es"])
+    expires: date | None = Field(default=None, description="counts through this day (UTC); absent: no expiry")
+
+
+Capabilities = Annotated[list[CapabilityGrant], Field(max_length=20)]
+
+
+def _once_each(grants: list[CapabilityGrant]) -> list[CapabilityGrant]:
+    ids = [g.id for g in grants]
+    if len(set(ids)) != len(ids):
+        raise ValueError("each capability is listed once")
+    return grants
+
+
+class UnitCapabilities(RequestModel):
+    """A unit's capabilities, all of them: those not listed are removed."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"capabilities": [{"id": "cit", "expires": "2027-06-30"}, {"id": "medic"}]}]
+        }
+    )
+
+    capabilities: Annotated[Capabilities, AfterValidator(_once_each)]
 
 
 class UnitCreate(RequestModel):
@@ -56,6 +87,7 @@ class UnitCreate(RequestModel):
     location: Position
     status: UnitStatus = UnitStatus.available
     mutual_aid: MutualAid = False
+    capabilities: Annotated[Capabilities, AfterValidator(_once_each)] = Field(default_factory=list)
 
 
 class UnitStatusChange(RequestModel):
@@ -67,8 +99,18 @@ class UnitStatusChange(RequestModel):
     reason: str | None = Field(default=None, max_length=500)
 
 
+class CapabilityOut(BaseModel):
+    """A unit's capability, whether it still counts today, and its EIDO resource attribute (if the registry has
+    one)."""
+
+    id: str
+    expires: date | None
+    active: bool
+    eido: str | None
+
+
 class UnitOut(BaseModel):
-    """A unit, where it is, and the call it is on."""
+    """A unit, where it is, what it is qualified for, and the call it is on."""
 
     id: int
     call_sign: str
@@ -76,11 +118,14 @@ class UnitOut(BaseModel):
     status: UnitStatus
     location: Position
     location_updated_at: datetime
+    capabilities: list[CapabilityOut] = []
     call_id: int | None = None
 
     @classmethod
-    def from_unit(cls, unit: Unit, call_id: int | None) -> UnitOut:
-        """The API's view of a unit."""
+    def from_unit(
+        cls, unit: Unit, call_id: int | None, today: date, eido: Mapping[str, str | None]
+    ) -> UnitOut:
+        """The API's view of a unit, its capabilities judged as of `today` (UTC)."""
         return cls(
             id=unit.id,
             call_sign=unit.call_sign,
@@ -88,6 +133,15 @@ class UnitOut(BaseModel):
             status=UnitStatus(unit.status),
             location=Position(lat=unit.lat, lon=unit.lon),
             location_updated_at=unit.location_updated_at,
+            capabilities=[
+                CapabilityOut(
+                    id=name,
+                    expires=date.fromisoformat(until) if until else None,
+                    active=until is None or date.fromisoformat(until) >= today,
+                    eido=eido.get(name),
+                )
+                for name, until in sorted((unit.capabilities or {}).items())
+            ],
             call_id=call_id,
         )
 

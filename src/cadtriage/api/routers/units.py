@@ -13,10 +13,12 @@ from cadtriage.api.session import commit_before_answer
 from cadtriage.dispatch import units as service
 from cadtriage.dispatch import views
 from cadtriage.dispatch.schemas import NearbyUnit
+from cadtriage.triage.catalogue import CAPABILITY_ID
 from cadtriage.triage.types import ResponseType
 from cadtriage.units.models import UnitStatus
 from cadtriage.units.schemas import (
     PositionReport,
+    UnitCapabilities,
     UnitCreate,
     UnitOut,
     UnitPage,
@@ -80,17 +82,29 @@ def list_units(
     ] = None,
     cursor: Annotated[int | None, Query(ge=0, le=2**62)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    capability: Annotated[
+        str | None,
+        Query(
+            pattern=CAPABILITY_ID, max_length=32, description="only units holding it today", examples=["cit"]
+        ),
+    ] = None,
 ) -> Any:
     """Units in id order (pass `next_cursor` back as `cursor`), or with `near` the nearest `limit` units."""
     items: list[UnitOut] | list[NearbyUnit]
     if near is not None:
         items = views.units_near(
-            ctx, parse_point(near), unit_type=unit_type, status=status_, radius_m=radius_m, limit=limit
+            ctx,
+            parse_point(near),
+            unit_type=unit_type,
+            status=status_,
+            radius_m=radius_m,
+            limit=limit,
+            capability=capability,
         )
         next_cursor = None
     else:
         items, next_cursor = views.unit_page(
-            ctx, unit_type=unit_type, status=status_, cursor=cursor, limit=limit
+            ctx, unit_type=unit_type, status=status_, cursor=cursor, limit=limit, capability=capability
         )
     if GEOJSON in request.headers.get("accept", ""):
         features = [_feature(item) for item in items]
@@ -117,5 +131,14 @@ def move_unit(unit_id: UnitId, position: PositionReport, ctx: ContextDep, princi
     """The AVL ping: the unit's current position."""
     own_unit_only(principal, unit_id)
     service.move(ctx, unit_id, position, mutual_aid=position.mutual_aid)
+    commit_before_answer(ctx.session)
+    return views.unit(ctx, unit_id)
+
+
+@router.put("/units/{unit_id}/capabilities", response_model=UnitOut, responses=problems(404, 422))
+def set_capabilities(unit_id: UnitId, body: UnitCapabilities, ctx: ContextDep, _: UnitManager) -> UnitOut:
+    """Replace a unit's capabilities (supervisors): ids from the protocol's catalogue, each with the day it lapses
+    if it does; a lapsed one stays listed, marked inactive, and stops counting."""
+    service.set_capabilities(ctx, unit_id, body.capabilities)
     commit_before_answer(ctx.session)
     return views.unit(ctx, unit_id)
