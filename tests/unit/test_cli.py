@@ -37,6 +37,7 @@ def test_jsonl_gives_one_decision_per_record_in_order(protocol: Protocol) -> Non
         "evidence",
         "ask",
         "consult",
+        "plan",
     }
 
 

@@ -97,6 +97,9 @@ class Call(Base):
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     person_key: Mapped[str | None] = mapped_column(String(32))  # calls.person: pseudonymous, keyed
     person_key_version: Mapped[str | None] = mapped_column(String(16))
+    # The response plan's needs (triage.types.Need as dicts), and the required capability the queue filters on.
+    needs: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    required_capability: Mapped[str | None] = mapped_column(String(32))
 
 
 class TriageDecision(Base):
@@ -117,6 +120,9 @@ class TriageDecision(Base):
     evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     ask: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
     consult: Mapped[dict[str, Any] | None] = mapped_column(JSONB)  # crisis-desk eligibility (triage kinds)
+    plan: Mapped[list[dict[str, Any]] | None] = mapped_column(
+        JSONB
+    )  # the response plan's needs (triage kinds)
     actor: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -136,6 +142,8 @@ class Assignment(Base):
     assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     release_reason: Mapped[str | None] = mapped_column(String(32))
+    # Which unit was the nearest, which was chosen, and why (when a response plan applied).
+    recommendation: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
 
 class CallOutcome(Base):

@@ -16,7 +16,7 @@ from cadtriage.calls.models import Call, CallOutcome, TriageDecision
 INTAKE_COLUMNS = (
     "external_id", "record_hash", "record", "call_type", "narrative", "lat", "lon", "address", "caller_name",
     "caller_phone", "screening", "received_at", "created_at", "status", "queued_at", "priority", "notify_ems",
-    "decided_type", "requested_type", "person_key", "person_key_version",
+    "decided_type", "requested_type", "person_key", "person_key_version", "needs",
 )  # fmt: skip
 # Written out rather than built with postgresql.insert(): SQLAlchemy 2.0 cannot cache that construct, and
 # compiling it on every intake cost more than the rest of the transaction's SQL.
@@ -28,7 +28,9 @@ _INSERT_IF_NEW = select(Call).from_statement(
         f"INSERT INTO calls ({_COLUMNS}) VALUES ({_VALUES}) "  # noqa: S608 (constant names, never input)
         f"ON CONFLICT (external_id) DO NOTHING RETURNING {_RETURNING}"
     )
-    .bindparams(bindparam("record", type_=JSONB), bindparam("screening", type_=JSONB))
+    .bindparams(
+        bindparam("record", type_=JSONB), bindparam("screening", type_=JSONB), bindparam("needs", type_=JSONB)
+    )
     .columns(*Call.__table__.columns)
 )
 

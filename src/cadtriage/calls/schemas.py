@@ -114,10 +114,17 @@ class CallRecord(RequestModel):
     location: CallLocation | None = None
     received_at: Moment | None = None
     caller: Caller | None = None
+    language: str | None = Field(
+        default=None,
+        pattern=r"^[a-z]{2,3}$",
+        description="the caller's language (ISO 639-1, `es`); another than the centre's asks for an interpreter",
+    )
 
     def call_text(self) -> CallText:
         """What triage reads of this record."""
-        return CallText(self.call_type or None, self.narrative or None, self.screening.model_dump())
+        return CallText(
+            self.call_type or None, self.narrative or None, self.screening.model_dump(), self.language
+        )
 
     def require_triage_input(self) -> None:
         """Refuse a record with nothing to triage on: no call type, no narrative, no screening answer."""
@@ -179,6 +186,16 @@ class ConsultEligibility(BaseModel):
     evidence: list[EvidenceOut] = []
 
 
+class NeedOut(BaseModel):
+    """A capability a response plan asks of the unit: required, or preferred within `within_m` of the nearest."""
+
+    capability: str
+    required: bool
+    within_m: float | None
+    response_types: list[ResponseType]
+    rule: str
+
+
 class DecisionOut(BaseModel):
     """What triage decided, under which protocol, by which rules, on what evidence."""
 
@@ -191,6 +208,7 @@ class DecisionOut(BaseModel):
     evidence: list[EvidenceOut]
     ask: list[QuestionOut] = []
     consult: ConsultEligibility | None = None  # None: decided before the crisis desk existed
+    plan: list[NeedOut] = []  # capabilities the unit sent should have (the protocol's response plans)
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any]) -> DecisionOut:
@@ -205,6 +223,9 @@ class AssignmentOut(BaseModel):
     call_sign: str
     distance_m: float
     assigned_at: datetime
+    recommendation: dict[str, Any] | None = Field(
+        default=None, description="when a response plan applied: the nearest unit, the one chosen, and why"
+    )
 
 
 class CallOut(BaseModel):
@@ -264,6 +285,7 @@ class CallOut(BaseModel):
                     "evidence": decision.evidence,
                     "ask": decision.ask,
                     "consult": decision.consult,
+                    "plan": decision.plan or [],
                 }
             ),
             decided_type=ResponseType(call.decided_type),
@@ -277,6 +299,7 @@ class CallOut(BaseModel):
                 call_sign=item.call_sign or "",
                 distance_m=round(assignment.distance_m, 1),
                 assigned_at=assignment.assigned_at,
+                recommendation=assignment.recommendation,
             )
             if assignment
             else None,

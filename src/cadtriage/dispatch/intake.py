@@ -23,9 +23,11 @@ from cadtriage.triage.types import Decision
 
 def record_hash(record: IntakeRecord) -> str:
     """A stable digest of a call record, to tell a replay from a different call under the same external_id."""
-    # `mutual_aid`, `person_id` and the police_requested answer count only when set, so records digested before
-    # the fields existed still match their replays.
-    unset: dict[str, Any] = {name: True for name in ("mutual_aid", "person_id") if not getattr(record, name)}
+    # `mutual_aid`, `person_id`, `language` and the police_requested answer count only when set, so records
+    # digested before the fields existed still match their replays.
+    unset: dict[str, Any] = {
+        name: True for name in ("mutual_aid", "person_id", "language") if not getattr(record, name)
+    }
     if record.screening.police_requested is None:
         unset["screening"] = {"police_requested"}
     dumped = record.model_dump(mode="json", exclude=unset)
@@ -56,6 +58,7 @@ def decision_row(
         evidence=public["evidence"],
         ask=public["ask"],
         consult=public["consult"],
+        plan=public["plan"],
         actor=actor,
         reason=reason,
         created_at=at,
@@ -143,6 +146,7 @@ def _call_values(
         "notify_ems": decision.notify_ems,
         "decided_type": decision.response_type.value,
         "requested_type": decision.response_type.value,
+        "needs": [need.as_dict() for need in decision.plan],
     }
 
 

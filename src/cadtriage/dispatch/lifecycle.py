@@ -120,7 +120,8 @@ def answer_screening(ctx: Context, call_id: int, answers: dict[str, bool]) -> No
             current=call.status,
         )
     call.screening = {**call.screening, **answers}
-    decision = decide(CallText(call.call_type, call.narrative, call.screening), ctx.protocol)
+    language = call.record.get("language")
+    decision = decide(CallText(call.call_type, call.narrative, call.screening, language), ctx.protocol)
     applies = call.status in RETRIAGEABLE_CALL and call.divergence != Divergence.override
     given = ", ".join(f"{k}={str(v).lower()}" for k, v in sorted(answers.items()))
     note = f"screening answers: {given}"
@@ -153,6 +154,7 @@ def _apply(ctx: Context, call: Call, decision: Decision, note: str) -> None:
         ctx.session, decision_row(call.id, decision, ctx.actor, ctx.now(), kind="screening", reason=note)
     )
     call.decided_type = decision.response_type.value
+    call.needs = [need.as_dict() for need in decision.plan]
     call.priority = decision.priority
     call.notify_ems = decision.notify_ems
     on_desk = call.status in DESK_CALL

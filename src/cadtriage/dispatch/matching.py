@@ -8,30 +8,45 @@ on two calls nor a call have two primary units.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from cadtriage.calls import repository as calls
 from cadtriage.calls.models import Assignment, Call, CallStatus
 from cadtriage.context import Context
 from cadtriage.dispatch import repository
 from cadtriage.dispatch.moves import set_call_status, set_unit_status
+from cadtriage.dispatch.recommend import explain, holds, needs_of, plain_reason, preferred_unit, today
 from cadtriage.triage.types import ResponseType
 from cadtriage.units import repository as units
 from cadtriage.units.models import Unit, UnitStatus
+from cadtriage.units.repository import Qualified
+
+Found = tuple[Unit, float, dict[str, Any] | None]  # the unit, its distance, and why it (when a plan applied)
 
 
-def _find_unit(ctx: Context, call: Call, wait_for_nearer: bool) -> tuple[Unit, float] | None:
+def _find_unit(ctx: Context, call: Call, wait_for_nearer: bool) -> Found | None:
     # Fresh locations first; a unit whose position is stale is sent only when no fresh one is in range. Each
     # search locks only what it returns (a unit locked, then passed over, would be hidden from the others), and
-    # the second runs only if a cheap look finds some unit in range at all.
+    # the second runs only if a cheap look finds some unit in range at all. A response plan's preferred
+    # capability is looked for first, within its tolerance (`dispatch.recommend`); a required one limits both.
     fresh_since = ctx.now() - timedelta(seconds=ctx.settings.unit_location_stale_s)
-    found = _nearest(ctx, call, fresh_since, wait_for_nearer)
-    if found is None and _any_in_range(ctx, call):
-        found = _nearest(ctx, call, None, wait_for_nearer)
-    return found
+    needs = needs_of(call)
+    if needs.preferred:
+        chosen = preferred_unit(ctx, call, needs, fresh_since)
+        if chosen is not None:
+            return chosen
+    qualified = (needs.required, today(ctx)) if needs.required else None
+    found = _nearest(ctx, call, fresh_since, wait_for_nearer, qualified)
+    if found is None and _any_in_range(ctx, call, qualified):
+        found = _nearest(ctx, call, None, wait_for_nearer, qualified)
+    if found is None:
+        return None
+    planned = needs.required or needs.preferred
+    return (*found, explain(found, found, plain_reason(needs, found[0], today(ctx))) if planned else None)
 
 
 def _nearest(
-    ctx: Context, call: Call, fresh_since: datetime | None, wait_for_nearer: bool
+    ctx: Context, call: Call, fresh_since: datetime | None, wait_for_nearer: bool, qualified: Qualified | None
 ) -> tuple[Unit, float] | None:
     return units.nearest_available(
         ctx.session,
@@ -41,31 +56,49 @@ def _nearest(
         max_distance_m=ctx.max_distance_m(call.requested_type),
         fresh_since=fresh_since,
         wait_for_nearer=wait_for_nearer,
+        qualified=qualified,
     )
 
 
-def _any_in_range(ctx: Context, call: Call) -> bool:
+def _any_in_range(ctx: Context, call: Call, qualified: Qualified | None) -> bool:
     return units.any_available(
         ctx.session,
         unit_type=call.requested_type,
         lat=call.lat,
         lon=call.lon,
         max_distance_m=ctx.max_distance_m(call.requested_type),
+        qualified=qualified,
     )
 
 
-def assign(ctx: Context, call: Call, unit: Unit, distance_m: float) -> Assignment:
-    """Send `unit` (locked, available) to `call`."""
+def _required(ctx: Context, call: Call) -> Qualified | None:
+    required = needs_of(call).required
+    return (required, today(ctx)) if required else None
+
+
+def assign(
+    ctx: Context, call: Call, unit: Unit, distance_m: float, recommendation: dict[str, Any] | None = None
+) -> Assignment:
+    """Send `unit` (locked, available) to `call`, with why it was the one when a response plan applied."""
     now = ctx.now()
     assignment = repository.add(
         ctx.session,
-        Assignment(call_id=call.id, unit_id=unit.id, is_primary=True, distance_m=distance_m, assigned_at=now),
+        Assignment(
+            call_id=call.id,
+            unit_id=unit.id,
+            is_primary=True,
+            distance_m=distance_m,
+            assigned_at=now,
+            recommendation=recommendation,
+        ),
     )
     call.dispatched_type = unit.unit_type
     set_unit_status(ctx, unit, UnitStatus.dispatched, reason=f"assigned to call {call.id}", call_id=call.id)
-    set_call_status(
-        ctx, call, CallStatus.assigned, reason=f"{unit.call_sign} at {distance_m:.0f} m", unit_id=unit.id
+    reason = f"{unit.call_sign} at {distance_m:.0f} m" + (
+        f"; {recommendation['reason']}" if recommendation else ""
     )
+    data = {"recommendation": recommendation} if recommendation else None
+    set_call_status(ctx, call, CallStatus.assigned, reason=reason, unit_id=unit.id, data=data)
     return assignment
 
 
@@ -82,6 +115,7 @@ def try_assign(ctx: Context, call: Call, *, wait_for_nearer: bool = False) -> As
 def record_queued(ctx: Context, call: Call) -> None:
     """Record that a call waits in its type's queue because no unit is in range."""
     limit = ctx.max_distance_m(call.requested_type)
+    call.required_capability = needs_of(call).required  # what a freed unit must hold to take it
     set_call_status(
         ctx, call, CallStatus.queued, reason=f"no available {call.requested_type} unit within {limit:.0f} m"
     )
@@ -107,7 +141,7 @@ def match_committed_call(ctx: Context, call: Call) -> Assignment | None:
     transaction holds (being cancelled, re-triaged, escalated or taken by a freed unit) is left to it.
     """
     repository.lock_queue_for_call(ctx.session)
-    if not _any_in_range(ctx, call):
+    if not _any_in_range(ctx, call, _required(ctx, call)):
         return None  # nothing to send: the usual answer when the queue is long
     if calls.get(ctx.session, call.id, for_update=True, skip_locked=True) is None:
         ctx.session.expire(call)  # another transaction is changing it: what we hold may be out of date
@@ -131,9 +165,12 @@ def match_waiting(ctx: Context, per_type: int) -> list[int]:
 
 
 def offer_unit(ctx: Context, unit: Unit) -> Assignment | None:
-    """A unit has just become available: it takes the most urgent, oldest queued call of its type in range."""
+    """A unit has just become available: it takes the most urgent, oldest queued call of its type in range whose
+    required capability, if any, it holds."""
     repository.lock_queue(ctx.session)
-    call = repository.next_queued_call_for(ctx.session, unit, ctx.max_distance_m(unit.unit_type))
+    on = today(ctx)
+    held = [name for name in (unit.capabilities or {}) if holds(unit, name, on)]
+    call = repository.next_queued_call_for(ctx.session, unit, ctx.max_distance_m(unit.unit_type), held)
     if call is None:
         return None
     distance = units.distance_m(ctx.session, unit.id, call.lat, call.lon)

@@ -41,8 +41,11 @@ def add(session: Session, assignment: Assignment) -> Assignment:
     return assignment
 
 
-def next_queued_call_for(session: Session, unit: Unit, max_distance_m: float) -> Call | None:
-    """Lock the queued call this unit should take: its type, within range, most urgent, then oldest."""
+def next_queued_call_for(
+    session: Session, unit: Unit, max_distance_m: float, capabilities: Sequence[str]
+) -> Call | None:
+    """Lock the queued call this unit should take: its type, within range, requiring no capability or one of the
+    unit's `capabilities`, most urgent, then oldest."""
     distance = func.earth_distance(func.ll_to_earth(Call.lat, Call.lon), func.ll_to_earth(unit.lat, unit.lon))
     query = (
         select(Call)
@@ -50,6 +53,7 @@ def next_queued_call_for(session: Session, unit: Unit, max_distance_m: float) ->
             Call.status == CallStatus.queued,
             Call.requested_type == unit.unit_type,
             distance <= max_distance_m,
+            or_(Call.required_capability.is_(None), Call.required_capability.in_(capabilities)),
         )
         .order_by(Call.priority, Call.queued_at, Call.id)
         .limit(1)

@@ -55,7 +55,11 @@ def decide(call: CallText, protocol: Protocol) -> Decision:
         return _decide(call, rt)
     # Without a narrative a call is its type and its answers: a closed set a centre repeats all day, so the
     # decision is remembered (bounded). Narratives are free text and always read.
-    key = (call.call_type, tuple(sorted((k, v) for k, v in call.screening.items() if v is not None)))
+    key = (
+        call.call_type,
+        tuple(sorted((k, v) for k, v in call.screening.items() if v is not None)),
+        call.language,
+    )
     decision: Decision | None = rt.decisions.get(key)
     if decision is None:
         decision = _decide(call, rt)
@@ -83,6 +87,9 @@ def _decide(call: CallText, rt: Runtime) -> Decision:
         evidence=_evidence_for(rt, fired, facts),
         ask=outcome.ask,
         consult=rt.desk.judge(decider.response_type, facts),
+        plan=rt.plans.needs(
+            decider.response_type, {name: fact.value for name, fact in facts.items()}, call.language
+        ),
     )
 
 

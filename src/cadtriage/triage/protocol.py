@@ -22,9 +22,9 @@ from pydantic import (
     model_validator,
 )
 
-from cadtriage.triage.catalogue import CAPABILITY_ID, CapabilityDef
+from cadtriage.triage.catalogue import CAPABILITY_ID, LANGUAGE_SLOT, CapabilityDef, ResponsePlan
 from cadtriage.triage.risk import RiskModel
-from cadtriage.triage.runtime import Condition, DeskRule, FactReading, Runtime
+from cadtriage.triage.runtime import CompiledPlan, Condition, DeskRule, FactReading, Plans, Runtime
 from cadtriage.triage.text import (
     BREAK,
     HISTORY_AFTER,
@@ -229,6 +229,8 @@ class Protocol(_Strict):
     escalation: dict[ResponseType, EscalationStep] = {}
     consult: ConsultSection = ConsultSection()
     capabilities: dict[Annotated[str, StringConstraints(pattern=CAPABILITY_ID)], CapabilityDef] = {}
+    centre_language: str = Field(default="en", pattern=r"^[a-z]{2,3}$")
+    response_plans: list[ResponsePlan] = []
     examples: list[Example] = []
     _runtime: Runtime = PrivateAttr()
 
@@ -256,6 +258,7 @@ class Protocol(_Strict):
             if rule.response_type is ResponseType.civilian_crisis:
                 self._check_civilian_guard(rule)
         self._check_desk_guard()
+        self._check_plans()
         for source, step in self.escalation.items():
             if RESTRICTIVENESS[step.to] <= RESTRICTIVENESS[source]:
                 raise ValueError(
@@ -317,6 +320,43 @@ class Protocol(_Strict):
                     f"consult must require {fact_name!r} to be {' or '.join(map(str, CIVILIAN_GUARD))} in its `when`"
                 )
 
+    def _check_plans(self) -> None:
+        # A plan must name what a unit can hold: a catalogue id, or with the language slot, a family the
+        # catalogue has at least one member of (`interpreter:{language}` and `interpreter:es`).
+        seen: set[str] = set()
+        for plan in self.response_plans:
+            if plan.id in seen:
+                raise ValueError(f"response plan id {plan.id!r} is used twice")
+            seen.add(plan.id)
+            unknown = sorted(set(plan.when) - set(self.facts))
+            if unknown:
+                raise ValueError(f"response plan {plan.id!r} reads unknown facts: {', '.join(unknown)}")
+            family = plan.capability.split(LANGUAGE_SLOT)[0]
+            known = (
+                any(name.startswith(family) for name in self.capabilities)
+                if LANGUAGE_SLOT in plan.capability
+                else plan.capability in self.capabilities
+            )
+            if not known:
+                raise ValueError(
+                    f"response plan {plan.id!r} names {plan.capability!r}, which the capability catalogue lacks"
+                )
+
+    def _plans(self) -> Plans:
+        compiled = tuple(
+            CompiledPlan(
+                rule=plan.id,
+                response_types=tuple(plan.response_types),
+                when=tuple((name, ACCEPTS[expect]) for name, expect in plan.when.items()),
+                other_language=plan.language == "other",
+                capability=plan.capability,
+                required=plan.require is not None,
+                within_m=plan.within_m,
+            )
+            for plan in self.response_plans
+        )
+        return Plans(compiled, frozenset(self.capabilities), self.centre_language)
+
     def _desk_rule(self) -> DeskRule:
         desk = self.consult
         return DeskRule(
@@ -369,6 +409,7 @@ class Protocol(_Strict):
             screened=tuple(f for f in facts if f.screening is not None),
             rule_facts={rule.id: tuple(sorted(rule.facts())) for rule in self.rules},
             desk=self._desk_rule(),
+            plans=self._plans(),
         )
 
     def _need_fields(self) -> dict[str, tuple[str, ...]]:

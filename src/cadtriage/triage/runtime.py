@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from typing import Protocol as Structural
 
+from cadtriage.triage.catalogue import LANGUAGE_SLOT
 from cadtriage.triage.risk import Treatment
 from cadtriage.triage.text import Lexicon
-from cadtriage.triage.types import NO_DESK, Consult, Evidence, ResponseType
+from cadtriage.triage.types import NO_DESK, Consult, Evidence, Need, ResponseType
 
 # (fact name, accepted values) pairs: a rule's `when`, or one group of its `any`.
 Condition = tuple[tuple[str, frozenset[bool | None]], ...]
@@ -79,6 +80,48 @@ class DeskRule:
         return f"not for the crisis desk: {lacking} {what}"
 
 
+@dataclass(frozen=True, slots=True)
+class CompiledPlan:
+    """A response plan, compiled: the capability may hold the language slot."""
+
+    rule: str
+    response_types: tuple[ResponseType, ...]
+    when: Condition
+    other_language: bool
+    capability: str
+    required: bool
+    within_m: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Plans:
+    """The protocol's response plans, and what they need to name a capability the catalogue has."""
+
+    plans: tuple[CompiledPlan, ...]
+    catalogue: frozenset[str]
+    centre_language: str
+
+    def needs(
+        self, response_type: ResponseType, values: Mapping[str, bool | None], language: str | None
+    ) -> tuple[Need, ...]:
+        """The capabilities a call sent to `response_type`, with these facts and this caller's language, needs."""
+        found: list[Need] = []
+        for plan in self.plans:
+            if response_type not in plan.response_types:
+                continue
+            if any(values[name] not in accepted for name, accepted in plan.when):
+                continue
+            capability = plan.capability
+            if plan.other_language:
+                if not language or language == self.centre_language:
+                    continue
+                capability = capability.replace(LANGUAGE_SLOT, language)
+            # An interpreter the catalogue does not list is no unit's; a capability named twice, the first plan's.
+            if capability in self.catalogue and all(need.capability != capability for need in found):
+                found.append(Need(capability, plan.required, plan.within_m, plan.response_types, plan.rule))
+        return tuple(found)
+
+
 @dataclass(slots=True)
 class Runtime:
     """Everything the engine reads of a protocol, precomputed."""
@@ -98,6 +141,7 @@ class Runtime:
     screened: tuple[FactReading, ...]  # the facts a screening answer decides
     rule_facts: Mapping[str, tuple[str, ...]]  # rule id -> the facts it reads, sorted
     desk: DeskRule  # who may go to the crisis desk
+    plans: Plans  # which capabilities the unit sent should have
     # The engine's memory: outcomes by fact values, and whole decisions by call type and answers for calls
     # without text.
     outcomes: dict[Any, Any] = field(default_factory=dict)

@@ -42,6 +42,7 @@ class CallText:
     call_type: str | None = None
     narrative: str | None = None
     screening: Mapping[str, bool | None] = field(default_factory=dict)
+    language: str | None = None  # the caller's language (ISO 639-1), when it is known
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +117,28 @@ NO_DESK = Consult(False, "no crisis desk: the protocol's consult mode is off")
 
 
 @dataclass(frozen=True, slots=True)
+class Need:
+    """A capability the unit sent should have (a response plan's): `required`, or preferred within `within_m`
+    of the nearest unit; for calls sent to one of `response_types`."""
+
+    capability: str
+    required: bool
+    within_m: float | None
+    response_types: tuple[ResponseType, ...]
+    rule: str
+
+    def as_dict(self) -> dict[str, object]:
+        """The need as the API shows it and the call stores it."""
+        return {
+            "capability": self.capability,
+            "required": self.required,
+            "within_m": self.within_m,
+            "response_types": [t.value for t in self.response_types],
+            "rule": self.rule,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Decision:
     """What triage decided about a call, and why."""
 
@@ -128,6 +151,7 @@ class Decision:
     evidence: tuple[Evidence, ...]
     ask: tuple[Question, ...] = ()
     consult: Consult = NO_DESK
+    plan: tuple[Need, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         """The decision in the public JSON shape."""
@@ -141,4 +165,5 @@ class Decision:
             "evidence": [e.as_dict() for e in self.evidence],
             "ask": [q.as_dict() for q in self.ask],
             "consult": self.consult.as_dict(),
+            "plan": [need.as_dict() for need in self.plan],
         }

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Date,
     Double,
     Select,
+    String,
     and_,
     bindparam,
     cast,
@@ -100,11 +101,12 @@ def _target(lat: float, lon: float) -> ColumnElement[object]:
     return func.ll_to_earth(lat, lon)
 
 
-def _nearest_available_query(*, fresh: bool, lock: str) -> Select[tuple[Unit, float]]:
-    # Built once with bound parameters, so SQLAlchemy compiles it once and psycopg prepares it once.
+def _nearest_available_query(*, fresh: bool, lock: str, capable: bool) -> Select[tuple[Unit, float]]:
+    # Built once with bound parameters, so SQLAlchemy compiles it once and psycopg prepares it once. A capability
+    # filters the index walk: with one unit in ten qualified, the walk reads about ten entries, not the roster.
     query = (
         select(Unit, func.cube_distance(_POSITION, _POINT).label("chord_m"))
-        .where(*_IN_RANGE)
+        .where(*_IN_RANGE, *(_CAPABLE if capable else ()))
         .order_by(_POSITION.op("<->")(_POINT))
         .limit(1)
     )
@@ -127,34 +129,60 @@ _IN_RANGE = (
     _POSITION.op("&&")(func.cube(bindparam("low", type_=_COORDS), bindparam("high", type_=_COORDS))),
     func.cube_distance(_POSITION, _POINT) <= bindparam("max_chord_m"),
 )
-# (fresh, lock) -> query. "skip" passes over units other transactions hold; "wait" waits for them and looks again;
-# "none" only looks.
+_LAPSES = Unit.capabilities.op("->>")(bindparam("capability", type_=String))
+_CAPABLE = (
+    Unit.capabilities.has_key(bindparam("capability", type_=String)),
+    or_(_LAPSES.is_(None), cast(_LAPSES, Date) >= bindparam("today", type_=Date)),
+)
+# (fresh, lock, capable) -> query. "skip" passes over units other transactions hold; "wait" waits for them and
+# looks again; "none" only looks. `capable`: only units holding the capability today.
 _NEAREST_AVAILABLE = {
-    (fresh, lock): _nearest_available_query(fresh=fresh, lock=lock)
+    (fresh, lock, capable): _nearest_available_query(fresh=fresh, lock=lock, capable=capable)
     for fresh in (False, True)
     for lock in ("skip", "wait", "none")
+    for capable in (False, True)
 }
 # The ring searched around the nearest unit seen: its distance, and rounding.
 _RING_SLACK_M = 0.001
 # How many times intake looks again when the nearest unit it waited for was taken; then it searches without waiting.
 _WAIT_ROUNDS = 3
-_ANY_AVAILABLE = select(exists().where(*_IN_RANGE))
+_ANY_AVAILABLE = {
+    False: select(exists().where(*_IN_RANGE)),
+    True: select(exists().where(*_IN_RANGE, *_CAPABLE)),
+}
+# A capability a unit must hold, and the day (UTC) it must not have lapsed by.
+Qualified = tuple[str, date]
 
 
-def _search_params(unit_type: str, lat: float, lon: float, max_distance_m: float) -> dict[str, Any]:
+def _search_params(
+    unit_type: str, lat: float, lon: float, max_distance_m: float, qualified: Qualified | None
+) -> dict[str, Any]:
     low, high = geometry.search_box(lat, lon, max_distance_m)
-    return {
+    params: dict[str, Any] = {
         "unit_type": unit_type,
         "point": list(geometry.earth_point(lat, lon)),
         "low": low,
         "high": high,
         "max_chord_m": geometry.chord_m(max_distance_m),
     }
+    if qualified is not None:
+        params["capability"], params["today"] = qualified
+    return params
 
 
-def any_available(session: Session, *, unit_type: str, lat: float, lon: float, max_distance_m: float) -> bool:
-    """Whether any available unit of a type is within range, locked or not (a cheap look, locking nothing)."""
-    return bool(session.scalar(_ANY_AVAILABLE, _search_params(unit_type, lat, lon, max_distance_m)))
+def any_available(
+    session: Session,
+    *,
+    unit_type: str,
+    lat: float,
+    lon: float,
+    max_distance_m: float,
+    qualified: Qualified | None = None,
+) -> bool:
+    """Whether any available unit of a type (holding a capability, if given) is within range, locked or not (a
+    cheap look, locking nothing)."""
+    params = _search_params(unit_type, lat, lon, max_distance_m, qualified)
+    return bool(session.scalar(_ANY_AVAILABLE[qualified is not None], params))
 
 
 def nearest_available(
@@ -166,6 +194,8 @@ def nearest_available(
     max_distance_m: float,
     fresh_since: datetime | None,
     wait_for_nearer: bool = False,
+    qualified: Qualified | None = None,
+    lock: bool = True,
 ) -> tuple[Unit, float] | None:
     """Lock and return the nearest available unit of a type within range, with its great-circle distance.
 
@@ -180,21 +210,26 @@ def nearest_available(
     that changed and passes over one no longer available). If the unit was taken, the look starts over. The caller
     holds no unit lock while it waits, so waits cannot form a cycle; a caller must also hold no lock that a unit's
     holder could wait for (intake before it takes the queue lock qualifies).
+
+    `qualified`: only units holding that capability on that day. `lock=False`: only look (nothing is locked).
     """
-    params = _search_params(unit_type, lat, lon, max_distance_m)
+    params = _search_params(unit_type, lat, lon, max_distance_m, qualified)
     if fresh_since is not None:
         params["fresh_since"] = fresh_since
-    fresh = fresh_since is not None
+    fresh, capable = fresh_since is not None, qualified is not None
+    if not lock:
+        row = session.execute(_NEAREST_AVAILABLE[fresh, "none", capable], params).one_or_none()
+        return None if row is None else (row[0], geometry.great_circle_m(float(row[1])))
     for _ in range(_WAIT_ROUNDS if wait_for_nearer else 0):
-        seen = session.execute(_NEAREST_AVAILABLE[fresh, "none"], params).one_or_none()
+        seen = session.execute(_NEAREST_AVAILABLE[fresh, "none", capable], params).one_or_none()
         if seen is None:
             return None  # no unit in range, held or not
         ring = {**params, "max_chord_m": float(seen[1]) + _RING_SLACK_M}
-        row = session.execute(_NEAREST_AVAILABLE[fresh, "skip"], ring).one_or_none()
-        row = row or session.execute(_NEAREST_AVAILABLE[fresh, "wait"], ring).one_or_none()
+        row = session.execute(_NEAREST_AVAILABLE[fresh, "skip", capable], ring).one_or_none()
+        row = row or session.execute(_NEAREST_AVAILABLE[fresh, "wait", capable], ring).one_or_none()
         if row is not None:
             return row[0], geometry.great_circle_m(float(row[1]))
-    row = session.execute(_NEAREST_AVAILABLE[fresh, "skip"], params).one_or_none()
+    row = session.execute(_NEAREST_AVAILABLE[fresh, "skip", capable], params).one_or_none()
     return None if row is None else (row[0], geometry.great_circle_m(float(row[1])))
 
 

@@ -1,0 +1,116 @@
+"""Response plans: the closest qualified unit. A CIT-trained team within the plan's tolerance beats a nearer one
+without, and loses beyond it; a lapsed certification does not count; a required capability queues the call until
+a qualified unit frees; every planned assignment says which unit was nearest, which was chosen, and why."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+
+from cadtriage.config import Settings
+from cadtriage.protocol_files import shipped_protocol_text
+from cadtriage.triage.protocol import ProtocolError, parse_protocol
+from tests.api.helpers import DOWNTOWN, call, status, unit
+
+LAT, LON = DOWNTOWN
+VOICES = {"call_type": "MENTAL HEALTH", "narrative": "son hearing voices, scared", "screening": {}}
+
+
+def north(metres: float) -> tuple[float, float]:
+    return LAT + metres / 111_195, LON
+
+
+def team(
+    client: TestClient, sign: str, metres: float, capabilities: list[dict[str, Any]] | None = None
+) -> Any:
+    return unit(client, sign, "co_responder", *north(metres), capabilities=capabilities or [])
+
+
+def test_the_plan_is_in_the_decision(client: TestClient) -> None:
+    decision = client.post("/v1/triage", json={**VOICES, "language": "es"}).json()
+    assert [(n["capability"], n["required"], n["within_m"]) for n in decision["plan"]] == [
+        ("cit", False, 2000.0),
+        ("interpreter:es", False, 3000.0),
+    ]
+    french = client.post("/v1/triage", json={**VOICES, "language": "fr"}).json()
+    assert [n["capability"] for n in french["plan"]] == ["cit"]  # no French interpreter in the catalogue
+
+
+def test_a_cit_team_within_tolerance_beats_a_nearer_one_without(client: TestClient) -> None:
+    team(client, "CR-NEAR", 500)
+    cit = team(client, "CR-CIT", 1500, [{"id": "cit"}])
+    taken = call(client, "CAD-1", **VOICES)
+    assignment = taken["assignment"]
+    assert assignment["unit_id"] == cit["id"]
+    recommendation = assignment["recommendation"]
+    assert recommendation["nearest"]["call_sign"] == "CR-NEAR"
+    assert recommendation["chosen"]["call_sign"] == "CR-CIT"
+    farther = recommendation["chosen"]["distance_m"] - recommendation["nearest"]["distance_m"]
+    assert 995 < farther < 1005
+    assert recommendation["reason"] == f"cit, {farther:.0f} m farther than the nearest"
+    events = client.get(f"/v1/calls/{taken['id']}/timeline").json()
+    assigned = next(e for e in events if e["kind"] == "call.assigned")
+    assert assigned["data"]["recommendation"] == recommendation
+    assert assigned["reason"].endswith(recommendation["reason"])
+
+
+def test_beyond_tolerance_the_nearest_goes(client: TestClient) -> None:
+    near = team(client, "CR-NEAR", 500)
+    team(client, "CR-CIT", 3000, [{"id": "cit"}])  # 2,500 m farther: beyond the plan's 2,000 m
+    assignment = call(client, "CAD-1", **VOICES)["assignment"]
+    assert assignment["unit_id"] == near["id"]
+    assert assignment["recommendation"]["reason"] == "no cit unit within 2000 m of the nearest: the nearest"
+
+
+def test_a_lapsed_certification_does_not_count(client: TestClient) -> None:
+    near = team(client, "CR-NEAR", 500)
+    team(
+        client, "CR-LAPSED", 1500, [{"id": "cit", "expires": "2026-11-21"}]
+    )  # the day before the test clock's
+    assert call(client, "CAD-1", **VOICES)["assignment"]["unit_id"] == near["id"]
+
+
+def test_a_call_without_a_plan_gets_the_nearest_and_no_recommendation(client: TestClient) -> None:
+    near = unit(client, "CRT-1", "civilian_crisis", *north(500))
+    unit(client, "CRT-CIT", "civilian_crisis", *north(900), capabilities=[{"id": "cit"}])
+    assignment = call(client, "CAD-1")["assignment"]  # a welfare check: no plan applies
+    assert (assignment["unit_id"], assignment["recommendation"]) == (near["id"], None)
+
+
+class TestARequiredCapability:
+    @pytest.fixture
+    def settings(self, db_url: str, tmp_path: Path) -> Settings:
+        data = yaml.safe_load(shipped_protocol_text())
+        cit = next(p for p in data["response_plans"] if p["id"] == "plan.cit_behavioural")
+        cit.pop("prefer")
+        cit.pop("within_m")
+        cit["require"] = "cit"
+        data["response_plans"] = [cit]
+        path = tmp_path / "require-cit.yaml"
+        path.write_text(yaml.safe_dump(data))
+        return Settings(database_url=db_url, protocol_path=path)
+
+    def test_the_call_waits_for_a_qualified_unit_then_takes_it_as_it_frees(self, client: TestClient) -> None:
+        plain = team(client, "CR-PLAIN", 300)
+        cit = team(client, "CR-CIT", 800, [{"id": "cit"}])
+        first = call(client, "CAD-1", **VOICES)
+        assert first["assignment"]["unit_id"] == cit["id"]
+        assert first["assignment"]["recommendation"]["reason"] == "cit required: the nearest unit holding it"
+        second = call(client, "CAD-2", **VOICES)  # the only CIT team is busy: the plain one does not go
+        assert (second["status"], second["queue_position"]) == ("queued", 1)
+        assert client.get(f"/v1/units/{plain['id']}").json()["status"] == "available"
+        status(client, first["id"], "on_scene")
+        status(client, first["id"], "closed", disposition="resolved")
+        taken = client.get(f"/v1/calls/{second['id']}").json()
+        assert (taken["status"], taken["assignment"]["unit_id"]) == ("assigned", cit["id"])
+
+
+def test_protocol_check_refuses_a_plan_for_a_capability_the_catalogue_lacks() -> None:
+    data = yaml.safe_load(shipped_protocol_text())
+    data["response_plans"][0]["prefer"] = "telepath"
+    with pytest.raises(ProtocolError, match="names 'telepath', which the capability catalogue lacks"):
+        parse_protocol(yaml.safe_dump(data), "plans.yaml")
