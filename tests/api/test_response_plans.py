@@ -114,3 +114,40 @@ def test_protocol_check_refuses_a_plan_for_a_capability_the_catalogue_lacks() ->
     data["response_plans"][0]["prefer"] = "telepath"
     with pytest.raises(ProtocolError, match="names 'telepath', which the capability catalogue lacks"):
         parse_protocol(yaml.safe_dump(data), "plans.yaml")
+
+
+def test_a_dispatcher_reassigns_a_call_and_the_freed_unit_takes_the_queue(client: TestClient) -> None:
+    first = team(client, "CR-1", 300)
+    second = team(client, "CR-2", 900)
+    taken = call(client, "CAD-1", **VOICES)
+    assert taken["assignment"]["unit_id"] == first["id"]
+    waiting = call(client, "CAD-2", **VOICES)
+    assert waiting["assignment"]["unit_id"] == second["id"]
+    third = call(client, "CAD-3", **VOICES)
+    assert third["status"] == "queued"
+    # A third team comes on and takes the waiting call; a fourth, the dispatcher gives the first call to.
+    fresh = team(client, "CR-3", 2000)
+    assert client.get(f"/v1/units/{fresh['id']}").json()["call_id"] == third["id"]  # it took the waiting call
+    late = team(client, "CR-4", 2500)
+    body = {"unit_id": late["id"], "reason": "CR-4 knows the family"}
+    moved = client.post(f"/v1/calls/{taken['id']}/reassign", json=body)
+    assert moved.status_code == 200, moved.text
+    assignment = moved.json()["assignment"]
+    assert assignment["unit_id"] == late["id"]
+    assert assignment["recommendation"]["previous"]["call_sign"] == "CR-1"
+    assert assignment["recommendation"]["reason"] == "dispatcher's choice: CR-4 knows the family"
+    assert (
+        client.get(f"/v1/units/{first['id']}").json()["status"] == "available"
+    )  # nothing waits: it stays free
+    kinds = [e["kind"] for e in client.get(f"/v1/calls/{taken['id']}/timeline").json()]
+    assert kinds[-5:] == ["unit.status", "call.queued", "call.reassigned", "unit.status", "call.assigned"]
+    busy = client.post(f"/v1/calls/{waiting['id']}/reassign", json={"unit_id": late["id"], "reason": "again"})
+    assert busy.status_code == 409  # CR-4 is on a call now
+    police = unit(client, "P-1", "police", *north(100))
+    wrong = client.post(
+        f"/v1/calls/{waiting['id']}/reassign", json={"unit_id": police["id"], "reason": "closer"}
+    )
+    assert wrong.status_code == 409
+    assert "override the call's type first" in wrong.json()["detail"]
+    missing = client.post(f"/v1/calls/{waiting['id']}/reassign", json={"unit_id": 987654, "reason": "who"})
+    assert missing.status_code == 404

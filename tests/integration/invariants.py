@@ -11,7 +11,8 @@ from cadtriage.events.schemas import EventFilter
 # Every kind the audit log records must be one a live stream can be filtered on.
 _FILTERABLE = ", ".join(f"'{kind}'" for kind in get_args(EventFilter))
 
-# Status events are the call.* events but override, escalation and screening, which move the response type.
+# Status events are the call.* events but override, escalation, screening and a clinician's routing, which move
+# the response type, and a reassignment, which names the units (its status moves are events of their own).
 CHECKS = {
     "a unit on two open assignments": "SELECT unit_id FROM assignments WHERE released_at IS NULL "
     "GROUP BY unit_id HAVING count(*) > 1",
@@ -35,16 +36,17 @@ CHECKS = {
     "a timeline that does not chain (an event's from_state is not the previous event's to_state)": "SELECT "
     "DISTINCT call_id FROM (SELECT call_id, from_state, lag(to_state) OVER (PARTITION BY call_id ORDER BY id) "
     "AS previous FROM events WHERE kind LIKE 'call.%' AND kind NOT IN ('call.override', 'call.escalated', "
-    "'call.screening')) chain WHERE previous IS NOT NULL "
+    "'call.screening', 'call.routed', 'call.reassigned')) chain WHERE previous IS NOT NULL "
     "AND from_state IS DISTINCT FROM previous",
     "a timeline whose last state is not the call's status": "SELECT c.id FROM calls c JOIN LATERAL (SELECT "
     "to_state FROM events e WHERE e.call_id = c.id AND e.kind LIKE 'call.%' AND e.kind NOT IN ('call.override', "
-    "'call.escalated', 'call.screening') ORDER BY e.id DESC LIMIT 1) "
+    "'call.escalated', 'call.screening', 'call.routed', 'call.reassigned') ORDER BY e.id DESC LIMIT 1) "
     "last ON true WHERE last.to_state <> c.status",
     # The list is the EventFilter literal's own constants, not input.
     "an event of a kind streams cannot filter on": f"SELECT id FROM events WHERE kind NOT IN ({_FILTERABLE})",  # noqa: S608
     "a status event that restates the status": "SELECT call_id FROM events WHERE kind LIKE 'call.%' "
-    "AND kind NOT IN ('call.override', 'call.escalated', 'call.screening') AND from_state = to_state",
+    "AND kind NOT IN ('call.override', 'call.escalated', 'call.screening', 'call.routed', 'call.reassigned') "
+    "AND from_state = to_state",
 }
 
 

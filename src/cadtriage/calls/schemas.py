@@ -395,3 +395,14 @@ class CallOverride(RequestModel):
 
     response_type: ResponseType
     reason: str = Field(min_length=3, max_length=500)
+
+
+class CallReassign(RequestModel):
+    """A dispatcher's choice of unit for a call, and why."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"unit_id": 12, "reason": "CRT-12 knows the person from last week"}]}
+    )
+
+    unit_id: int = Field(ge=1, le=2**63 - 1)
+    reason: str = Field(min_length=3, max_length=500)

@@ -52,13 +52,14 @@ def holds(unit: Unit, capability: str, on: date) -> bool:
     return capability in (unit.capabilities or {}) and (lapses is None or date.fromisoformat(lapses) >= on)
 
 
-def _brief(unit: Unit, distance_m: float) -> dict[str, Any]:
+def brief(unit: Unit, distance_m: float) -> dict[str, Any]:
+    """A unit as a recommendation names it."""
     return {"unit_id": unit.id, "call_sign": unit.call_sign, "distance_m": round(distance_m, 1)}
 
 
 def explain(nearest: tuple[Unit, float], chosen: tuple[Unit, float], reason: str) -> dict[str, Any]:
     """The recommendation recorded with an assignment."""
-    return {"nearest": _brief(*nearest), "chosen": _brief(*chosen), "reason": reason}
+    return {"nearest": brief(*nearest), "chosen": brief(*chosen), "reason": reason}
 
 
 def preferred_unit(

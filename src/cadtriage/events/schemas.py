@@ -22,6 +22,7 @@ EventFilter = Literal[
     "call.override",
     "call.screening",
     "call.routed",
+    "call.reassigned",
     "consult",
     "consult.requested",
     "consult.claimed",

@@ -17,6 +17,7 @@ from cadtriage.calls.schemas import (
     CallOut,
     CallOverride,
     CallPage,
+    CallReassign,
     CallRecord,
     CallStatusChange,
     CallView,
@@ -26,7 +27,7 @@ from cadtriage.calls.schemas import (
 )
 from cadtriage.context import Context
 from cadtriage.dispatch import intake as intake_call
-from cadtriage.dispatch import lifecycle, redirect, views
+from cadtriage.dispatch import lifecycle, reassign, redirect, views
 from cadtriage.errors import NotFound
 from cadtriage.requests import Moment
 from cadtriage.triage.engine import decide
@@ -170,5 +171,14 @@ def answer_screening(call_id: CallId, body: ScreeningAnswers, ctx: ContextDep, _
 def override_call(call_id: CallId, body: CallOverride, ctx: ContextDep, _: Dispatcher) -> CallOut:
     """A dispatcher's re-triage, with its reason: the call is re-dispatched and any unit it held is freed."""
     redirect.override(ctx, call_id, body.response_type, body.reason)
+    commit_before_answer(ctx.session)
+    return CallOut.from_view(views.view(ctx, call_id), show_caller=True)
+
+
+@router.post("/calls/{call_id}/reassign", response_model=CallOut, responses=problems(404, 409, 422))
+def reassign_call(call_id: CallId, body: CallReassign, ctx: ContextDep, _: Dispatcher) -> CallOut:
+    """A dispatcher's choice of unit, with the reason: an available unit of the call's type goes instead of the
+    one the call has (recorded with both units); the freed unit takes the queue."""
+    reassign.reassign(ctx, call_id, body.unit_id, body.reason)
     commit_before_answer(ctx.session)
     return CallOut.from_view(views.view(ctx, call_id), show_caller=True)
