@@ -6,7 +6,7 @@ from cadtriage.consults.models import Consult
 from cadtriage.db import Base
 from cadtriage.events.models import Event
 from cadtriage.followups.models import Followup
-from cadtriage.units.models import Unit
+from cadtriage.units.models import CapabilityCoverage, Unit
 
 metadata = Base.metadata
 
@@ -15,6 +15,7 @@ __all__ = [
     "Assignment",
     "Call",
     "CallOutcome",
+    "CapabilityCoverage",
     "Consult",
     "Event",
     "Followup",

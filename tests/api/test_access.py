@@ -26,6 +26,7 @@ MATRIX: list[tuple[str, str, set[str], dict[str, Any] | None]] = [
     ("POST", "/v1/calls/{call}/cancel", {D}, {"reason": "caller hung up"}),
     ("POST", "/v1/calls/{call}/override", {D}, {"response_type": "police", "reason": "weapon reported"}),
     ("POST", "/v1/calls/{call}/screening", {D}, {"weapons": False}),
+    ("POST", "/v1/calls/{call}/reassign", {D}, {"unit_id": 1, "reason": "knows the family"}),
     ("GET", "/v1/calls/{call}/timeline", {D, S, C}, None),
     ("GET", "/v1/consults", {C, D, S}, None),
     ("POST", "/v1/consults/{call}/claim", {C}, None),

@@ -10,8 +10,12 @@ from typing import Any
 import pytest
 import yaml
 from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from cadtriage.config import Settings
+from cadtriage.context import Context
+from cadtriage.dispatch.coverage import announce_coverage
 from cadtriage.protocol_files import shipped_protocol_text
 from cadtriage.triage.protocol import ProtocolError, parse_protocol
 from tests.api.helpers import DOWNTOWN, call, status, unit
@@ -151,3 +155,26 @@ def test_a_dispatcher_reassigns_a_call_and_the_freed_unit_takes_the_queue(client
     assert "override the call's type first" in wrong.json()["detail"]
     missing = client.post(f"/v1/calls/{waiting['id']}/reassign", json={"unit_id": 987654, "reason": "who"})
     assert missing.status_code == 404
+
+
+def test_coverage_is_announced_when_the_last_qualified_unit_goes_busy_and_when_it_is_back(
+    client: TestClient, ctx: Context, session: Session
+) -> None:
+    cit = team(client, "CR-CIT", 800, [{"id": "cit"}])
+    assert announce_coverage(ctx) == []  # the first look only remembers: covered
+    taken = call(client, "CAD-1", **VOICES)
+    assert taken["assignment"]["unit_id"] == cit["id"]
+    assert announce_coverage(ctx) == ["cit"]
+    assert announce_coverage(ctx) == []  # announced once
+    status(client, taken["id"], "on_scene")
+    status(client, taken["id"], "closed", disposition="resolved")
+    assert announce_coverage(ctx) == ["cit"]
+    rows = session.execute(
+        text(
+            "SELECT kind, unit_id, actor, data ->> 'capability' FROM events WHERE kind LIKE 'coverage.%' ORDER BY id"
+        )
+    ).all()
+    assert [tuple(r) for r in rows] == [
+        ("coverage.lost", cit["id"], "test", "cit"),
+        ("coverage.restored", cit["id"], "test", "cit"),
+    ]

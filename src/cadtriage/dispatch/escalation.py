@@ -19,6 +19,7 @@ from cadtriage.context import Context
 from cadtriage.db import Database
 from cadtriage.dispatch import repository
 from cadtriage.dispatch.consults import expire_overdue
+from cadtriage.dispatch.coverage import announce_coverage
 from cadtriage.dispatch.matching import match_waiting
 from cadtriage.dispatch.redirect import divert
 from cadtriage.followups.service import announce_overdue
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 SYSTEM_ACTOR = "system:escalation"
 FOLLOWUP_ACTOR = "system:followups"
 DESK_ACTOR = "system:crisis-desk"
+COVERAGE_ACTOR = "system:coverage"
 # Calls escalated in one transaction. Re-dispatching holds the queue lock (shared) until the transaction ends,
 # and units being freed wait for it, and intakes behind them: after an overload hundreds of calls can fall due
 # at once, and escalating them all in one transaction would stall dispatch for seconds.
@@ -65,7 +67,8 @@ def escalate_overdue(ctx: Context) -> list[int]:
 def sweep_once(database: Database, clock: Clock, settings: Settings, protocol: Protocol) -> list[int]:
     """One sweep: calls no crisis-desk clinician picked up in time are dispatched as triaged, then waiting calls
     a free unit could take are dispatched (see `match_waiting`), then every overdue call is escalated, then
-    late follow-ups are announced, each SWEEP_BATCH calls to a transaction; the ids escalated."""
+    changes of capability coverage and late follow-ups are announced, each SWEEP_BATCH calls to a transaction;
+    the ids escalated."""
     while True:
         with Session(database.engine, expire_on_commit=False) as session, session.begin():
             expired = expire_overdue(Context(session, clock, settings, protocol, DESK_ACTOR), SWEEP_BATCH)
@@ -84,6 +87,10 @@ def sweep_once(database: Database, clock: Clock, settings: Settings, protocol: P
         escalated += batch
         if len(batch) < SWEEP_BATCH:  # none left, or another worker's sweep holds them
             break
+    with Session(database.engine, expire_on_commit=False) as session, session.begin():
+        lost_or_back = announce_coverage(Context(session, clock, settings, protocol, COVERAGE_ACTOR))
+    if lost_or_back:
+        log.info("capability coverage changed %s", lost_or_back)
     with Session(database.engine, expire_on_commit=False) as session, session.begin():
         late = announce_overdue(Context(session, clock, settings, protocol, FOLLOWUP_ACTOR))
     if late:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Computed, DateTime, Double, Identity, String, func
+from sqlalchemy import BigInteger, Boolean, Computed, DateTime, Double, Identity, String, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -49,3 +49,14 @@ class Unit(Base):
     # What the unit is qualified for: capability id -> the date it lapses ("2027-06-30", counting through that
     # day, UTC), or None when it does not. Ids come from the protocol's catalogue.
     capabilities: Mapped[dict[str, str | None]] = mapped_column(JSONB, default=dict)
+
+
+class CapabilityCoverage(Base):
+    """Whether some available unit holds a capability, as last announced: the sweep compares it with the units
+    now and records `coverage.lost` or `coverage.restored` when it changes."""
+
+    __tablename__ = "capability_coverage"
+
+    capability: Mapped[str] = mapped_column(String(32), primary_key=True)
+    covered: Mapped[bool] = mapped_column(Boolean)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
