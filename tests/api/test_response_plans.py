@@ -178,3 +178,32 @@ def test_coverage_is_announced_when_the_last_qualified_unit_goes_busy_and_when_i
         ("coverage.lost", cit["id"], "test", "cit"),
         ("coverage.restored", cit["id"], "test", "cit"),
     ]
+
+
+class TestGainingTheRequiredCapability:
+    @pytest.fixture
+    def settings(self, db_url: str, tmp_path: Path) -> Settings:
+        data = yaml.safe_load(shipped_protocol_text())
+        data["response_plans"] = [
+            {
+                "id": "plan.require_cit",
+                "response_types": ["co_responder"],
+                "when": {"behavioral_health": True},
+                "require": "cit",
+                "criterion": "a jurisdiction that sends only CIT-trained teams to behavioural calls",
+            }
+        ]
+        path = tmp_path / "require.yaml"
+        path.write_text(yaml.safe_dump(data))
+        return Settings(database_url=db_url, protocol_path=path)
+
+    def test_the_unit_takes_the_waiting_call_when_certified(self, client: TestClient) -> None:
+        plain = team(client, "CR-1", 400)
+        waiting = call(client, "CAD-1", **VOICES)
+        assert waiting["status"] == "queued"
+        certified = client.put(
+            f"/v1/units/{plain['id']}/capabilities",
+            json={"capabilities": [{"id": "cit"}]},
+            headers={"Authorization": f"Bearer {client.keys['supervisor']}"},  # type: ignore[attr-defined]
+        )
+        assert certified.json()["call_id"] == waiting["id"]

@@ -80,7 +80,8 @@ def register(ctx: Context, data: UnitCreate) -> Unit:
 
 
 def set_capabilities(ctx: Context, unit_id: int, grants: Sequence[CapabilityGrant]) -> Unit:
-    """Replace a unit's capabilities (a supervisor's change), recorded with what they were."""
+    """Replace a unit's capabilities (a supervisor's change), recorded with what they were. An available unit
+    that gains one may now take a waiting call that requires it: it takes the queue at once."""
     capabilities = _catalogued(ctx, grants)
     unit = repository.get(ctx.session, unit_id, for_update=True)
     if unit is None:
@@ -89,6 +90,8 @@ def set_capabilities(ctx: Context, unit_id: int, grants: Sequence[CapabilityGran
         ctx.record("unit.capabilities", unit_id=unit.id, data={"from": unit.capabilities, "to": capabilities})
         unit.capabilities = capabilities
         unit.updated_at = ctx.now()
+        if unit.status is UnitStatus.available:
+            offer_unit(ctx, unit)
     return unit
 
 
