@@ -207,3 +207,14 @@ class TestGainingTheRequiredCapability:
             headers={"Authorization": f"Bearer {client.keys['supervisor']}"},  # type: ignore[attr-defined]
         )
         assert certified.json()["call_id"] == waiting["id"]
+
+
+def test_a_unit_id_is_a_number_not_a_boolean_or_a_string(client: TestClient) -> None:
+    team(client, "CR-1", 300)
+    taken = call(client, "CAD-1", **VOICES)
+    for unit_id in (True, "17", 17.0):
+        refused = client.post(
+            f"/v1/calls/{taken['id']}/reassign", json={"unit_id": unit_id, "reason": "closer"}
+        )
+        assert refused.status_code == 422, unit_id
+        assert [e["field"] for e in refused.json()["errors"]] == ["unit_id"]

@@ -404,5 +404,5 @@ class CallReassign(RequestModel):
         json_schema_extra={"examples": [{"unit_id": 12, "reason": "CRT-12 knows the person from last week"}]}
     )
 
-    unit_id: int = Field(ge=1, le=2**63 - 1)
+    unit_id: int = Field(ge=1, le=2**63 - 1, strict=True)  # `true` or "17" is not a unit
     reason: str = Field(min_length=3, max_length=500)

@@ -14,6 +14,7 @@ from cadtriage.dispatch.locks import lock_call, lock_unit_of, read_call
 from cadtriage.dispatch.matching import release
 from cadtriage.dispatch.moves import set_call_status, set_unit_status
 from cadtriage.dispatch.outcomes import record_outcome
+from cadtriage.dispatch.recommend import needs_of
 from cadtriage.dispatch.redirect import redirect
 from cadtriage.dispatch.transitions import (
     CALL_MOVES,
@@ -155,6 +156,8 @@ def _apply(ctx: Context, call: Call, decision: Decision, note: str) -> None:
     )
     call.decided_type = decision.response_type.value
     call.needs = [need.as_dict() for need in decision.plan]
+    if call.status is CallStatus.queued:  # what a freed unit must hold to take it follows the new plan
+        call.required_capability = needs_of(call).required
     call.priority = decision.priority
     call.notify_ems = decision.notify_ems
     on_desk = call.status in DESK_CALL
