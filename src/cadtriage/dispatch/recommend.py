@@ -48,8 +48,11 @@ def today(ctx: Context) -> date:
 
 def holds(unit: Unit, capability: str, on: date) -> bool:
     """Whether a unit holds a capability on a day."""
-    lapses = (unit.capabilities or {}).get(capability, "missing")
-    return capability in (unit.capabilities or {}) and (lapses is None or date.fromisoformat(lapses) >= on)
+    held = unit.capabilities or {}
+    if capability not in held:
+        return False
+    lapses = held[capability]
+    return lapses is None or date.fromisoformat(lapses) >= on
 
 
 def brief(unit: Unit, distance_m: float) -> dict[str, Any]:

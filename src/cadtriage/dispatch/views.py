@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import datetime
 
 from cadtriage.calls import repository
 from cadtriage.calls.models import Assignment, Call, CallStatus, TriageDecision
@@ -13,6 +13,7 @@ from cadtriage.consults.models import Consult, ConsultState
 from cadtriage.consults.schemas import ConsultOut
 from cadtriage.context import Context
 from cadtriage.dispatch import repository as dispatch_repository
+from cadtriage.dispatch.recommend import today
 from cadtriage.dispatch.schemas import (
     Availability,
     CapabilityCount,
@@ -128,16 +129,11 @@ def unit(ctx: Context, unit_id: int) -> UnitOut:
     return _with_calls(ctx, [found])[0]
 
 
-def _today(ctx: Context) -> date:
-    # Capabilities lapse at the end of their day, UTC.
-    return ctx.now().astimezone(UTC).date()
-
-
 def _with_calls(ctx: Context, rows: Sequence[Unit]) -> list[UnitOut]:
     calls = units.open_call_ids(ctx.session, [u.id for u in rows])
     eido = {name: item.eido for name, item in ctx.protocol.capabilities.items()}
-    today = _today(ctx)
-    return [UnitOut.from_unit(u, calls.get(u.id), today, eido) for u in rows]
+    on = today(ctx)
+    return [UnitOut.from_unit(u, calls.get(u.id), on, eido) for u in rows]
 
 
 def unit_page(
@@ -152,7 +148,7 @@ def unit_page(
     """Units in id order after a keyset cursor (those with a capability active today, if given), with their
     calls; and the next page's cursor."""
     kind = unit_type.value if unit_type else None
-    qualified = (capability, _today(ctx)) if capability else None
+    qualified = (capability, today(ctx)) if capability else None
     rows = units.page(
         ctx.session, unit_type=kind, status=status, after_id=cursor, limit=limit, capability=qualified
     )
@@ -178,7 +174,7 @@ def units_near(
         lon=point.lon,
         limit=limit,
         radius_m=radius_m,
-        capability=(capability, _today(ctx)) if capability else None,
+        capability=(capability, today(ctx)) if capability else None,
     )
     described = _with_calls(ctx, [u for u, _ in pairs])
     return [
@@ -196,7 +192,7 @@ def availability(
     full = {
         t.value: {s.value: counts.get(t.value, {}).get(s.value, 0) for s in UnitStatus} for t in ResponseType
     }
-    held = units.counts_by_capability(ctx.session, _today(ctx))
+    held = units.counts_by_capability(ctx.session, today(ctx))
     by_capability = {
         name: CapabilityCount(active=held.get(name, (0, 0))[0], available=held.get(name, (0, 0))[1])
         for name in ctx.protocol.capabilities
