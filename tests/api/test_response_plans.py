@@ -113,6 +113,24 @@ class TestARequiredCapability:
         assert (taken["status"], taken["assignment"]["unit_id"]) == ("assigned", cit["id"])
 
 
+def test_a_call_sent_to_another_type_keeps_the_plan_for_that_type(client: TestClient) -> None:
+    """Triage sends a screened-safe behavioural call to a civilian team; the plan still says what a co-responder
+    sent instead should hold, so a dispatcher's override to co-responder prefers the CIT team in tolerance."""
+    unit(client, "CRT-1", "civilian_crisis", *north(200))
+    team(client, "CR-NEAR", 300)
+    cit = team(client, "CR-CIT", 1500, [{"id": "cit"}])
+    taken = call(client, "CAD-1", call_type="MENTAL HEALTH", narrative="brother off his meds, hearing voices")
+    assert (taken["requested_type"], taken["assignment"]["call_sign"]) == ("civilian_crisis", "CRT-1")
+    assert [(n["capability"], n["response_types"]) for n in taken["decision"]["plan"]] == [
+        ("cit", ["police", "co_responder"])
+    ]
+    body = {"response_type": "co_responder", "reason": "family says he has a history"}
+    assert client.post(f"/v1/calls/{taken['id']}/override", json=body).status_code == 200
+    moved = client.get(f"/v1/calls/{taken['id']}").json()
+    assert moved["assignment"]["unit_id"] == cit["id"]
+    assert moved["assignment"]["recommendation"]["nearest"]["call_sign"] == "CR-NEAR"
+
+
 def test_protocol_check_refuses_a_plan_for_a_capability_the_catalogue_lacks() -> None:
     data = yaml.safe_load(shipped_protocol_text())
     data["response_plans"][0]["prefer"] = "telepath"

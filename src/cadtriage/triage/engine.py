@@ -87,9 +87,7 @@ def _decide(call: CallText, rt: Runtime) -> Decision:
         evidence=_evidence_for(rt, fired, facts),
         ask=outcome.ask,
         consult=rt.desk.judge(decider.response_type, facts),
-        plan=rt.plans.needs(
-            decider.response_type, {name: fact.value for name, fact in facts.items()}, call.language
-        ),
+        plan=rt.plans.needs({name: fact.value for name, fact in facts.items()}, call.language),
     )
 
 

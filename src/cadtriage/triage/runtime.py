@@ -101,14 +101,12 @@ class Plans:
     catalogue: frozenset[str]
     centre_language: str
 
-    def needs(
-        self, response_type: ResponseType, values: Mapping[str, bool | None], language: str | None
-    ) -> tuple[Need, ...]:
-        """The capabilities a call sent to `response_type`, with these facts and this caller's language, needs."""
+    def needs(self, values: Mapping[str, bool | None], language: str | None) -> tuple[Need, ...]:
+        """The capabilities a call with these facts and this caller's language needs, for each type of unit it
+        may be sent to: every type, not only triage's, so a call escalated, overridden or routed by a clinician
+        keeps the plan for the type it is sent as. Each need says which types it is for."""
         found: list[Need] = []
         for plan in self.plans:
-            if response_type not in plan.response_types:
-                continue
             if any(values[name] not in accepted for name, accepted in plan.when):
                 continue
             capability = plan.capability
@@ -116,8 +114,12 @@ class Plans:
                 if not language or language == self.centre_language:
                     continue
                 capability = capability.replace(LANGUAGE_SLOT, language)
-            # An interpreter the catalogue does not list is no unit's; a capability named twice, the first plan's.
-            if capability in self.catalogue and all(need.capability != capability for need in found):
+            # An interpreter the catalogue does not list is no unit's; a capability named twice for a type, the
+            # first plan's.
+            if capability in self.catalogue and not any(
+                need.capability == capability and set(need.response_types) & set(plan.response_types)
+                for need in found
+            ):
                 found.append(Need(capability, plan.required, plan.within_m, plan.response_types, plan.rule))
         return tuple(found)
 
