@@ -7,10 +7,19 @@ naming the field, before anything is written.
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+)
 
 
 class RequestModel(BaseModel):
@@ -54,6 +63,18 @@ def _in_service_years(value: datetime) -> datetime:
 
 # A moment in time, with its zone, within the years a CAD record can come from.
 Moment = Annotated[AwareDatetime, AfterValidator(_in_service_years)]
+
+
+def _written_as_a_day(value: object) -> object:
+    # Pydantic would also take a Unix time (1800000000) or a midnight timestamp as a date: a typo that would
+    # silently set a certification's lapse, so only the written day is accepted.
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("must be a day written YYYY-MM-DD")
+    return value
+
+
+# A calendar day, written YYYY-MM-DD.
+Day = Annotated[date, BeforeValidator(_written_as_a_day)]
 
 
 def round_degrees(value: float) -> float:

@@ -10,15 +10,11 @@ from typing import Any
 import pytest
 import yaml
 from fastapi.testclient import TestClient
-from sqlalchemy import text
-from sqlalchemy.orm import Session
 
 from cadtriage.config import Settings
-from cadtriage.context import Context
-from cadtriage.dispatch.coverage import announce_coverage
 from cadtriage.protocol_files import shipped_protocol_text
 from cadtriage.triage.protocol import ProtocolError, parse_protocol
-from tests.api.helpers import DOWNTOWN, call, status, unit
+from tests.api.helpers import DOWNTOWN, as_role, call, status, unit
 
 LAT, LON = DOWNTOWN
 VOICES = {"call_type": "MENTAL HEALTH", "narrative": "son hearing voices, scared", "screening": {}}
@@ -32,6 +28,13 @@ def team(
     client: TestClient, sign: str, metres: float, capabilities: list[dict[str, Any]] | None = None
 ) -> Any:
     return unit(client, sign, "co_responder", *north(metres), capabilities=capabilities or [])
+
+
+def test_the_callers_language_is_shown_back(client: TestClient) -> None:
+    taken = call(client, "CAD-1", **VOICES, language="es")
+    assert taken["language"] == "es"
+    assert client.get(f"/v1/calls/{taken['id']}").json()["language"] == "es"
+    assert call(client, "CAD-2", **VOICES)["language"] is None
 
 
 def test_the_plan_is_in_the_decision(client: TestClient) -> None:
@@ -103,14 +106,34 @@ class TestARequiredCapability:
         cit = team(client, "CR-CIT", 800, [{"id": "cit"}])
         first = call(client, "CAD-1", **VOICES)
         assert first["assignment"]["unit_id"] == cit["id"]
-        assert first["assignment"]["recommendation"]["reason"] == "cit required: the nearest unit holding it"
+        recommendation = first["assignment"]["recommendation"]
+        assert (recommendation["nearest"]["call_sign"], recommendation["chosen"]["call_sign"]) == (
+            "CR-PLAIN",
+            "CR-CIT",
+        )
+        assert (
+            recommendation["reason"]
+            == "cit required: the nearest unit holding it, 501 m farther than the nearest"
+        )
         second = call(client, "CAD-2", **VOICES)  # the only CIT team is busy: the plain one does not go
-        assert (second["status"], second["queue_position"]) == ("queued", 1)
+        assert (second["status"], second["queue_position"], second["required_capability"]) == (
+            "queued",
+            1,
+            "cit",
+        )
+        [waiting] = client.get("/v1/queue", headers=as_role(client, "supervisor")).json()["types"][
+            "co_responder"
+        ]["calls"]
+        assert waiting["required_capability"] == "cit"
         assert client.get(f"/v1/units/{plain['id']}").json()["status"] == "available"
         status(client, first["id"], "on_scene")
         status(client, first["id"], "closed", disposition="resolved")
         taken = client.get(f"/v1/calls/{second['id']}").json()
         assert (taken["status"], taken["assignment"]["unit_id"]) == ("assigned", cit["id"])
+        assert taken["required_capability"] is None  # no longer waiting
+        assert taken["assignment"]["recommendation"]["reason"] == (
+            "cit required: the first unit holding it to become available"
+        )
 
 
 def test_a_call_sent_to_another_type_keeps_the_plan_for_that_type(client: TestClient) -> None:
@@ -173,29 +196,6 @@ def test_a_dispatcher_reassigns_a_call_and_the_freed_unit_takes_the_queue(client
     assert "override the call's type first" in wrong.json()["detail"]
     missing = client.post(f"/v1/calls/{waiting['id']}/reassign", json={"unit_id": 987654, "reason": "who"})
     assert missing.status_code == 404
-
-
-def test_coverage_is_announced_when_the_last_qualified_unit_goes_busy_and_when_it_is_back(
-    client: TestClient, ctx: Context, session: Session
-) -> None:
-    cit = team(client, "CR-CIT", 800, [{"id": "cit"}])
-    assert announce_coverage(ctx) == []  # the first look only remembers: covered
-    taken = call(client, "CAD-1", **VOICES)
-    assert taken["assignment"]["unit_id"] == cit["id"]
-    assert announce_coverage(ctx) == ["cit"]
-    assert announce_coverage(ctx) == []  # announced once
-    status(client, taken["id"], "on_scene")
-    status(client, taken["id"], "closed", disposition="resolved")
-    assert announce_coverage(ctx) == ["cit"]
-    rows = session.execute(
-        text(
-            "SELECT kind, unit_id, actor, data ->> 'capability' FROM events WHERE kind LIKE 'coverage.%' ORDER BY id"
-        )
-    ).all()
-    assert [tuple(r) for r in rows] == [
-        ("coverage.lost", cit["id"], "test", "cit"),
-        ("coverage.restored", cit["id"], "test", "cit"),
-    ]
 
 
 class TestGainingTheRequiredCapability:

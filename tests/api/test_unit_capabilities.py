@@ -45,6 +45,8 @@ def test_only_the_catalogues_capabilities_once_each(client: TestClient) -> None:
         ([{"id": "CIT"}], "capabilities.0.id"),
         ([{"id": "cit"}, {"id": "cit", "expires": "2027-01-01"}], "capabilities"),
         ([{"id": "cit", "expires": "next year"}], "capabilities.0.expires"),
+        ([{"id": "cit", "expires": 1_800_000_000}], "capabilities.0.expires"),  # not a Unix time
+        ([{"id": "cit", "expires": "2027-06-30T00:00:00Z"}], "capabilities.0.expires"),  # a day, not a moment
     ):
         refused = client.post("/v1/units", json={**body, "capabilities": capabilities}, headers=headers)
         assert refused.status_code == 422, refused.text

@@ -96,6 +96,39 @@ def test_0006_refuses_to_upgrade_over_look_alike_call_signs_naming_them(pg: PgSe
         assert [tuple(row) for row in signs] == [("CRT-01", "CRT01"), ("CRT-02", "CRT02"), ("P-1", "P1")]
 
 
+def test_0015_tells_a_lost_capability_from_one_never_covered_and_remembers_who_covers(pg: PgServer) -> None:
+    with _empty_database(pg, "0015") as (url, engine):
+        migrations.upgrade(url, "0014")
+        with engine.begin() as conn:
+            holder = _unit(conn, "CR-1")
+            conn.execute(text("""UPDATE units SET capabilities = '{"cit": null, "medic": "2020-01-01"}'"""))
+            conn.execute(
+                text(
+                    "INSERT INTO capability_coverage (capability, covered, changed_at) VALUES"
+                    " ('cit', true, :t), ('negotiator', false, :t), ('interpreter:es', false, :t)"
+                ),
+                {"t": NOW},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO events (occurred_at, actor, kind, unit_id, data) VALUES"
+                    """ (:t, 'sweep', 'coverage.restored', :u, '{"capability": "negotiator"}'),"""
+                    """ (:t, 'sweep', 'coverage.lost', :u, '{"capability": "negotiator"}')"""
+                ),
+                {"t": NOW, "u": holder},
+            )
+        migrations.upgrade(url)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT capability, state, available_units FROM capability_coverage ORDER BY capability")
+            ).all()
+        assert [tuple(row) for row in rows] == [
+            ("cit", "covered", [holder]),
+            ("interpreter:es", "uncovered", []),
+            ("negotiator", "lost", []),
+        ]
+
+
 @pytest.fixture
 def conn(session: Session) -> Connection:
     return session.connection()

@@ -15,7 +15,7 @@ from pydantic import (
     model_validator,
 )
 
-from cadtriage.calls.models import Assignment, Call, CallOutcome, TriageDecision
+from cadtriage.calls.models import Assignment, Call, CallOutcome, CallStatus, TriageDecision
 from cadtriage.calls.outcome import Outcome, OutcomeOut
 from cadtriage.consults.schemas import ConsultOut
 from cadtriage.errors import Unprocessable
@@ -236,6 +236,7 @@ class CallOut(BaseModel):
     status: str
     call_type: str | None
     narrative: str | None
+    language: str | None = Field(description="the caller's language, as the record gave it")
     location: CallLocation
     received_at: datetime
     priority: int
@@ -249,6 +250,9 @@ class CallOut(BaseModel):
     escalations: int
     assignment: AssignmentOut | None
     queue_position: int | None
+    required_capability: str | None = Field(
+        description="while queued: the capability a unit must hold to take the call (a response plan's)"
+    )
     caller: Caller | None = None
     queued_at: datetime | None
     assigned_at: datetime | None
@@ -270,6 +274,7 @@ class CallOut(BaseModel):
             status=call.status,
             call_type=call.call_type,
             narrative=call.narrative,
+            language=call.record.get("language"),
             location=CallLocation.of(call),
             received_at=call.received_at,
             priority=call.priority,
@@ -304,6 +309,7 @@ class CallOut(BaseModel):
             if assignment
             else None,
             queue_position=item.queue_position,
+            required_capability=call.required_capability if call.status == CallStatus.queued else None,
             caller=Caller.of(call) if show_caller else None,
             queued_at=call.queued_at,
             assigned_at=call.assigned_at,

@@ -15,7 +15,15 @@ from cadtriage.calls.models import Assignment, Call, CallStatus
 from cadtriage.context import Context
 from cadtriage.dispatch import repository
 from cadtriage.dispatch.moves import set_call_status, set_unit_status
-from cadtriage.dispatch.recommend import explain, holds, needs_of, plain_reason, preferred_unit, today
+from cadtriage.dispatch.recommend import (
+    explain,
+    freed_reason,
+    needs_of,
+    plain_reason,
+    preferred_unit,
+    required_reason,
+    today,
+)
 from cadtriage.triage.types import ResponseType
 from cadtriage.units import repository as units
 from cadtriage.units.models import Unit, UnitStatus
@@ -41,12 +49,22 @@ def _find_unit(ctx: Context, call: Call, wait_for_nearer: bool) -> Found | None:
         found = _nearest(ctx, call, None, wait_for_nearer, qualified)
     if found is None:
         return None
-    planned = needs.required or needs.preferred
-    return (*found, explain(found, found, plain_reason(needs, found[0], today(ctx))) if planned else None)
+    if needs.required:  # measured against the nearest unit of the type, looked at, not locked
+        nearest = _nearest(ctx, call, None, False, None, lock=False) or found
+        return (*found, explain(nearest, found, required_reason(needs, nearest, found)))
+    if needs.preferred:
+        return (*found, explain(found, found, plain_reason(needs, found[0], today(ctx))))
+    return (*found, None)
 
 
 def _nearest(
-    ctx: Context, call: Call, fresh_since: datetime | None, wait_for_nearer: bool, qualified: Qualified | None
+    ctx: Context,
+    call: Call,
+    fresh_since: datetime | None,
+    wait_for_nearer: bool,
+    qualified: Qualified | None,
+    *,
+    lock: bool = True,
 ) -> tuple[Unit, float] | None:
     return units.nearest_available(
         ctx.session,
@@ -57,6 +75,7 @@ def _nearest(
         fresh_since=fresh_since,
         wait_for_nearer=wait_for_nearer,
         qualified=qualified,
+        lock=lock,
     )
 
 
@@ -116,8 +135,12 @@ def record_queued(ctx: Context, call: Call) -> None:
     """Record that a call waits in its type's queue because no unit is in range."""
     limit = ctx.max_distance_m(call.requested_type)
     call.required_capability = needs_of(call).required  # what a freed unit must hold to take it
+    holding = f" holding {call.required_capability}" if call.required_capability else ""
     set_call_status(
-        ctx, call, CallStatus.queued, reason=f"no available {call.requested_type} unit within {limit:.0f} m"
+        ctx,
+        call,
+        CallStatus.queued,
+        reason=f"no available {call.requested_type} unit{holding} within {limit:.0f} m",
     )
 
 
@@ -169,12 +192,17 @@ def offer_unit(ctx: Context, unit: Unit) -> Assignment | None:
     required capability, if any, it holds."""
     repository.lock_queue(ctx.session)
     on = today(ctx)
-    held = [name for name in (unit.capabilities or {}) if holds(unit, name, on)]
+    held = [name for name in (unit.capabilities or {}) if unit.holds(name, on)]
     call = repository.next_queued_call_for(ctx.session, unit, ctx.max_distance_m(unit.unit_type), held)
     if call is None:
         return None
     distance = units.distance_m(ctx.session, unit.id, call.lat, call.lon)
-    return assign(ctx, call, unit, distance)
+    needs = needs_of(call)
+    planned = needs.required or needs.preferred
+    chosen = (unit, distance)
+    return assign(
+        ctx, call, *chosen, explain(chosen, chosen, freed_reason(needs, unit, on)) if planned else None
+    )
 
 
 def requeue(ctx: Context, call: Call, reason: str) -> None:

@@ -46,15 +46,6 @@ def today(ctx: Context) -> date:
     return ctx.now().astimezone(UTC).date()
 
 
-def holds(unit: Unit, capability: str, on: date) -> bool:
-    """Whether a unit holds a capability on a day."""
-    held = unit.capabilities or {}
-    if capability not in held:
-        return False
-    lapses = held[capability]
-    return lapses is None or date.fromisoformat(lapses) >= on
-
-
 def brief(unit: Unit, distance_m: float) -> dict[str, Any]:
     """A unit as a recommendation names it."""
     return {"unit_id": unit.id, "call_sign": unit.call_sign, "distance_m": round(distance_m, 1)}
@@ -87,7 +78,7 @@ def preferred_unit(
         )
 
     nearest = look(limit, None, False)
-    if nearest is None or holds(nearest[0], needs.preferred, on):
+    if nearest is None or nearest[0].holds(needs.preferred, on):
         return None
     found = look(min(limit, nearest[1] + needs.within_m), needs.preferred, True)
     if found is None:
@@ -100,6 +91,22 @@ def plain_reason(needs: Needs, unit: Unit, on: date) -> str:
     """Why the unit found by the ordinary search (the nearest, qualified if required) was the one."""
     if needs.required:
         return f"{needs.required} required: the nearest unit holding it"
-    if needs.preferred and holds(unit, needs.preferred, on):
+    if needs.preferred and unit.holds(needs.preferred, on):
         return f"the nearest unit holds {needs.preferred}"
     return f"no {needs.preferred} unit within {needs.within_m:.0f} m of the nearest: the nearest"
+
+
+def required_reason(needs: Needs, nearest: tuple[Unit, float], chosen: tuple[Unit, float]) -> str:
+    """Why the nearest unit holding a required capability went, measured against the nearest of the type."""
+    farther = chosen[1] - nearest[1]
+    if nearest[0].id == chosen[0].id:
+        return f"{needs.required} required: the nearest unit, and it holds it"
+    return f"{needs.required} required: the nearest unit holding it, {farther:.0f} m farther than the nearest"
+
+
+def freed_reason(needs: Needs, unit: Unit, on: date) -> str:
+    """Why a unit that has just become available took a waiting call with a plan: it was the first free."""
+    if needs.required:
+        return f"{needs.required} required: the first unit holding it to become available"
+    having = "holds" if needs.preferred and unit.holds(needs.preferred, on) else "does not hold"
+    return f"the first unit to become available for the waiting call ({having} {needs.preferred})"

@@ -44,6 +44,7 @@ class QueuedCall(BaseModel):
     position: int
     queued_at: datetime
     wait_s: float
+    required_capability: str | None = None  # a unit must hold it to take the call (a response plan's)
 
 
 class QueueOfType(BaseModel):

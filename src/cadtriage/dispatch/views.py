@@ -29,7 +29,9 @@ from cadtriage.errors import NotFound
 from cadtriage.events import repository as events
 from cadtriage.events.models import Event
 from cadtriage.triage.types import ResponseType
+from cadtriage.units import coverage
 from cadtriage.units import repository as units
+from cadtriage.units.coverage import NOBODY
 from cadtriage.units.models import Unit, UnitStatus
 from cadtriage.units.schemas import Point, UnitOut
 
@@ -192,9 +194,11 @@ def availability(
     full = {
         t.value: {s.value: counts.get(t.value, {}).get(s.value, 0) for s in UnitStatus} for t in ResponseType
     }
-    held = units.counts_by_capability(ctx.session, today(ctx))
+    held = coverage.holders(ctx.session, today(ctx))
     by_capability = {
-        name: CapabilityCount(active=held.get(name, (0, 0))[0], available=held.get(name, (0, 0))[1])
+        name: CapabilityCount(
+            active=len(held.get(name, NOBODY).active), available=len(held.get(name, NOBODY).available)
+        )
         for name in ctx.protocol.capabilities
     }
     if near is None:
@@ -221,6 +225,7 @@ def queue(ctx: Context, response_type: ResponseType | None, limit: int) -> Queue
                 position=i,
                 queued_at=c.queued_at,
                 wait_s=round((now - c.queued_at).total_seconds(), 1),
+                required_capability=c.required_capability,
             )
             for i, c in enumerate(dispatch_repository.queued(ctx.session, kind.value, limit), start=1)
             if c.queued_at is not None

@@ -1,38 +1,72 @@
-"""SQL for capability coverage: what was last announced, and the unit a change concerns."""
+"""SQL for capability coverage: who holds each capability now, what the sweep last saw, and the units named."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from cadtriage.units.models import CapabilityCoverage, Unit
+from cadtriage.units.models import CapabilityCoverage, CoverageState, Unit
 
 
-def announced(session: Session) -> dict[str, bool]:
-    """Per capability, whether it was last announced as covered."""
-    rows = session.execute(select(CapabilityCoverage.capability, CapabilityCoverage.covered))
-    return {capability: covered for capability, covered in rows}
+@dataclass(frozen=True)
+class Holders:
+    """The units holding a capability on a day, and those of them available."""
+
+    active: frozenset[int]
+    available: frozenset[int]
 
 
-def remember(session: Session, capability: str, covered: bool, at: datetime) -> None:
-    """Record what is now announced for a capability."""
-    statement = insert(CapabilityCoverage).values(capability=capability, covered=covered, changed_at=at)
+@dataclass(frozen=True)
+class Seen:
+    """A capability's coverage as the sweep last saw it."""
+
+    state: CoverageState
+    available: frozenset[int]
+
+
+NOBODY = Holders(frozenset(), frozenset())
+
+# One pass over the units (a few hundred rows); a lapsed capability is not held.
+_HOLDERS = text(
+    """
+    SELECT c.key, array_agg(u.id) AS active,
+           coalesce(array_agg(u.id) FILTER (WHERE u.status = 'available'), '{}') AS available
+    FROM units u, jsonb_each_text(u.capabilities) AS c(key, lapses)
+    WHERE c.lapses IS NULL OR CAST(c.lapses AS date) >= :today
+    GROUP BY c.key
+    """
+)
+
+
+def holders(session: Session, today: date) -> dict[str, Holders]:
+    """Per capability, the units holding it on `today` and those of them available."""
+    rows = session.execute(_HOLDERS, {"today": today})
+    return {key: Holders(frozenset(active), frozenset(available)) for key, active, available in rows}
+
+
+def last_seen(session: Session) -> dict[str, Seen]:
+    """Per capability, its coverage as last remembered."""
+    rows = session.execute(
+        select(CapabilityCoverage.capability, CapabilityCoverage.state, CapabilityCoverage.available_units)
+    )
+    return {capability: Seen(state, frozenset(units)) for capability, state, units in rows}
+
+
+def remember(session: Session, capability: str, seen: Seen, at: datetime) -> None:
+    """Record a capability's coverage as seen now."""
+    values = {"state": seen.state.value, "available_units": sorted(seen.available), "changed_at": at}
+    statement = insert(CapabilityCoverage).values(capability=capability, **values)
     session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[CapabilityCoverage.capability], set_={"covered": covered, "changed_at": at}
-        )
+        statement.on_conflict_do_update(index_elements=[CapabilityCoverage.capability], set_=values)
     )
 
 
-def last_changed_holder(session: Session, capability: str) -> Unit | None:
-    """The unit holding (or having held) a capability whose status changed last: the one a change concerns."""
-    query = (
-        select(Unit)
-        .where(Unit.capabilities.has_key(capability))
-        .order_by(Unit.updated_at.desc(), Unit.id.desc())
-        .limit(1)
-    )
-    return session.scalars(query).one_or_none()
+def units_named(session: Session, ids: Collection[int]) -> list[Unit]:
+    """The units a coverage change concerns, the most recently changed first."""
+    query = select(Unit).where(Unit.id.in_(ids)).order_by(Unit.updated_at.desc(), Unit.id.desc())
+    return list(session.scalars(query))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Boolean, Computed, DateTime, Double, Identity, String, func
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import BigInteger, Computed, DateTime, Double, Identity, String, func
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cadtriage.db import Base, status_column
@@ -50,13 +50,34 @@ class Unit(Base):
     # day, UTC), or None when it does not. Ids come from the protocol's catalogue.
     capabilities: Mapped[dict[str, str | None]] = mapped_column(JSONB, default=dict)
 
+    def holds(self, capability: str, on: date) -> bool:
+        """Whether the unit holds a capability on a day: it has it, and it has not lapsed (the same rule as
+        `units.repository.has_capability`, in SQL)."""
+        held = self.capabilities or {}
+        return capability in held and still_counts(held[capability], on)
+
+
+def still_counts(lapses: str | None, on: date) -> bool:
+    """Whether a capability that lapses at the end of `lapses` (or never) still counts on `on`."""
+    return lapses is None or date.fromisoformat(lapses) >= on
+
+
+class CoverageState(StrEnum):
+    """Whether some available unit holds a capability, as the coverage sweep last saw it."""
+
+    covered = "covered"
+    lost = "lost"  # was covered, and the loss was announced
+    uncovered = "uncovered"  # not covered since first looked at: nothing was lost
+
 
 class CapabilityCoverage(Base):
-    """Whether some available unit holds a capability, as last announced: the sweep compares it with the units
-    now and records `coverage.lost` or `coverage.restored` when it changes."""
+    """A capability's coverage as last seen by the sweep, which compares it with the units now and records
+    `coverage.lost` or `coverage.restored` when it changes; the units a change concerns are the difference
+    between `available_units` and the available holders now."""
 
     __tablename__ = "capability_coverage"
 
     capability: Mapped[str] = mapped_column(String(32), primary_key=True)
-    covered: Mapped[bool] = mapped_column(Boolean)
+    state: Mapped[CoverageState] = mapped_column(status_column(CoverageState, length=12))
+    available_units: Mapped[list[int]] = mapped_column(ARRAY(BigInteger), default=list)
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

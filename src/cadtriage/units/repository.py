@@ -270,24 +270,6 @@ def distance_m(session: Session, unit_id: int, lat: float, lon: float) -> float:
     return float(session.scalar(select(distance).where(Unit.id == unit_id)) or 0.0)
 
 
-_BY_CAPABILITY = text(
-    """
-    SELECT c.key, count(*) AS active, count(*) FILTER (WHERE u.status = 'available') AS available
-    FROM units u, jsonb_each_text(u.capabilities) AS c(key, lapses)
-    WHERE c.lapses IS NULL OR CAST(c.lapses AS date) >= :today
-    GROUP BY c.key
-    """
-)
-
-
-def counts_by_capability(session: Session, today: date) -> dict[str, tuple[int, int]]:
-    """Per capability, how many units hold it on `today`, and how many of those are available."""
-    return {
-        key: (int(active), int(free))
-        for key, active, free in session.execute(_BY_CAPABILITY, {"today": today})
-    }
-
-
 def counts_by_type_and_status(session: Session) -> dict[str, dict[str, int]]:
     """How many units of each type are in each status."""
     rows = session.execute(

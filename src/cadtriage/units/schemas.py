@@ -8,10 +8,10 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from cadtriage.requests import Latitude, Longitude, MutualAid, RequestModel, round_degrees
+from cadtriage.requests import Day, Latitude, Longitude, MutualAid, RequestModel, round_degrees
 from cadtriage.triage.catalogue import CAPABILITY_ID
 from cadtriage.triage.types import ResponseType
-from cadtriage.units.models import Unit, UnitStatus
+from cadtriage.units.models import Unit, UnitStatus, still_counts
 
 
 class Position(RequestModel):
@@ -38,7 +38,10 @@ class CapabilityGrant(RequestModel):
     """A capability a unit has (an id from the protocol's catalogue), and the day it lapses, if it does."""
 
     id: str = Field(pattern=CAPABILITY_ID, max_length=32, examples=["cit", "interpreter:es"])
-    expires: date | None = Field(default=None, description="counts through this day (UTC); absent: no expiry")
+    expires: Day | None = Field(
+        default=None,
+        description="counts through this day (UTC), as YYYY-MM-DD; absent: no expiry",
+    )
 
 
 Capabilities = Annotated[list[CapabilityGrant], Field(max_length=20)]
@@ -137,7 +140,7 @@ class UnitOut(BaseModel):
                 CapabilityOut(
                     id=name,
                     expires=date.fromisoformat(until) if until else None,
-                    active=until is None or date.fromisoformat(until) >= today,
+                    active=still_counts(until, today),
                     eido=eido.get(name),
                 )
                 for name, until in sorted((unit.capabilities or {}).items())
