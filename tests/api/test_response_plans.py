@@ -227,6 +227,46 @@ class TestGainingTheRequiredCapability:
         assert certified.json()["call_id"] == waiting["id"]
 
 
+class TestALaterAnswerChangesTheRequirement:
+    @pytest.fixture
+    def settings(self, db_url: str, tmp_path: Path) -> Settings:
+        data = yaml.safe_load(shipped_protocol_text())
+        data["response_plans"] = [
+            {
+                "id": "plan.require_cit_self_harm",
+                "response_types": ["co_responder"],
+                "when": {"self_harm": True},
+                "require": "cit",
+                "criterion": "a jurisdiction that sends only CIT-trained teams to threats of self-harm",
+            }
+        ]
+        path = tmp_path / "require-self-harm.yaml"
+        path.write_text(yaml.safe_dump(data))
+        return Settings(database_url=db_url, protocol_path=path)
+
+    def test_a_requirement_lifted_lets_the_free_unit_take_the_call_at_once(self, client: TestClient) -> None:
+        plain = team(client, "CR-1", 400)
+        waiting = call(client, "CAD-1", **{**VOICES, "screening": {"self_harm": True}})
+        assert (waiting["status"], waiting["required_capability"]) == ("queued", "cit")
+        answered = client.post(f"/v1/calls/{waiting['id']}/screening", json={"self_harm": False})
+        assert answered.status_code == 200, answered.text
+        taken = answered.json()
+        assert (taken["requested_type"], taken["status"]) == ("co_responder", "assigned")
+        assert taken["assignment"]["unit_id"] == plain["id"]
+
+    def test_a_requirement_added_keeps_the_call_from_a_unit_without_it(self, client: TestClient) -> None:
+        team(client, "CR-1", 400)
+        busy = call(client, "CAD-1", **VOICES)  # CR-1 takes it: no requirement yet
+        waiting = call(client, "CAD-2", **VOICES)
+        assert waiting["status"] == "queued"
+        answered = client.post(f"/v1/calls/{waiting['id']}/screening", json={"self_harm": True})
+        assert answered.json()["required_capability"] == "cit"
+        status(client, busy["id"], "on_scene")
+        status(client, busy["id"], "closed", disposition="resolved")
+        still = client.get(f"/v1/calls/{waiting['id']}").json()
+        assert (still["status"], still["required_capability"]) == ("queued", "cit")
+
+
 def test_a_unit_id_is_a_number_not_a_boolean_or_a_string(client: TestClient) -> None:
     team(client, "CR-1", 300)
     taken = call(client, "CAD-1", **VOICES)

@@ -11,7 +11,7 @@ from cadtriage.dispatch import repository as dispatch_repository
 from cadtriage.dispatch.desk import end_consult
 from cadtriage.dispatch.intake import decision_row
 from cadtriage.dispatch.locks import lock_call, lock_unit_of, read_call
-from cadtriage.dispatch.matching import release
+from cadtriage.dispatch.matching import dispatch_or_queue, release
 from cadtriage.dispatch.moves import set_call_status, set_unit_status
 from cadtriage.dispatch.outcomes import record_outcome
 from cadtriage.dispatch.recommend import needs_of
@@ -156,8 +156,6 @@ def _apply(ctx: Context, call: Call, decision: Decision, note: str) -> None:
     )
     call.decided_type = decision.response_type.value
     call.needs = [need.as_dict() for need in decision.plan]
-    if call.status is CallStatus.queued:  # what a freed unit must hold to take it follows the new plan
-        call.required_capability = needs_of(call).required
     call.priority = decision.priority
     call.notify_ems = decision.notify_ems
     on_desk = call.status in DESK_CALL
@@ -170,3 +168,7 @@ def _apply(ctx: Context, call: Call, decision: Decision, note: str) -> None:
         return  # still the desk's
     if changed or on_desk:
         redirect(ctx, call, decision.response_type, f"re-triaged to {decision.response_type.value} on {note}")
+    elif call.status is CallStatus.queued and needs_of(call).required != call.required_capability:
+        # What a unit must hold to take it follows the new plan; a free unit passed over for the old one may
+        # take it now.
+        dispatch_or_queue(ctx, call)
