@@ -47,6 +47,7 @@ MATRIX: list[tuple[str, str, set[str], dict[str, Any] | None]] = [
     ("GET", "/v1/keys", {A}, None),
     ("POST", "/v1/keys/{key}/revoke", {A}, None),
     ("GET", "/v1/protocol", {A, S}, None),
+    ("GET", "/v1/me", {D, S, U, A, R, C}, None),
     ("GET", "/v1/availability", {D, S}, None),
     ("GET", "/v1/queue", {D, S}, None),
     ("GET", "/v1/stats", {D, S}, None),
@@ -217,6 +218,13 @@ def test_caller_details_are_for_dispatchers_and_supervisors_only(
     seen_by_unit = client.get(f"/v1/calls/{held}", headers={"Authorization": f"Bearer {key}"}).json()
     assert seen_by_unit["caller"] is None
     assert seen_by_unit["location"]["lat"] == DOWNTOWN[0]
+
+
+def test_a_key_says_who_it_is(client: TestClient, world: dict[str, Any]) -> None:
+    me = client.get("/v1/me", headers=as_role(client, "supervisor")).json()
+    assert me == {"name": "test-supervisor", "role": "supervisor", "unit_id": None}
+    unit_key = client.get("/v1/me", headers={"Authorization": f"Bearer {world['unit_key']}"}).json()
+    assert (unit_key["role"], unit_key["unit_id"]) == ("unit", world["unit"])
 
 
 def test_admins_create_list_and_revoke_keys(client: TestClient, world: dict[str, Any]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -111,6 +113,10 @@ def test_the_queue_shows_order_waits_and_the_oldest_wait(client: TestClient, clo
         (urgent["id"], 1, 30.0),
         (low["id"], 2, 90.0),
     ]
+    # The protocol escalates a civilian call after 900 s of waiting: each call says when.
+    for waiting in civilian["calls"]:
+        due = datetime.fromisoformat(waiting["escalates_at"]) - datetime.fromisoformat(waiting["queued_at"])
+        assert due == timedelta(seconds=900)
     assert body["types"]["police"] == {"depth": 0, "oldest_wait_s": None, "calls": []}
 
 

@@ -41,6 +41,14 @@ class KeyOut(BaseModel):
     revoked_at: datetime | None
 
 
+class Me(BaseModel):
+    """Who the key in use is: its name (the actor of every change it makes), its role, and its unit if any."""
+
+    name: str
+    role: Role
+    unit_id: int | None
+
+
 class KeyCreated(KeyOut):
     """A key just created: `key` is shown this once and cannot be recovered."""
 

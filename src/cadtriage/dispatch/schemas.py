@@ -45,6 +45,9 @@ class QueuedCall(BaseModel):
     queued_at: datetime
     wait_s: float
     required_capability: str | None = None  # a unit must hold it to take the call (a response plan's)
+    escalates_at: datetime | None = (
+        None  # when the protocol sends it to another type, if no unit takes it first
+    )
 
 
 class QueueOfType(BaseModel):

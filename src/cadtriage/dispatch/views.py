@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from cadtriage.calls import repository
 from cadtriage.calls.models import Assignment, Call, CallStatus, TriageDecision
@@ -216,6 +216,8 @@ def queue(ctx: Context, response_type: ResponseType | None, limit: int) -> Queue
     types = {}
     for kind in [response_type] if response_type else list(ResponseType):
         depth, oldest = depths.get(kind.value, (0, None))
+        step = ctx.protocol.escalation.get(kind)
+        after = timedelta(seconds=step.after_s) if step else None
         waiting = [
             QueuedCall(
                 call_id=c.id,
@@ -226,6 +228,7 @@ def queue(ctx: Context, response_type: ResponseType | None, limit: int) -> Queue
                 queued_at=c.queued_at,
                 wait_s=round((now - c.queued_at).total_seconds(), 1),
                 required_capability=c.required_capability,
+                escalates_at=c.queued_at + after if after else None,
             )
             for i, c in enumerate(dispatch_repository.queued(ctx.session, kind.value, limit), start=1)
             if c.queued_at is not None

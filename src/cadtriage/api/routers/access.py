@@ -1,4 +1,4 @@
-"""HTTP for admins: API keys and the loaded protocol."""
+"""HTTP for admins: API keys and the loaded protocol; for every key, who it is."""
 
 from __future__ import annotations
 
@@ -8,14 +8,21 @@ from fastapi import APIRouter, Depends, Path, status
 
 from cadtriage.access import service
 from cadtriage.access.models import Role
-from cadtriage.access.schemas import KeyCreate, KeyCreated, KeyOut, ProtocolOut, RuleOut
+from cadtriage.access.schemas import KeyCreate, KeyCreated, KeyOut, Me, ProtocolOut, RuleOut
 from cadtriage.access.service import Principal
 from cadtriage.api.deps import Admin, ContextDep, ProtocolDep, require
 from cadtriage.api.problems import problem_responses as problems
 
 router = APIRouter(tags=["admin"])
 ProtocolReader = Annotated[Principal, Depends(require(Role.admin, Role.supervisor))]
+AnyKey = Annotated[Principal, Depends(require(*Role))]
 KeyName = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+@router.get("/me", response_model=Me, responses=problems(), tags=["access"])
+def who_am_i(principal: AnyKey) -> Me:
+    """The key in use: its name and role (a console shows what the role may see, and signs out on 401)."""
+    return Me(name=principal.name, role=principal.role, unit_id=principal.unit_id)
 
 
 @router.post(
