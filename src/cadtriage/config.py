@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     desk_hours: str | None = None
     desk_holidays: str | None = None
     desk_timezone: str = "UTC"
+    # The console's map background: XYZ tiles on the centre's own network ("https://tiles.example/{z}/{x}/{y}.png");
+    # unset, the console draws units and calls over the service area's outline only (no tile server needed).
+    console_tile_url: str | None = Field(default=None, pattern=r"^https?://\S*\{z\}\S*\{x\}\S*\{y\}\S*$")
+    console_tile_attribution: str | None = Field(default=None, max_length=200)
 
     @model_validator(mode="after")
     def _readable_desk_hours(self) -> Settings:

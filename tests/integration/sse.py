@@ -20,6 +20,7 @@ class Subscriber(threading.Thread):
         self.events: list[dict[str, Any]] = []
         self.heartbeats = 0
         self.comments: list[str] = []  # other comments, such as why the server ended the stream
+        self.resume_from: int | None = None
         self.status = 0
         self.ended_by_server = threading.Event()
         self.connected = threading.Event()
@@ -45,6 +46,10 @@ class Subscriber(threading.Thread):
                     self.events.append(
                         {"id": int(block["id"]), "kind": block["event"], **json.loads(block["data"])}
                     )
+                    block = {}
+                elif line == "":
+                    if "id" in block:  # an id alone: where this stream would resume from
+                        self.resume_from = int(block["id"])
                     block = {}
                 elif ":" in line and not line.startswith(":"):
                     field, _, value = line.partition(":")

@@ -53,6 +53,11 @@ def test_a_subscriber_hears_another_servers_changes_in_order_and_resumes(pg: PgS
         for subscriber in (everything, units_only):
             subscriber.start()
             assert subscriber.connected.wait(10)
+        deadline = time.monotonic() + 5
+        while everything.resume_from is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        with engine.connect() as conn:  # a new stream names the last event, so a first reconnection resumes
+            assert everything.resume_from == conn.execute(text("SELECT max(id) FROM events")).scalar_one()
         _changes(b, supervisor, dispatcher, "1")
         with engine.connect() as conn:
             # The test's keys were made before anyone subscribed: their key.created events are not live news.

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from cadtriage import __version__
 from cadtriage.api.admission import AdmissionMiddleware
+from cadtriage.api.console import install_console
 from cadtriage.api.docs import install_docs
 from cadtriage.api.health import router as health_router
 from cadtriage.api.metrics import router as metrics_router
@@ -44,7 +45,8 @@ Triage for 911 calls: each call is sorted into **police**, **co_responder** (off
 unit of that type is sent, or the call waits in its queue. Errors are `application/problem+json` (RFC 9457).
 
 Every `/v1` endpoint needs an API key (`Authorization: Bearer ctk_...`) of a role allowed to use it:
-`dispatcher`, `supervisor`, `unit` (bound to one unit) or `admin`.
+`dispatcher`, `supervisor`, `unit` (bound to one unit), `admin`, `researcher` or `clinician`. Supervisors and
+dispatchers also have a live console at `/console`.
 """
 
 
@@ -108,6 +110,7 @@ def create_app(
     app.state.protocol = load_protocol(settings.protocol_path)
     install_error_handlers(app)
     install_docs(app)
+    install_console(app, settings)
     # Innermost first. Admission counts a request only once its body has arrived (read whole by the JSON check),
     # so that a client holding its body back holds a connection, not one of the worker's slots.
     app.add_middleware(

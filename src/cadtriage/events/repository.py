@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy import Table, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from cadtriage.events.models import Event
@@ -38,3 +38,8 @@ _AFTER = select(*_COLUMNS).where(Event.id > bindparam("after")).order_by(Event.i
 def after(session: Session, after_id: int, limit: int) -> list[dict[str, Any]]:
     """Up to `limit` events logged after `after_id`, oldest first, as plain rows (for a stream's replay)."""
     return [dict(row) for row in session.execute(_AFTER, {"after": after_id, "limit": limit}).mappings()]
+
+
+def latest_id(session: Session) -> int:
+    """The id of the last event logged (0 when there is none)."""
+    return int(session.scalar(select(func.coalesce(func.max(Event.id), 0))) or 0)

@@ -49,3 +49,9 @@ def replay_page(database: Database, after_id: int) -> list[dict[str, Any]]:
     """A page of the log after `after_id`, for a reconnecting stream, on a pooled connection held only for it."""
     with database.sessions() as session:
         return repository.after(session, after_id, REPLAY_PAGE)
+
+
+def latest_event_id(database: Database) -> int:
+    """The id of the last event logged: where a new stream starts, so that its first reconnection can resume."""
+    with database.sessions() as session:
+        return repository.latest_id(session)

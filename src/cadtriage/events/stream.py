@@ -19,6 +19,7 @@ from cadtriage.events.hub import EventHub, Subscription
 HEARTBEAT_S = 15.0
 # Reads a page of the log after an id: [(event), ...] oldest first, at most a page.
 ReadAfter = Callable[[int], Awaitable[list[dict[str, Any]]]]
+ReadLatest = Callable[[], Awaitable[int]]
 
 
 def libpq_url(sqlalchemy_url: str) -> str:
@@ -67,13 +68,20 @@ async def events(
     *,
     after_id: int | None,
     read_after: ReadAfter,
+    read_latest: ReadLatest,
     heartbeat_s: float = HEARTBEAT_S,
 ) -> AsyncIterator[str]:
     """SSE text for every event after `after_id` (if given), then every new one, with heartbeat comments, until
-    the hub ends the subscription (a comment says why) or the client goes away."""
+    the hub ends the subscription (a comment says why) or the client goes away.
+
+    A stream started without `after_id` first names the last event logged (an `id:` line alone, which sets a
+    client's last event id without an event): a client that loses the connection before any event arrives then
+    resumes from there, instead of from nothing and missing what happened while it was away."""
     sent = _Sent()
     try:
         yield "retry: 2000\n\n"
+        if after_id is None:
+            yield f"id: {await read_latest()}\n\n"
         last = after_id
         while last is not None:  # the replay, a page at a time
             page = await read_after(last)

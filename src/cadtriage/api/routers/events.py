@@ -16,7 +16,7 @@ from cadtriage.api.routers.calls import desk_call
 from cadtriage.dispatch import views
 from cadtriage.events import stream
 from cadtriage.events.schemas import EventFilter, EventOut
-from cadtriage.events.service import replay_page
+from cadtriage.events.service import latest_event_id, replay_page
 
 router = APIRouter(tags=["events"])
 EventReader = Annotated[Principal, Depends(require(Role.dispatcher, Role.supervisor, Role.clinician))]
@@ -77,11 +77,15 @@ async def live_events(
     async def read_after(after_id: int) -> list[dict[str, Any]]:
         return await anyio.to_thread.run_sync(replay_page, state.database, after_id)
 
+    async def read_latest() -> int:
+        return await anyio.to_thread.run_sync(latest_event_id, state.database)
+
     body = stream.events(
         state.event_hub,
         subscription,
         after_id=after_id,
         read_after=read_after,
+        read_latest=read_latest,
         heartbeat_s=state.settings.sse_heartbeat_s,
     )
     return StreamingResponse(
