@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     # unset, the console draws units and calls over the service area's outline only (no tile server needed).
     console_tile_url: str | None = Field(default=None, pattern=r"^https?://\S*\{z\}\S*\{x\}\S*\{y\}\S*$")
     console_tile_attribution: str | None = Field(default=None, max_length=200)
+    # This centre's identifier in NENA EIDO documents (an agency id, a domain name by convention).
+    eido_agency: str = Field(
+        default="cadtriage.local", pattern=r"^[A-Za-z0-9][A-Za-z0-9.-]{0,98}[A-Za-z0-9]$"
+    )
 
     @model_validator(mode="after")
     def _readable_desk_hours(self) -> Settings:

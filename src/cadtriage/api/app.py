@@ -22,6 +22,7 @@ from cadtriage.api.routers import (
     access,
     calls,
     consults,
+    eido,
     events,
     exports,
     followups,
@@ -123,6 +124,6 @@ def create_app(
     app.add_middleware(RequestLogMiddleware)
     app.include_router(health_router)
     app.include_router(metrics_router)
-    for resource in (calls, consults, units, supervision, stats, followups, exports, events, access):
+    for resource in (calls, consults, units, supervision, stats, followups, exports, events, eido, access):
         app.include_router(resource.router, prefix="/v1")
     return app

@@ -162,6 +162,16 @@ def last_assignments_with_call_signs(
     return {a.call_id: (a, sign) for a, sign in rows}
 
 
+def assignments_of_call(session: Session, call_id: int) -> list[tuple[Assignment, Unit]]:
+    """Every unit sent to a call, open or released, oldest first, with the unit."""
+    rows = session.execute(
+        select(Assignment, Unit)
+        .join(Unit, Unit.id == Assignment.unit_id)
+        .where(Assignment.call_id == call_id)
+    )
+    return sorted(((a, u) for a, u in rows), key=lambda row: row[0].id)
+
+
 def queue_positions(session: Session, call_ids: Sequence[int]) -> dict[int, int]:
     """The queue position of each of these calls that is waiting (one pass over the waiting calls)."""
     ranked = (

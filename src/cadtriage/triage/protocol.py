@@ -9,6 +9,7 @@ authors expect).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Annotated, Any, Literal
 
 import yaml
@@ -22,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from cadtriage.triage.apco import APCO_INCIDENT_TYPES
 from cadtriage.triage.catalogue import CAPABILITY_ID, LANGUAGE_SLOT, CapabilityDef, ResponsePlan
 from cadtriage.triage.risk import RiskModel
 from cadtriage.triage.runtime import CompiledPlan, Condition, DeskRule, FactReading, Plans, Runtime
@@ -207,6 +209,25 @@ class ExampleExpect(_Strict):
     rules: list[str] = []
 
 
+class IncidentTypes(_Strict):
+    """How a call is named to other centres (NENA EIDO's incident type): the APCO ANS 2.103 common incident type
+    of the first concept, in this order, that its evidence shows (not denied, not in the past), else `default`. A
+    call type that is itself an APCO code keeps it."""
+
+    by_concept: dict[str, str] = {}
+    default: str = "TROUBLE"
+
+    def check(self, concepts: Collection[str]) -> None:
+        """Refuse a concept the protocol lacks or a code the APCO registry lacks."""
+        for concept, code in self.by_concept.items():
+            if concept not in concepts:
+                raise ValueError(f"incident_types names unknown concept {concept!r}")
+            if code not in APCO_INCIDENT_TYPES:
+                raise ValueError(f"incident_types maps {concept!r} to {code!r}, not an APCO ANS 2.103 code")
+        if self.default not in APCO_INCIDENT_TYPES:
+            raise ValueError(f"incident_types default {self.default!r} is not an APCO ANS 2.103 code")
+
+
 class Example(_Strict):
     """A call with the outcome the protocol must give it; run by `cadtriage protocol check`."""
 
@@ -231,6 +252,7 @@ class Protocol(_Strict):
     capabilities: dict[Annotated[str, StringConstraints(pattern=CAPABILITY_ID)], CapabilityDef] = {}
     centre_language: str = Field(default="en", pattern=r"^[a-z]{2,3}$")
     response_plans: list[ResponsePlan] = []
+    incident_types: IncidentTypes = IncidentTypes()
     examples: list[Example] = []
     _runtime: Runtime = PrivateAttr()
 
@@ -259,6 +281,7 @@ class Protocol(_Strict):
                 self._check_civilian_guard(rule)
         self._check_desk_guard()
         self._check_plans()
+        self.incident_types.check(self.concepts)
         for source, step in self.escalation.items():
             if RESTRICTIVENESS[step.to] <= RESTRICTIVENESS[source]:
                 raise ValueError(

@@ -1,0 +1,54 @@
+"""Reading a call as an EIDO: what `eido.document` needs, from one transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cadtriage.calls import repository as calls
+from cadtriage.calls.models import Call, TriageDecision
+from cadtriage.context import Context
+from cadtriage.dispatch import repository as dispatch
+from cadtriage.eido.document import Incident, build
+from cadtriage.errors import NotFound
+from cadtriage.events import repository as events
+from cadtriage.triage.apco import APCO_INCIDENT_TYPES
+from cadtriage.triage.protocol import Protocol
+
+
+def call_as_eido(ctx: Context, call_id: int, *, show_caller: bool) -> dict[str, Any]:
+    """The EIDO of a call as it stands now; the caller's details only when `show_caller`."""
+    call = calls.get(ctx.session, call_id)
+    if call is None:
+        raise NotFound(f"call {call_id} not found")
+    decision = calls.triage_decisions(ctx.session, [call_id])[call_id]
+    resources = dispatch.assignments_of_call(ctx.session, call_id)
+    logged = events.for_call(ctx.session, call_id)
+    changed = {"call": max([call.received_at, *(e.occurred_at for e in logged)])}
+    for assignment, unit in resources:
+        times = [e.occurred_at for e in logged if e.unit_id == unit.id]
+        changed[f"unit:{unit.id}"] = max([assignment.assigned_at, *times])
+    incident = Incident(
+        call=call,
+        decision=decision,
+        incident_type=incident_type(call, decision, ctx.protocol),
+        resources=resources,
+        outcome=calls.outcomes(ctx.session, [call_id]).get(call_id),
+        changed=changed,
+        eido_attributes={name: c.eido for name, c in ctx.protocol.capabilities.items() if c.eido},
+    )
+    return build(incident, agency=ctx.settings.eido_agency, show_caller=show_caller)
+
+
+def incident_type(call: Call, decision: TriageDecision, protocol: Protocol) -> str:
+    """The call's APCO ANS 2.103 common incident type: its call type when that is one, else the protocol's code
+    for the first concept the decision's evidence shows (not denied, not in the past, not left open)."""
+    written = (call.call_type or "").strip().upper()
+    if written in APCO_INCIDENT_TYPES:
+        return written
+    shown = {
+        item.get("concept")
+        for item in decision.evidence or ()
+        if not (item.get("negated") or item.get("historical") or item.get("unanswered"))
+    }
+    types = protocol.incident_types
+    return next((code for concept, code in types.by_concept.items() if concept in shown), types.default)

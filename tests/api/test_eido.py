@@ -1,0 +1,188 @@
+"""A call as a NENA EIDO 1.0 document: valid against NENA's own schema (tests/fixtures/eido, with its NIEM types)
+in every state a call can be in, and saying what another centre's CAD needs to know."""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from fastapi.testclient import TestClient
+from jsonschema import Draft7Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT7
+
+from tests.api.helpers import DOWNTOWN, call, status, unit
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "eido"
+ROOT = "file:///eido/"
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+NUMERIC = {"minItems", "maxItems", "minLength", "maxLength", "minimum", "maximum"}
+
+
+def repaired(node: Any) -> Any:
+    """NENA's schema as its authors meant it: one line reads `minItems: 1,`, which YAML takes as the text "1,"."""
+    if isinstance(node, dict):
+        return {
+            key: int(value.rstrip(",")) if key in NUMERIC and isinstance(value, str) else repaired(value)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [repaired(item) for item in node]
+    return node
+
+
+@functools.cache
+def validator() -> Draft7Validator:
+    """NENA's EIDO schema, every NIEM component registered under the address its references use."""
+    resources = []
+    for path in [FIXTURES / "openapi.yaml", *sorted((FIXTURES / "NIEMComponents").glob("*.yaml"))]:
+        contents = repaired(yaml.load(path.read_text(encoding="utf-8"), Loader=Loader))  # noqa: S506 (safe C loader)
+        resource = Resource.from_contents(contents, default_specification=DRAFT7)
+        name = path.relative_to(FIXTURES).as_posix()
+        resources.append((ROOT + name, resource))
+        if name == "NIEMComponents/j.yaml":  # openapi.yaml writes one reference as NIEMComponents//j.yaml
+            resources.append((ROOT + "NIEMComponents//j.yaml", resource))
+    schema = {"$ref": ROOT + "openapi.yaml#/components/schemas/EmergencyIncidentDataObjectType"}
+    return Draft7Validator(schema, registry=Registry().with_resources(resources))
+
+
+def problems(document: dict[str, Any]) -> list[str]:
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator().iter_errors(document)]
+
+
+def eido(client: TestClient, call_id: int) -> dict[str, Any]:
+    response = client.get(f"/v1/calls/{call_id}/eido")
+    assert response.status_code == 200, response.text
+    document: dict[str, Any] = response.json()
+    return document
+
+
+def test_the_standards_own_sample_is_valid_so_the_validator_is_the_real_one() -> None:
+    import json
+
+    sample = json.loads((FIXTURES / "sample_call_transfer_eido.json").read_text())
+    assert problems(sample) == []
+    assert problems({**sample, "eidoVersion": "2.0"})  # and it does refuse what the schema refuses
+
+
+def test_calls_in_every_state_export_as_valid_eido(client: TestClient) -> None:
+    unit(client, "CRT-1", "civilian_crisis", *DOWNTOWN, capabilities=[{"id": "medic"}])
+    unit(client, "P-1", "police", DOWNTOWN[0] + 0.01, DOWNTOWN[1])
+    unit(client, "P-2", "police", DOWNTOWN[0] + 0.02, DOWNTOWN[1], capabilities=[{"id": "cit"}])
+    caller = {"name": "Jane Roe", "phone": "206-555-0100"}
+    assigned = call(client, "CAD-1", caller=caller)
+    queued = call(client, "CAD-2", call_type="EDP", narrative="man shouting at traffic")
+    on_scene = call(client, "CAD-3", call_type="ASSAULT", narrative="two men fighting, one has a knife")
+    status(client, on_scene["id"], "on_scene")
+    client.post(
+        f"/v1/calls/{assigned['id']}/override", json={"response_type": "police", "reason": "gun seen"}
+    )
+    closed_call = call(client, "CAD-4", narrative="elderly woman confused at the bus stop", caller=caller)
+    cancelled = call(client, "CAD-5")
+    client.post(f"/v1/calls/{cancelled['id']}/cancel", json={"reason": "caller called back: all fine"})
+    documents = {}
+    for taken in (assigned, queued, on_scene, closed_call, cancelled):
+        documents[taken["external_id"]] = eido(client, taken["id"])
+    for external_id, document in documents.items():
+        assert problems(document) == [], external_id
+    # The overridden call names both units: the civilian team released, the officer on it now.
+    resources = documents["CAD-1"]["emergencyResourceComponent"]
+    assert [(r["emergencyResourceName"], r["primaryUnitStatusRegistryText"]) for r in resources] == [
+        ("CRT-1", "Cleared"),
+        ("P-2", "Dispatched"),
+    ]
+    assert resources[1]["resourceAttributeRegistryText"] == ["CrisisInterventionSpecialist"]
+    assert documents["CAD-2"]["incidentComponent"]["incidentStatusInternalText"] == ["queued"]
+    assert "emergencyResourceComponent" not in documents["CAD-2"]
+    assert documents["CAD-5"]["incidentComponent"]["dispositionComponent"][0][
+        "dispositionCommonRegistryCode"
+    ] == ("cancelled")
+
+
+def test_the_incident_says_what_another_centre_needs(client: TestClient) -> None:
+    unit(client, "CRT-1", "civilian_crisis", *DOWNTOWN, capabilities=[{"id": "medic"}])
+    caller = {"name": "Jane Roe", "phone": "206-555-0100"}
+    taken = call(
+        client,
+        "CAD-2026-000501",
+        narrative="elderly man sitting at the bus stop for hours, confused, not aggressive",
+        caller=caller,
+        location={"lat": DOWNTOWN[0], "lon": DOWNTOWN[1], "address": "3RD AV / PIKE ST"},
+    )
+    document = eido(client, taken["id"])
+    assert document["$id"] == f"urn:emergency:uid:incidentid:cad{taken['id']}:cadtriage.local"
+    assert document["eidoVersion"] == "1.0"
+    incident = document["incidentComponent"]
+    assert incident["$id"] == document["$id"]
+    assert incident["incidentTypeCommonRegistryText"] == "WELFARE"
+    assert (incident["incidentTypeInternalCode"], incident["internalIncidentId"]) == (
+        "civilian_crisis",
+        "CAD-2026-000501",
+    )
+    assert incident["incidentStatusInternalText"] == ["assigned"]
+    [location] = document["locationComponent"]
+    assert location["locationTypeDescriptionRegistryText"] == "InitialIncident"
+    assert location["locationDescriptionText"] == "3RD AV / PIKE ST"
+    assert re.search(rf"<gml:pos>{DOWNTOWN[0]:.7f} {DOWNTOWN[1]:.7f}</gml:pos>", location["locationByValue"])
+    assert document["callbackComponent"][0]["callBackInformationUri"] == ["tel:206-555-0100"]
+    [person] = document["personComponent"]
+    assert person["personIncidentRoleRegistryText"] == ["Caller"]
+    [resource] = document["emergencyResourceComponent"]
+    assert (resource["emergencyResourceName"], resource["primaryUnitStatusRegistryText"]) == (
+        "CRT-1",
+        "Dispatched",
+    )
+    assert resource["activeOnIncidentId"] == document["$id"]
+    assert resource["resourceAttributeInternalText"] == ["medic"]
+    assert document["dispatchComponent"][0]["emergencyResourceReference"] == [{"$ref": resource["$id"]}]
+    notes = [n["notesActionComments"] for n in document["notesComponent"]]
+    assert notes == taken["decision"]["reasons"]
+
+    status(client, taken["id"], "on_scene")
+    closed = status(
+        client,
+        taken["id"],
+        "closed",
+        disposition="walked him home",
+        outcome={"resolution": "resolved_on_scene"},
+    )
+    assert closed.status_code == 200, closed.text
+    later = eido(client, taken["id"])
+    assert later["$id"] == document["$id"]  # stable for the call
+    assert later["lastUpdateTimeStamp"] >= document["lastUpdateTimeStamp"]
+    [disposition] = later["incidentComponent"]["dispositionComponent"]
+    assert (disposition["dispositionCommonRegistryCode"], disposition["dispositionDescriptionText"]) == (
+        "resolved_on_scene",
+        "walked him home",
+    )
+    assert later["incidentComponent"]["incidentStatusCommonRegistryText"] == ["Closed"]
+    [released] = later["emergencyResourceComponent"]
+    assert released["primaryUnitStatusRegistryText"] == "Cleared"
+    assert "activeOnIncidentId" not in released
+    assert problems(later) == []
+
+
+def test_a_call_type_that_is_an_apco_code_keeps_it_and_danger_names_the_incident(client: TestClient) -> None:
+    assert (
+        eido(client, call(client, "CAD-1", call_type="EDP")["id"])["incidentComponent"][
+            "incidentTypeCommonRegistryText"
+        ]
+        == "EDP"
+    )
+    armed = call(
+        client, "CAD-2", call_type="DISTURBANCE", narrative="man with a gun in the parking lot", screening={}
+    )
+    assert eido(client, armed["id"])["incidentComponent"]["incidentTypeCommonRegistryText"] == "WEAPON"
+    nothing = call(client, "CAD-3", call_type="XYZ", narrative="")
+    assert eido(client, nothing["id"])["incidentComponent"]["incidentTypeCommonRegistryText"] == "TROUBLE"
+
+
+def test_an_unknown_call_is_404(client: TestClient) -> None:
+    response = client.get("/v1/calls/987654/eido")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
