@@ -29,6 +29,7 @@ MATRIX: list[tuple[str, str, set[str], dict[str, Any] | None]] = [
     ("POST", "/v1/calls/{call}/reassign", {D}, {"unit_id": 1, "reason": "knows the family"}),
     ("GET", "/v1/calls/{call}/timeline", {D, S, C}, None),
     ("GET", "/v1/calls/{call}/eido", {D, S}, None),
+    ("POST", "/v1/eido", {D}, {"eidoVersion": "1.0"}),
     ("GET", "/v1/consults", {C, D, S}, None),
     ("POST", "/v1/consults/{call}/claim", {C}, None),
     ("POST", "/v1/consults/{call}/outcome", {C}, {"outcome": "returned_to_dispatch"}),

@@ -3,56 +3,20 @@ in every state a call can be in, and saying what another centre's CAD needs to k
 
 from __future__ import annotations
 
-import functools
 import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from fastapi.testclient import TestClient
-from jsonschema import Draft7Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT7
 
+from cadtriage.eido.schema import problems as schema_problems
 from tests.api.helpers import DOWNTOWN, call, status, unit
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "eido"
-ROOT = "file:///eido/"
-Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-NUMERIC = {"minItems", "maxItems", "minLength", "maxLength", "minimum", "maximum"}
-
-
-def repaired(node: Any) -> Any:
-    """NENA's schema as its authors meant it: one line reads `minItems: 1,`, which YAML takes as the text "1,"."""
-    if isinstance(node, dict):
-        return {
-            key: int(value.rstrip(",")) if key in NUMERIC and isinstance(value, str) else repaired(value)
-            for key, value in node.items()
-        }
-    if isinstance(node, list):
-        return [repaired(item) for item in node]
-    return node
-
-
-@functools.cache
-def validator() -> Draft7Validator:
-    """NENA's EIDO schema, every NIEM component registered under the address its references use."""
-    resources = []
-    for path in [FIXTURES / "openapi.yaml", *sorted((FIXTURES / "NIEMComponents").glob("*.yaml"))]:
-        contents = repaired(yaml.load(path.read_text(encoding="utf-8"), Loader=Loader))  # noqa: S506 (safe C loader)
-        resource = Resource.from_contents(contents, default_specification=DRAFT7)
-        name = path.relative_to(FIXTURES).as_posix()
-        resources.append((ROOT + name, resource))
-        if name == "NIEMComponents/j.yaml":  # openapi.yaml writes one reference as NIEMComponents//j.yaml
-            resources.append((ROOT + "NIEMComponents//j.yaml", resource))
-    schema = {"$ref": ROOT + "openapi.yaml#/components/schemas/EmergencyIncidentDataObjectType"}
-    return Draft7Validator(schema, registry=Registry().with_resources(resources))
 
 
 def problems(document: dict[str, Any]) -> list[str]:
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator().iter_errors(document)]
+    return [f"{pointer}: {message}" for pointer, message in schema_problems(document)]
 
 
 def eido(client: TestClient, call_id: int) -> dict[str, Any]:
@@ -141,7 +105,7 @@ def test_the_incident_says_what_another_centre_needs(client: TestClient) -> None
     assert resource["resourceAttributeInternalText"] == ["medic"]
     assert document["dispatchComponent"][0]["emergencyResourceReference"] == [{"$ref": resource["$id"]}]
     notes = [n["notesActionComments"] for n in document["notesComponent"]]
-    assert notes == taken["decision"]["reasons"]
+    assert notes == [taken["narrative"], *(f"triage: {reason}" for reason in taken["decision"]["reasons"])]
 
     status(client, taken["id"], "on_scene")
     closed = status(

@@ -104,7 +104,9 @@ def cancel(ctx: Context, call_id: int, reason: str) -> None:
         release(ctx, assignment, "call cancelled")
 
 
-def answer_screening(ctx: Context, call_id: int, answers: dict[str, bool]) -> None:
+def answer_screening(
+    ctx: Context, call_id: int, answers: dict[str, bool], *, note: str | None = None
+) -> None:
     """The call-taker's later answers: the call is triaged again on everything known.
 
     While the call is on the crisis desk, queued or assigned and its unit not yet en route, the new decision
@@ -125,7 +127,7 @@ def answer_screening(ctx: Context, call_id: int, answers: dict[str, bool]) -> No
     decision = decide(CallText(call.call_type, call.narrative, call.screening, language), ctx.protocol)
     applies = call.status in RETRIAGEABLE_CALL and call.divergence != Divergence.override
     given = ", ".join(f"{k}={str(v).lower()}" for k, v in sorted(answers.items()))
-    note = f"screening answers: {given}"
+    note = note or f"screening answers: {given}"  # or what else changed what triage reads (an EIDO's notes)
     unchanged = ", dispatcher override stands)" if call.status in RETRIAGEABLE_CALL else ")"
     ctx.record(
         "call.screening",

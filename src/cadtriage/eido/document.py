@@ -14,6 +14,7 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from cadtriage.calls.models import Assignment, Call, CallOutcome, TriageDecision
+from cadtriage.eido.reading import TRIAGE_NOTE
 from cadtriage.units.models import Unit
 
 EIDO_VERSION = "1.0"
@@ -40,6 +41,7 @@ class Incident:
     outcome: CallOutcome | None
     changed: Mapping[str, datetime]  # "call" -> last change; "unit:<id>" -> last change of that unit on it
     eido_attributes: Mapping[str, str]  # capability id -> EIDO resource attribute, where the registry has one
+    incident_id: str | None = None  # the tracking id of the EIDO the call came from, which it keeps
 
 
 def _iso(moment: datetime) -> str:
@@ -49,9 +51,9 @@ def _iso(moment: datetime) -> str:
 class _Ids:
     """The `$id`s of one call's components, stable for the call: the incident tracking identifier and the rest."""
 
-    def __init__(self, agency: str, call: Call) -> None:
+    def __init__(self, agency: str, call: Call, incident_id: str | None) -> None:
         self.agency = agency
-        self.incident = f"urn:emergency:uid:incidentid:cad{call.id}:{agency}"
+        self.incident = incident_id or f"urn:emergency:uid:incidentid:cad{call.id}:{agency}"
         self.call = f"urn:emergency:uid:callid:cad{call.id}:{agency}"
         self.location = f"urn:cadtriage:{agency}:call:{call.id}:location"
         self.caller = f"urn:cadtriage:{agency}:call:{call.id}:caller"
@@ -68,7 +70,7 @@ class _Ids:
 
 def build(incident: Incident, *, agency: str, show_caller: bool) -> dict[str, Any]:
     """The EIDO of a call; the caller's person and callback components only when `show_caller`."""
-    call, ids = incident.call, _Ids(agency, incident.call)
+    call, ids = incident.call, _Ids(agency, incident.call, incident.incident_id)
     last = incident.changed["call"]
 
     def prologue(component_id: str, at: datetime) -> dict[str, Any]:
@@ -80,8 +82,18 @@ def build(incident: Incident, *, agency: str, show_caller: bool) -> dict[str, An
 
     caller = show_caller and bool(call.caller_name or call.caller_phone)
     phone = show_caller and bool(call.caller_phone)
-    notes = [
-        {**prologue(ids.note(n), incident.decision.created_at), "notesActionComments": reason}
+    # The call-taker's narrative, then triage's reasons marked as such (a receiving cadtriage triages on the
+    # narrative, not on another centre's reasons: `eido.reading.TRIAGE_NOTE`).
+    notes = (
+        [{**prologue(ids.note(0), call.received_at), "notesActionComments": call.narrative}]
+        if call.narrative
+        else []
+    )
+    notes += [
+        {
+            **prologue(ids.note(n), incident.decision.created_at),
+            "notesActionComments": f"{TRIAGE_NOTE}{reason}",
+        }
         for n, reason in enumerate(incident.decision.reasons, start=1)
     ]
     document: dict[str, Any] = {

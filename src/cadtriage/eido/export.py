@@ -8,6 +8,7 @@ from cadtriage.calls import repository as calls
 from cadtriage.calls.models import Call, TriageDecision
 from cadtriage.context import Context
 from cadtriage.dispatch import repository as dispatch
+from cadtriage.eido import repository as eido
 from cadtriage.eido.document import Incident, build
 from cadtriage.errors import NotFound
 from cadtriage.events import repository as events
@@ -27,10 +28,20 @@ def call_as_eido(ctx: Context, call_id: int, *, show_caller: bool) -> dict[str, 
     for assignment, unit in resources:
         times = [e.occurred_at for e in logged if e.unit_id == unit.id]
         changed[f"unit:{unit.id}"] = max([assignment.assigned_at, *times])
+    received = eido.for_call(ctx.session, call_id)
+    sent_code = (
+        (received.document.get("incidentComponent") or {}).get("incidentTypeCommonRegistryText")
+        if received
+        else None
+    )
     incident = Incident(
         call=call,
         decision=decision,
-        incident_type=incident_type(call, decision, ctx.protocol),
+        # A call from another centre keeps its tracking id and, when it is an APCO code, its incident type.
+        incident_type=sent_code
+        if sent_code in APCO_INCIDENT_TYPES
+        else incident_type(call, decision, ctx.protocol),
+        incident_id=received.incident_id if received else None,
         resources=resources,
         outcome=calls.outcomes(ctx.session, [call_id]).get(call_id),
         changed=changed,

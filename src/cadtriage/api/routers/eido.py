@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Body, Response, status
 from fastapi.responses import JSONResponse
 
-from cadtriage.api.deps import CallId, ContextDep, Reader
+from cadtriage.api.deps import CallId, ContextDep, Dispatcher, Reader
 from cadtriage.api.problems import problem_responses as problems
+from cadtriage.api.session import commit_before_answer
+from cadtriage.calls.schemas import CallOut
+from cadtriage.eido import importer
 from cadtriage.eido.export import call_as_eido
 
 router = APIRouter(tags=["interoperability"])
+EidoBody = Annotated[dict[str, Any], Body(description="an EIDO 1.0 document (NENA-STA-021)")]
 
 
 @router.get(
@@ -30,3 +34,27 @@ def call_eido(call_id: CallId, ctx: ContextDep, _: Reader) -> JSONResponse:
     tracking identifier, stable for the call."""
     document: dict[str, Any] = call_as_eido(ctx, call_id, show_caller=True)
     return JSONResponse(document)
+
+
+@router.post(
+    "/eido",
+    response_model=CallOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {"description": "The same snapshot again (unchanged), or a newer one applied (updated)"},
+        **problems(409, 422),
+    },
+    summary="Take a call from another centre or a crisis line as a NENA EIDO",
+)
+def receive_eido(ctx: ContextDep, response: Response, _: Dispatcher, document: EidoBody) -> CallOut:
+    """Validate the document against NENA's EIDO schema (422 naming the JSON pointer of each problem, first the
+    first in the document), then create the call it describes — triaged and dispatched like any intake — or, for
+    an incident already received (same `$id`), apply a newer snapshot (notes re-triaged, location while still
+    queued, callback; recorded in the timeline as `eido.updated`) or refuse an older one (409). The header
+    `EIDO-Result` says `created`, `unchanged` or `updated`."""
+    item, result = importer.receive(ctx, document)
+    commit_before_answer(ctx.session)
+    response.headers["EIDO-Result"] = result
+    if result != "created":
+        response.status_code = status.HTTP_200_OK
+    return CallOut.from_view(item, show_caller=True)

@@ -24,7 +24,7 @@ EventReader = Annotated[Principal, Depends(require(Role.dispatcher, Role.supervi
 # console on the floor; a clinician sees the desk's own events, not those of calls that never reached it.
 VISIBLE: dict[Role, tuple[str, ...]] = {
     Role.supervisor: (),
-    Role.dispatcher: ("call", "unit", "consult", "followup", "coverage"),
+    Role.dispatcher: ("call", "unit", "consult", "followup", "coverage", "eido"),
     Role.clinician: ("consult.requested", "consult.claimed", "consult.outcome", "consult.not_served"),
 }
 

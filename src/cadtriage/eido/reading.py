@@ -1,0 +1,142 @@
+"""What the service reads of an EIDO another centre sends: pure, on a document already valid against the schema.
+
+The call is the incident: its type (the sender's internal text, else its APCO code), the call-taker's notes as
+the narrative (notes this service wrote as `triage: ...` are its own reasons, not the caller's words), the
+initial incident location's point (PIDF-LO by value, GML Point or Circle), the call's start, and the caller's name
+and callback number. A document without a point to send a unit to is refused, naming where it was looked for.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from cadtriage.errors import Unprocessable
+
+TRIAGE_NOTE = "triage: "
+_LOCATION_ORDER = ("InitialIncident", "Caller", "RoutingLocation")
+_PHONE = re.compile(r"^tel:([0-9+() .-]{3,32})$")
+
+
+@dataclass(frozen=True)
+class Report:
+    """An EIDO incident as a call record."""
+
+    incident_id: str
+    issued_by: str
+    last_update: datetime
+    call_type: str | None
+    incident_code: str | None
+    narrative: str | None
+    lat: float
+    lon: float
+    address: str | None
+    started_at: datetime | None
+    caller_name: str | None
+    caller_phone: str | None
+
+
+def _refuse(pointer: str, message: str) -> Unprocessable:
+    return Unprocessable(f"{pointer}: {message}", errors=[{"field": pointer, "message": message}])
+
+
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def read(document: dict[str, Any]) -> Report:
+    """The call an EIDO describes (the document must already be valid against the schema)."""
+    incident = document.get("incidentComponent") or {}
+    calls = document.get("callComponent") or [{}]
+    lat, lon, address = _place(document.get("locationComponent") or [])
+    last = _when(document["lastUpdateTimeStamp"])
+    assert last is not None
+    if last.tzinfo is None:
+        raise _refuse("/lastUpdateTimeStamp", "needs its time zone")
+    name, phone = _caller(document)
+    notes = [
+        note["notesActionComments"].strip()
+        for note in document.get("notesComponent") or []
+        if not note["notesActionComments"].startswith(TRIAGE_NOTE) and note["notesActionComments"].strip()
+    ]
+    return Report(
+        incident_id=document["$id"],
+        issued_by=document["issuingElementIdentification"],
+        last_update=last,
+        call_type=incident.get("incidentTypeInternalText")
+        or incident.get("incidentTypeCommonRegistryText")
+        or calls[0].get("localCallType"),
+        incident_code=incident.get("incidentTypeCommonRegistryText"),
+        narrative="\n".join(notes)[:4000] or None,
+        lat=lat,
+        lon=lon,
+        address=address,
+        started_at=_when(calls[0].get("callStartTimestamp")),
+        caller_name=name,
+        caller_phone=phone,
+    )
+
+
+def _place(locations: list[dict[str, Any]]) -> tuple[float, float, str | None]:
+    ranked = sorted(
+        enumerate(locations),
+        key=lambda item: (
+            _LOCATION_ORDER.index(item[1]["locationTypeDescriptionRegistryText"])
+            if item[1]["locationTypeDescriptionRegistryText"] in _LOCATION_ORDER
+            else len(_LOCATION_ORDER)
+        ),
+    )
+    for index, location in ranked:
+        point = _point(location.get("locationByValue"), f"/locationComponent/{index}/locationByValue")
+        if point is not None:
+            return (*point, location.get("locationDescriptionText"))
+    raise _refuse(
+        "/locationComponent",
+        "no location with coordinates (a PIDF-LO point or circle by value): a civic address or a reference "
+        "alone cannot be dispatched to",
+    )
+
+
+def _point(pidf: str | None, pointer: str) -> tuple[float, float] | None:
+    if not pidf:
+        return None
+    if "<!DOCTYPE" in pidf or "<!ENTITY" in pidf:
+        raise _refuse(pointer, "a PIDF-LO document may not declare a DOCTYPE or entities")
+    try:
+        root = ElementTree.fromstring(pidf)  # noqa: S314 (no DOCTYPE or entities: refused above)
+    except ElementTree.ParseError as error:
+        raise _refuse(pointer, f"not well-formed XML: {error}") from None
+    for element in root.iter():
+        if element.tag.endswith("}pos") and element.text:
+            parts = element.text.split()
+            try:
+                lat, lon = float(parts[0]), float(parts[1])
+            except (IndexError, ValueError):
+                raise _refuse(pointer, "a gml:pos must hold a latitude and a longitude") from None
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                raise _refuse(pointer, "a gml:pos out of range: latitude then longitude, in degrees")
+            return lat, lon
+    return None
+
+
+def _caller(document: dict[str, Any]) -> tuple[str | None, str | None]:
+    callbacks = {c["$id"]: c for c in document.get("callbackComponent") or []}
+    for person in document.get("personComponent") or []:
+        if "Caller" not in person["personIncidentRoleRegistryText"]:
+            continue
+        names = (person.get("ncPersonComponent") or {}).get("name") or [{}]
+        full = (names[0].get("personFullName") or [{}])[0].get("value")
+        callback = callbacks.get((person.get("callBackReference") or {}).get("$ref", ""))
+        return (full[:120] if full else None), _phone(callback)
+    return None, _phone(next(iter(callbacks.values()), None))
+
+
+def _phone(callback: dict[str, Any] | None) -> str | None:
+    for uri in (callback or {}).get("callBackInformationUri") or []:
+        found = _PHONE.match(uri)
+        if found:
+            return found.group(1)
+    return None

@@ -1,0 +1,29 @@
+"""SQL for EIDO incidents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from cadtriage.eido.models import EidoIncident
+
+
+def get(session: Session, incident_id: str, *, lock: bool = False) -> EidoIncident | None:
+    """The incident received under this tracking id; locked, so that its snapshots apply one at a time."""
+    query = select(EidoIncident).where(EidoIncident.incident_id == incident_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return session.scalars(query).one_or_none()
+
+
+def for_call(session: Session, call_id: int) -> EidoIncident | None:
+    """The EIDO incident a call came from, if it came from one."""
+    return session.scalars(select(EidoIncident).where(EidoIncident.call_id == call_id)).one_or_none()
+
+
+def remember(session: Session, values: dict[str, Any]) -> None:
+    """Record the incident a call was created from; a concurrent identical import has done it already."""
+    session.execute(insert(EidoIncident).values(**values).on_conflict_do_nothing())

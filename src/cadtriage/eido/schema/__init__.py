@@ -1,0 +1,64 @@
+"""NENA's EIDO JSON schema (OpenAPI 3.0 with its NIEM types), as a validator for the documents other centres send.
+
+Built once per process, on first use (parsing the NIEM types takes a second or two), from the files beside this
+module. Two things are repaired on loading, both as NENA's authors meant them: one line of `openapi.yaml` reads
+`minItems: 1,`, which YAML takes as the text "1,", and one reference is written `NIEMComponents//j.yaml`.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+from typing import Any
+
+import yaml
+from jsonschema import Draft7Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT7
+
+ROOT = "file:///eido/"
+_NUMERIC = {"minItems", "maxItems", "minLength", "maxLength", "minimum", "maximum"}
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _repaired(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {
+            key: int(value.rstrip(",")) if key in _NUMERIC and isinstance(value, str) else _repaired(value)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_repaired(item) for item in node]
+    return node
+
+
+@functools.cache
+def validator() -> Draft7Validator:
+    """A validator for `EmergencyIncidentDataObjectType`, every NIEM component registered where references look."""
+    folder = resources.files(__name__)
+    files = [("openapi.yaml", folder / "openapi.yaml")]
+    niem = folder / "NIEMComponents"
+    files += sorted(
+        (f"NIEMComponents/{item.name}", item) for item in niem.iterdir() if item.name.endswith(".yaml")
+    )
+    registered = []
+    for name, path in files:
+        contents = _repaired(yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader))  # noqa: S506 (safe loader)
+        resource = Resource.from_contents(contents, default_specification=DRAFT7)
+        registered.append((ROOT + name, resource))
+        if name == "NIEMComponents/j.yaml":
+            registered.append((ROOT + "NIEMComponents//j.yaml", resource))
+    schema = {"$ref": ROOT + "openapi.yaml#/components/schemas/EmergencyIncidentDataObjectType"}
+    return Draft7Validator(schema, registry=Registry().with_resources(registered))
+
+
+def problems(document: Any) -> list[tuple[str, str]]:
+    """Each place the document breaks the schema, as (JSON pointer, message), in document order."""
+    found = [
+        (
+            "".join(f"/{str(part).replace('~', '~0').replace('/', '~1')}" for part in error.absolute_path),
+            error.message,
+        )
+        for error in validator().iter_errors(document)
+    ]
+    return sorted(found)

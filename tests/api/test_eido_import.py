@@ -1,0 +1,193 @@
+"""Taking a call from another centre as an EIDO: created and dispatched like any intake, idempotent on the
+incident tracking id, newer snapshots applied and recorded, older ones refused, invalid documents refused naming
+the JSON pointer — and a call exported by one centre, imported by another and exported again is the same
+incident."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from cadtriage.api.app import create_app
+from cadtriage.config import Settings
+from tests.api.helpers import DOWNTOWN, call, unit
+from tests.pg import PgServer, create_key_in
+
+SAMPLE = Path(__file__).parents[1] / "fixtures" / "eido" / "sample_call_transfer_eido.json"
+CALLER = {"name": "Jane Roe", "phone": "206-555-0100"}
+
+
+@pytest.fixture
+def other_centre(pg: PgServer) -> Iterator[TestClient]:
+    """A second centre: its own empty database, service and dispatcher key, and a civilian team downtown."""
+    url = pg.copy()
+    app = create_app(Settings(database_url=url, eido_agency="psap.neighbour.example"), run_escalation=False)
+    headers = {"Authorization": f"Bearer {create_key_in(url, 'dispatcher')}"}
+    with TestClient(app, raise_server_exceptions=False, headers=headers) as client:
+        supervisor = {"Authorization": f"Bearer {create_key_in(url, 'supervisor', name='sup')}"}
+        body = {
+            "call_sign": "N-CRT-1",
+            "unit_type": "civilian_crisis",
+            "location": dict(zip(("lat", "lon"), DOWNTOWN, strict=True)),
+        }
+        assert client.post("/v1/units", json=body, headers=supervisor).status_code == 201
+        yield client
+
+
+def exported(client: TestClient, **record: Any) -> dict[str, Any]:
+    unit(client, "CRT-1", "civilian_crisis", *DOWNTOWN)
+    taken = call(
+        client,
+        "CAD-2026-000777",
+        narrative="elderly man sitting at the bus stop for hours, confused, not aggressive",
+        caller=CALLER,
+        location={"lat": DOWNTOWN[0], "lon": DOWNTOWN[1], "address": "3RD AV / PIKE ST"},
+        **record,
+    )
+    document: dict[str, Any] = client.get(f"/v1/calls/{taken['id']}/eido").json()
+    return document
+
+
+def test_a_call_handed_to_another_centre_is_the_same_incident_there(
+    client: TestClient, other_centre: TestClient
+) -> None:
+    document = exported(client)
+    taken = other_centre.post("/v1/eido", json=document)
+    assert taken.status_code == 201, taken.text
+    assert taken.headers["EIDO-Result"] == "created"
+    call_there = taken.json()
+    assert (call_there["requested_type"], call_there["assignment"]["call_sign"]) == (
+        "civilian_crisis",
+        "N-CRT-1",
+    )
+    assert call_there["caller"] == CALLER
+    assert call_there["location"]["address"] == "3RD AV / PIKE ST"
+    again = other_centre.get(f"/v1/calls/{call_there['id']}/eido").json()
+    assert again["$id"] == document["$id"]  # the incident tracking id travels
+    assert again["issuingElementIdentification"] == "psap.neighbour.example"
+    here, there = document["incidentComponent"], again["incidentComponent"]
+    for field in (
+        "incidentTypeCommonRegistryText",
+        "incidentTypeInternalText",
+        "incidentCommonPriorityNumber",
+    ):
+        assert there[field] == here[field], field
+    assert (
+        again["locationComponent"][0]["locationByValue"].split("<gml:pos>")[1].split("<")[0]
+        == (document["locationComponent"][0]["locationByValue"].split("<gml:pos>")[1].split("<")[0])
+    )
+    assert again["callbackComponent"][0]["callBackInformationUri"] == ["tel:206-555-0100"]
+    assert (
+        again["notesComponent"][0]["notesActionComments"]
+        == document["notesComponent"][0]["notesActionComments"]
+    )
+    timeline = [e["kind"] for e in other_centre.get(f"/v1/calls/{call_there['id']}/timeline").json()]
+    assert "eido.received" in timeline
+
+
+def test_the_same_snapshot_twice_is_one_call_and_an_older_one_is_refused(
+    client: TestClient, other_centre: TestClient, session: Session
+) -> None:
+    document = exported(client)
+    first = other_centre.post("/v1/eido", json=document).json()
+    replay = other_centre.post("/v1/eido", json=document)
+    assert (replay.status_code, replay.headers["EIDO-Result"], replay.json()["id"]) == (
+        200,
+        "unchanged",
+        first["id"],
+    )
+    older = {**document, "lastUpdateTimeStamp": "2020-01-01T00:00:00.000+00:00"}
+    refused = other_centre.post("/v1/eido", json=older)
+    assert refused.status_code == 409
+    assert refused.headers["content-type"] == "application/problem+json"
+
+
+def test_a_newer_snapshot_updates_the_call_and_is_in_its_timeline(
+    client: TestClient, other_centre: TestClient
+) -> None:
+    document = exported(client)
+    taken = other_centre.post("/v1/eido", json=document).json()
+    newer = copy.deepcopy(document)
+    newer["lastUpdateTimeStamp"] = "2030-01-01T00:00:00.000+00:00"
+    newer["notesComponent"][0]["notesActionComments"] += "; now he says he has a gun"
+    newer["callbackComponent"][0]["callBackInformationUri"] = ["tel:206-555-0199"]
+    newer["vehicleComponent"] = [  # not read by this service: kept with the document
+        {
+            "$id": "urn:vehicle:1",
+            "lastUpdateTimeStamp": "2030-01-01T00:00:00.000+00:00",
+            "updatedByAgencyReference": {"$ref": "cadtriage.local"},
+            "vehicleRelationshipTimeStamp": "2030-01-01T00:00:00.000+00:00",
+            "vehicleRelationshipType": ["Involved"],
+        }
+    ]
+    updated = other_centre.post("/v1/eido", json=newer)
+    assert updated.status_code == 200, updated.text
+    assert updated.headers["EIDO-Result"] == "updated"
+    call_now = updated.json()
+    assert call_now["id"] == taken["id"]
+    assert taken["requested_type"] == "civilian_crisis"
+    assert call_now["requested_type"] != "civilian_crisis"  # the notes were triaged again: a gun
+    assert call_now["caller"]["phone"] == "206-555-0199"
+    events = other_centre.get(f"/v1/calls/{taken['id']}/timeline").json()
+    [update] = [e for e in events if e["kind"] == "eido.updated"]
+    assert update["reason"].startswith("newer snapshot from cadtriage.local: notes, callback changed")
+    [retriage] = [e for e in events if e["kind"] == "call.screening"]
+    assert retriage["reason"] == "new notes in EIDO snapshot from cadtriage.local"
+
+
+def test_the_raw_document_is_kept_whole(client: TestClient, other_centre: TestClient, pg: PgServer) -> None:
+    document = exported(client)
+    document["alarmsSensorsComponent"] = []  # a component this service does not read
+    taken = other_centre.post("/v1/eido", json=document).json()
+    app_url = other_centre.app.state.settings.database_url  # type: ignore[attr-defined]
+    from sqlalchemy import create_engine
+
+    engine = create_engine(app_url)
+    with engine.connect() as connection:
+        kept = connection.execute(
+            text("SELECT document FROM eido_incidents WHERE call_id = :c"), {"c": taken["id"]}
+        ).scalar_one()
+    engine.dispose()
+    assert kept == document
+
+
+@pytest.mark.parametrize(
+    ("change", "pointer"),
+    [
+        (lambda d: d.update(eidoVersion="2.0"), "/eidoVersion"),
+        (lambda d: d.pop("agencyComponent"), "/"),
+        (
+            lambda d: d["incidentComponent"].update(incidentCommonPriorityNumber="high"),
+            "/incidentComponent/incidentCommonPriorityNumber",
+        ),
+        (
+            lambda d: d["locationComponent"][0].update(locationByValue="<not xml"),
+            "/locationComponent/0/locationByValue",
+        ),
+    ],
+)
+def test_an_invalid_document_is_refused_naming_its_json_pointer(
+    client: TestClient, other_centre: TestClient, change: Any, pointer: str
+) -> None:
+    document = exported(client)
+    change(document)
+    refused = other_centre.post("/v1/eido", json=document)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["field"] == pointer
+    assert other_centre.get("/v1/calls").json()["items"] == []  # nothing written
+
+
+def test_the_standards_sample_is_read_but_has_no_point_to_send_a_unit_to(other_centre: TestClient) -> None:
+    """NENA's sample locates the caller by civic address and by reference only: valid, but no coordinates."""
+    refused = other_centre.post("/v1/eido", json=json.loads(SAMPLE.read_text()))
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "/locationComponent"
+    assert "civic address" in refused.json()["errors"][0]["message"]
