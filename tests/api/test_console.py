@@ -25,7 +25,10 @@ def test_the_page_and_its_assets_are_served_without_a_key(client: TestClient) ->
     assert "connect-src 'self'" in policy
     assert "frame-ancestors 'none'" in policy
     for asset in re.findall(r'(?:src|href)="(/console/static/[^"]+)"', page.text):
-        assert client.get(asset, headers={"Authorization": ""}).status_code == 200, asset
+        served = client.get(asset, headers={"Authorization": ""})
+        assert served.status_code == 200, asset
+        assert served.headers["cache-control"] == "no-cache"  # revalidated: no stale module after an upgrade
+    assert client.head("/console", headers={"Authorization": ""}).status_code == 200
 
 
 def test_nothing_is_loaded_from_another_origin() -> None:

@@ -212,6 +212,41 @@ def test_a_network_blip_loses_no_event(browser: Chrome, console: Console) -> Non
         )
 
 
+def test_calls_at_one_address_are_each_visible_and_a_detail_shows_no_gaps(
+    browser: Chrome, console: Console, one_civilian_team: int
+) -> None:
+    signed_in(browser, console, "supervisor")
+    same_place = (47.6150, -122.3400)
+    taken = [post_call(console, **CIVILIAN_CALL, at=same_place) for _ in range(3)]  # two of them wait
+    markers = [f"#map [data-call-id='{t['id']}']" for t in taken]
+    until(lambda: all(present(browser, m) for m in markers), 3, "every call on the map")
+    places = {browser.find_element(By.CSS_SELECTOR, m).get_attribute("transform") for m in markers}
+    assert len(places) == 3  # fanned out, not stacked under one another
+    waiting = next(t for t in taken if t["status"] == "queued")
+    row = f"#queue [data-call-id='{waiting['id']}']"
+    until(lambda: present(browser, row), 3, "the waiting call in the queue")
+    browser.find_element(By.CSS_SELECTOR, row).click()
+    detail = until(lambda: shown(browser, "detail"), 3, "the waiting call's detail")
+    until(lambda: "Timeline" in detail.text, 3, "its timeline")
+    assert "null" not in detail.text  # no unit and no caller: the sections are absent, not "null"
+    with console.client("dispatcher") as api:
+        for t in taken:
+            api.post(f"/v1/calls/{t['id']}/cancel", json={"reason": "test over"})
+
+
+def test_a_reload_while_the_service_is_unreachable_keeps_the_key(browser: Chrome, console: Console) -> None:
+    """As when the service restarts under a reloading page: the page loads, the API does not answer."""
+    signed_in(browser, console, "supervisor")
+    browser.execute_cdp_cmd("Network.enable", {})
+    browser.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/v1/me"]})
+    browser.refresh()
+    message = until(lambda: browser.find_element(By.ID, "sign-in-error").text, 10, "the page saying why")
+    assert "Cannot reach the service" in message
+    assert browser.execute_script("return sessionStorage.length") == 1  # not thrown away
+    browser.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
+    until(lambda: browser.find_element(By.ID, "connection").text == "live", 15, "signed in again by itself")
+
+
 def test_the_keyboard_opens_and_closes_a_units_detail(browser: Chrome, console: Console) -> None:
     signed_in(browser, console, "supervisor")
     marker = browser.find_element(By.CSS_SELECTOR, "#map [data-unit-id]")
@@ -229,6 +264,8 @@ def test_the_keyboard_opens_and_closes_a_units_detail(browser: Chrome, console: 
     assert label.split(",")[0] in detail.text
     browser.switch_to.active_element.send_keys(Keys.ESCAPE)
     until(lambda: not browser.find_element(By.ID, "detail").is_displayed(), 2, "the detail closed")
+    focused = browser.switch_to.active_element.get_attribute("data-unit-id")
+    assert focused == marker.get_attribute("data-unit-id")  # back on the marker that opened it
 
 
 def test_a_key_that_may_not_use_the_console_is_refused(browser: Chrome, console: Console) -> None:

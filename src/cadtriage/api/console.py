@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.responses import Response
 
 from cadtriage.config import Settings
 
@@ -23,7 +24,7 @@ STATIC = "/console/static"
 def install_console(app: FastAPI, settings: Settings) -> None:
     """Serve /console, its assets and its configuration (the service area's outline, optional map tiles)."""
     files = resources.files("cadtriage") / "console" / "static"
-    app.mount(STATIC, StaticFiles(directory=str(files)), name="console-static")
+    app.mount(STATIC, _Revalidated(directory=str(files)), name="console-static")
     page = (files / "index.html").read_text(encoding="utf-8")
     headers = {
         "Content-Security-Policy": content_policy(settings.console_tile_url),
@@ -33,13 +34,23 @@ def install_console(app: FastAPI, settings: Settings) -> None:
     }
     config = page_config(settings)
 
-    @app.get("/console", include_in_schema=False)
+    @app.api_route("/console", methods=["GET", "HEAD"], include_in_schema=False)
     async def console() -> HTMLResponse:
         return HTMLResponse(page, headers=headers)
 
     @app.get("/console/config.json", include_in_schema=False)
     async def console_config() -> JSONResponse:
         return JSONResponse(config, headers={"Cache-Control": "no-store"})
+
+
+class _Revalidated(StaticFiles):
+    """The console's scripts, revalidated on every load (ETag): after an upgrade, no browser mixes a cached old
+    module with the new page."""
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = "no-cache"
+        return response
 
 
 def content_policy(tile_url: str | None) -> str:

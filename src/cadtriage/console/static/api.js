@@ -6,11 +6,20 @@ const KEY = "cadtriage.console.key";
 /** The key was refused (revoked, or never valid): the console signs out. */
 export class Unauthorized extends Error {}
 
+/** The service refused for now (429, 503): how long to wait, and why. */
+export class RetryLater extends Error {
+  constructor(seconds, message) {
+    super(message);
+    this.seconds = seconds;
+  }
+}
+
 export const storedKey = () => sessionStorage.getItem(KEY);
 export const storeKey = (key) => sessionStorage.setItem(KEY, key);
 export const forgetKey = () => sessionStorage.removeItem(KEY);
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const RECONNECT_MS = 2000; // the server's own `retry:` hint
 
 /** GET a JSON resource; null when the key's role may not see it (403). */
 export async function get(path, key = storedKey()) {
@@ -71,10 +80,16 @@ export class EventStream {
           this.onUnauthorized();
           return;
         }
+        if (error instanceof RetryLater) {
+          if (this.stopped) return;
+          this.onState("refused", error.message);
+          await sleep(error.seconds * 1000);
+          continue;
+        }
       }
       if (this.stopped) return;
       this.onState("reconnecting");
-      await sleep(1000);
+      await sleep(RECONNECT_MS);
     }
   }
 
@@ -84,6 +99,11 @@ export class EventStream {
     if (this.lastId !== null) headers["Last-Event-ID"] = String(this.lastId);
     const response = await fetch("/v1/events", { headers, signal: this.controller.signal, cache: "no-store" });
     if (response.status === 401) throw new Unauthorized("/v1/events");
+    if (response.status === 429 || response.status === 503) {
+      const problem = await response.json().catch(() => ({}));
+      const seconds = Number(response.headers.get("Retry-After")) || 5;
+      throw new RetryLater(seconds, problem.detail || `the service refused the event stream (${response.status})`);
+    }
     if (!response.ok) throw new Error(`events: HTTP ${response.status}`);
     this.onState("live");
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();

@@ -1,59 +1,49 @@
-// The supervisor's console: signs in with an API key, loads units, open calls, queues and counts, then keeps them
-// current from /v1/events. Each event refetches what it concerns (one unit, one call) and, shortly after, the
-// queue and the counts; a full reload every minute catches anything a change did not announce.
+// The supervisor's console: signs in with an API key, shows what `Live` knows, and keeps it on screen: the map,
+// the counts, the queues and the open calls, and the detail of whatever was chosen.
 
-import { EventStream, Unauthorized, forgetKey, get, getAll, storeKey, storedKey } from "./api.js";
+import { EventStream, Unauthorized, forgetKey, get, storeKey, storedKey } from "./api.js";
 import { callDetail, unitDetail } from "./detail.js";
-import { h } from "./dom.js";
+import { clockTime, h } from "./dom.js";
+import { Live } from "./live.js";
 import { UnitMap, legend } from "./map.js";
 import { active, counts, queue, tickSince, tickUntil } from "./panels.js";
 
-const OPEN = ["on_desk", "with_clinician", "queued", "assigned", "en_route", "on_scene"];
 const ROLES = new Set(["dispatcher", "supervisor"]);
 const $ = (id) => document.getElementById(id);
-
-const state = {
-  me: null,
-  config: null,
-  units: new Map(),
-  calls: new Map(),
-  queue: null,
-  availability: null,
-  selected: null, // {unit: id} or {call: id}
-  timeline: null,
-  skew: 0, // server clock minus this browser's, so waits tick from the server's times
-  stream: null,
-  map: null,
-  pending: null, // events heard while the first load runs, applied after it
-};
-
-const now = () => Date.now() + state.skew;
+const page = { me: null, config: null, live: null, stream: null, map: null, selected: null, opener: null };
 
 async function signIn(event) {
   event.preventDefault();
+  const button = $("sign-in-form").querySelector("button[type=submit]");
+  if (button.disabled) return; // a second Enter while the first sign-in runs
+  button.disabled = true;
   const key = $("key").value.trim();
   $("sign-in-error").textContent = "";
   try {
     const me = await get("/v1/me", key);
     if (!me || !ROLES.has(me.role)) {
-      $("sign-in-error").textContent = `A ${me ? me.role : "refused"} key cannot use the console: sign in with a dispatcher or supervisor key.`;
+      const role = me ? `${/^[aeiou]/.test(me.role) ? "An" : "A"} ${me.role} key` : "This key";
+      $("sign-in-error").textContent = `${role} cannot use the console: sign in with a dispatcher or supervisor key.`;
       return;
     }
     storeKey(key);
     $("key").value = "";
     await start(me);
   } catch (error) {
-    $("sign-in-error").textContent = error instanceof Unauthorized ? "That key is not valid (or was revoked)." : `Cannot reach the service: ${error.message}`;
+    $("sign-in-error").textContent =
+      error instanceof Unauthorized ? "That key is not valid (or was revoked)." : `Cannot reach the service: ${error.message}`;
+  } finally {
+    button.disabled = false;
   }
 }
 
 function signOut(reason) {
-  state.stream?.stop();
-  state.stream = null;
+  page.stream?.stop();
+  page.stream = null;
+  page.live = null;
   forgetKey();
-  state.units.clear();
-  state.calls.clear();
-  state.selected = null;
+  closeDetail();
+  for (const id of ["alerts", "queue", "active", "counts", "problem"]) $(id).replaceChildren();
   document.body.dataset.signedIn = "false";
   $("console").hidden = true;
   $("sign-in").hidden = false;
@@ -61,181 +51,162 @@ function signOut(reason) {
   $("key").focus();
 }
 
+const refused = () => signOut("Signed out: the key was refused.");
+
 async function start(me) {
-  state.me = me;
-  state.config = await (await fetch("/console/config.json", { cache: "no-store" })).json();
+  page.stream?.stop(); // never two streams, whatever signed in twice
+  page.me = me;
+  page.config ??= await (await fetch("/console/config.json", { cache: "no-store" })).json();
   $("who").textContent = `${me.name} · ${me.role}`;
   $("sign-in").hidden = true;
   $("console").hidden = false;
   document.body.dataset.signedIn = "true";
-  $("attribution").textContent = state.config.tile_attribution || "";
+  $("attribution").textContent = page.config.tile_attribution || "";
   $("legend").replaceChildren(legend());
-  state.map ??= new UnitMap($("map"), state.config, select); // one map (and its resize observer) per page
-  state.pending = [];
-  state.stream = new EventStream({ onEvent: heard, onState: showConnection, onUnauthorized: () => signOut("Signed out: the key was refused.") });
-  state.stream.start();
-  await guard(reloadAll)();
-  const heardMeanwhile = state.pending;
-  state.pending = null;
-  heardMeanwhile.forEach(heard);
+  page.map ??= new UnitMap($("map"), page.config, select); // one map (and its resize observer) per page
+  const live = new Live({ onChange: changed, onCoverage: showAlert, onProblem: showProblem });
+  page.live = live;
+  live.held = []; // the stream opens first: what it hears during the first load is applied after it
+  page.stream = new EventStream({ onEvent: (event) => live.heard(event), onState: showConnection, onUnauthorized: refused });
+  page.stream.start();
+  await reload();
 }
 
-/** Run `work`; a refused key signs out, any other failure is shown and retried by the next change or reload. */
-function guard(work) {
-  return async (...args) => {
-    try {
-      await work(...args);
-      $("problem").textContent = "";
-    } catch (error) {
-      if (error instanceof Unauthorized) signOut("Signed out: the key was refused.");
-      else $("problem").textContent = `Could not refresh: ${error.message}`;
-    }
-  };
-}
-
-async function reloadAll() {
-  const [units, lists, queueData, availability] = await Promise.all([
-    getAll("/v1/units?limit=500"),
-    Promise.all(OPEN.map((status) => getAll(`/v1/calls?status=${status}&limit=500`))),
-    get("/v1/queue"),
-    get("/v1/availability"),
-  ]);
-  state.units = new Map((units || []).map((u) => [u.id, u]));
-  state.calls = new Map(lists.flatMap((list) => list || []).map((c) => [c.id, c]));
-  state.queue = queueData;
-  if (queueData) state.skew = Date.parse(queueData.as_of) - Date.now();
-  state.availability = availability;
-  state.map.fit([...state.units.values(), ...state.calls.values()].map((x) => [x.location.lat, x.location.lon]));
-  render();
-  await refreshDetail();
-}
-
-const refreshSummary = debounce(guard(async () => {
-  [state.queue, state.availability] = await Promise.all([get("/v1/queue"), get("/v1/availability")]);
-  render();
-}), 250);
-
-function heard(event) {
-  if (state.pending) {
-    state.pending.push(event);
-    return;
+async function reload() {
+  const live = page.live;
+  if (!live) return;
+  try {
+    await live.reload();
+    showProblem(null);
+  } catch (error) {
+    if (error instanceof Unauthorized) refused();
+    else showProblem(error);
   }
-  if (event.kind.startsWith("coverage.")) showAlert(event);
-  if (event.unit_id && event.kind.startsWith("unit.")) guard(refreshUnit)(event.unit_id);
-  if (event.call_id) guard(refreshCall)(event.call_id);
-  refreshSummary();
 }
 
-async function refreshUnit(id) {
-  const unit = await get(`/v1/units/${id}`);
-  if (unit) state.units.set(id, unit);
-  if (unit && state.map.outside(unit.location.lat, unit.location.lon)) state.map.fit([...state.units.values()].map((u) => [u.location.lat, u.location.lon]));
-  render();
-  if (state.selected?.unit === id) await refreshDetail();
+function showProblem(error) {
+  if (error instanceof Unauthorized) return refused();
+  $("problem").textContent = error ? `Could not refresh: ${error.message}` : "";
 }
 
-async function refreshCall(id) {
-  const call = await get(`/v1/calls/${id}`);
-  if (call && OPEN.includes(call.status)) state.calls.set(id, call);
-  else state.calls.delete(id);
-  render();
-  if (state.selected?.call === id) await refreshDetail();
-}
-
-function render() {
+function changed(what) {
+  const live = page.live;
+  if (!live) return;
   const focused = focusKey(document.activeElement);
-  const units = [...state.units.values()];
-  const calls = [...state.calls.values()];
-  state.map.draw(units, calls);
-  $("counts").replaceChildren(counts(state.availability));
-  $("queue").replaceChildren(...[queue(state.queue, now(), select)].flat());
-  $("active").replaceChildren(active(calls, now(), select));
+  const units = [...live.units.values()];
+  const calls = [...live.calls.values()];
+  const moved = what !== "summary" && what !== "all" && outside(what);
+  if (what === "all" || moved) page.map.fit([...units, ...calls].map((x) => [x.location.lat, x.location.lon]));
+  page.map.draw(units, calls);
+  $("counts").replaceChildren(counts(live.availability));
+  $("queue").replaceChildren(...[queue(live.queue, live.now(), select)].flat());
+  $("active").replaceChildren(active(calls, live.now(), select));
   $("active-count").textContent = String(calls.length);
   if (focused) document.querySelector(focused)?.focus(); // what the keyboard was on stays focused
+  const chosen = page.selected;
+  if (chosen && (what === "all" || (what.unit && what.unit === chosen.unit) || (what.call && what.call === chosen.call))) {
+    showDetail(chosen);
+  }
+}
+
+/** Whether the unit or call that changed now lies outside the map's view (it is then fitted again). */
+function outside(what) {
+  const item = what.unit ? page.live.units.get(what.unit) : page.live.calls.get(what.call);
+  return Boolean(item) && page.map.outside(item.location.lat, item.location.lon);
 }
 
 /** A selector finding the same control again after the panels are redrawn. */
 function focusKey(element) {
-  const panel = element?.closest?.("[id]");
-  if (!panel || !["map", "queue", "active"].includes(panel.id)) return null;
-  const target = element.closest("[data-call-id],[data-unit-id]") || element;
-  const marker = target.dataset.callId ? `[data-call-id="${target.dataset.callId}"]` : target.dataset.unitId ? `[data-unit-id="${target.dataset.unitId}"]` : null;
-  return marker ? `#${panel.id} ${marker}` : null;
+  const panel = element?.closest?.("#map, #queue, #active");
+  if (!panel) return null;
+  const target = element.closest("[data-call-id],[data-unit-id]");
+  if (!target) return null;
+  const marker = target.dataset.callId ? `[data-call-id="${target.dataset.callId}"]` : `[data-unit-id="${target.dataset.unitId}"]`;
+  return `#${panel.id} ${marker}`;
 }
 
 function select(what) {
-  state.selected = what;
-  state.timeline = null;
-  guard(refreshDetail)();
+  page.selected = what;
+  page.opener = focusKey(document.activeElement);
+  showDetail(what);
 }
 
-async function refreshDetail() {
+async function showDetail(what) {
   const panel = $("detail");
-  const what = state.selected;
-  if (!what) {
-    panel.hidden = true;
-    return;
-  }
   let content;
-  if (what.unit) {
-    const unit = state.units.get(what.unit) || (await get(`/v1/units/${what.unit}`));
-    content = unit ? unitDetail(unit, select) : [h("p", {}, "Unit not found.")];
-  } else {
-    const [call, events] = await Promise.all([get(`/v1/calls/${what.call}`), get(`/v1/calls/${what.call}/timeline`)]);
-    content = call ? callDetail(call, events) : [h("p", {}, "Call not found.")];
+  try {
+    if (what.unit) {
+      const unit = page.live?.units.get(what.unit) || (await get(`/v1/units/${what.unit}`));
+      const call = unit?.call_id ? page.live?.calls.get(unit.call_id) : null;
+      content = unit ? unitDetail(unit, call, select) : [h("p", {}, "Unit not found.")];
+    } else {
+      const [call, events] = await Promise.all([get(`/v1/calls/${what.call}`), get(`/v1/calls/${what.call}/timeline`)]);
+      content = call ? callDetail(call, events) : [h("p", {}, "Call not found.")];
+    }
+  } catch (error) {
+    return showProblem(error);
   }
-  if (state.selected !== what) return; // another was chosen meanwhile
+  if (page.selected !== what) return; // another was chosen meanwhile, or the detail was closed
   const close = h("button", { type: "button", class: "close", "aria-label": "close detail", onclick: closeDetail }, "×");
   const wasHidden = panel.hidden;
-  panel.replaceChildren(close, ...content);
+  panel.replaceChildren(close, ...content.filter(Boolean));
   panel.hidden = false;
   if (wasHidden) close.focus();
 }
 
 function closeDetail() {
-  state.selected = null;
+  const opener = page.opener;
+  page.selected = null;
+  page.opener = null;
   $("detail").hidden = true;
+  $("detail").replaceChildren(); // a caller's details do not linger in the page
+  if (opener) document.querySelector(opener)?.focus(); // back to where the keyboard was
 }
 
-function showConnection(status) {
-  $("connection").textContent = status === "live" ? "live" : "reconnecting…";
+function showConnection(status, why) {
+  const text = { live: "live", reconnecting: "reconnecting…", refused: "not live" }[status];
+  $("connection").textContent = text;
   $("connection").dataset.state = status;
+  $("connection").title = why || "";
+  if (status === "refused") $("problem").textContent = `Live updates refused: ${why}. Retrying.`;
+  else if ($("problem").textContent.startsWith("Live updates refused")) $("problem").textContent = "";
 }
 
 function showAlert(event) {
-  const item = h("li", { class: event.kind === "coverage.lost" ? "alert lost" : "alert" }, `${event.kind}: ${event.reason || ""}`);
+  const item = h("li", { class: event.kind === "coverage.lost" ? "alert lost" : "alert" }, `${clockTime(event.occurred_at)} ${event.kind}: ${event.reason || ""}`);
   $("alerts").prepend(item);
   while ($("alerts").children.length > 5) $("alerts").lastChild.remove();
 }
 
-function debounce(work, ms) {
-  let timer = null;
-  return () => {
-    clearTimeout(timer);
-    timer = setTimeout(work, ms);
-  };
-}
-
 function tick() {
-  const at = now();
-  $("clock").textContent = new Date(at).toLocaleTimeString();
+  const at = page.live ? page.live.now() : Date.now();
+  $("clock").textContent = clockTime(new Date(at).toISOString());
   document.querySelectorAll("[data-since]").forEach((node) => tickSince(node, at));
   document.querySelectorAll("[data-until]").forEach((node) => tickUntil(node, at));
+}
+
+/** A stored key from an earlier load of this tab: sign in again with it; only a refused key signs out. */
+async function resume(key) {
+  try {
+    const me = await get("/v1/me", key);
+    if (me && ROLES.has(me.role)) return await start(me);
+    signOut();
+  } catch (error) {
+    if (error instanceof Unauthorized) return refused();
+    $("sign-in").hidden = false;
+    $("sign-in-error").textContent = `Cannot reach the service (${error.message}); trying again…`;
+    setTimeout(() => resume(key), 3000);
+  }
 }
 
 $("sign-in-form").addEventListener("submit", signIn);
 $("sign-out").addEventListener("click", () => signOut("Signed out."));
 document.addEventListener("keydown", (event) => {
-  if (event.key === "Escape" && state.selected) closeDetail();
+  if (event.key === "Escape" && page.selected) closeDetail();
 });
 setInterval(tick, 1000);
-setInterval(() => document.body.dataset.signedIn === "true" && guard(reloadAll)(), 60000);
+setInterval(() => page.live && reload(), 60000); // a safety net for anything no event announced
 
 const key = storedKey();
-if (key) {
-  get("/v1/me", key)
-    .then((me) => (me && ROLES.has(me.role) ? start(me) : signOut()))
-    .catch(() => signOut("Signed out: the key was refused."));
-} else {
-  signOut();
-}
+if (key) resume(key);
+else signOut();

@@ -4,8 +4,8 @@
 
 import { clockTime, facts, h, label } from "./dom.js";
 
-/** A unit: call sign, type, status, capabilities and its current call. */
-export function unitDetail(unit, select) {
+/** A unit: call sign, type, status, capabilities and its current call (`call`, when the console has it). */
+export function unitDetail(unit, call, select) {
   const capabilities = unit.capabilities.length
     ? h(
         "ul",
@@ -15,8 +15,12 @@ export function unitDetail(unit, select) {
         ),
       )
     : "none recorded";
-  const call = unit.call_id
-    ? h("button", { type: "button", class: "link", onclick: () => select({ call: unit.call_id }) }, `call ${unit.call_id}`)
+  const current = unit.call_id
+    ? h(
+        "button",
+        { type: "button", class: "link", onclick: () => select({ call: unit.call_id }) },
+        call ? `${call.external_id} (${call.call_type || "no call type"})` : `call ${unit.call_id}`,
+      )
     : "none";
   return [
     h("h2", { id: "detail-title" }, unit.call_sign),
@@ -24,7 +28,7 @@ export function unitDetail(unit, select) {
       ["type", label(unit.unit_type)],
       ["status", label(unit.status)],
       ["capabilities", capabilities],
-      ["current call", call],
+      ["current call", current],
       ["position", `${unit.location.lat.toFixed(5)}, ${unit.location.lon.toFixed(5)}`],
       ["position reported", clockTime(unit.location_updated_at)],
     ]),

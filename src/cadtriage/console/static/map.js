@@ -69,8 +69,8 @@ export class UnitMap {
       const place = this.projection(width, height);
       if (this.config.tile_url) view.append(this.tiles(place, width, height));
       view.append(this.outline(place));
-      for (const call of calls) view.append(this.callMarker(call, place));
-      const labelled = units.length <= 80;
+      for (const [call, x, y] of spread(calls, place)) view.append(this.callMarker(call, x, y));
+      const labelled = units.length <= 40; // beyond that, labels hide the markers: the title names each
       for (const [unit, x, y] of spread(units, place)) view.append(this.unitMarker(unit, x, y, labelled));
     }
     this.element.replaceChildren(view);
@@ -145,8 +145,7 @@ export class UnitMap {
     return marker;
   }
 
-  callMarker(call, place) {
-    const [x, y] = place(call.location.lat, call.location.lon);
+  callMarker(call, x, y) {
     const name = `call ${call.external_id}, priority ${call.priority}, ${label(call.status)}`;
     const marker = svg(
       "g",
@@ -176,11 +175,12 @@ export class UnitMap {
   }
 }
 
-/** Units with their screen positions; units at one place (a station, a beat's centre) fanned out around it so
- * that each stays visible and can be clicked. */
-function spread(units, place) {
+/** Units or calls with their screen positions; several at one place (a station, a beat's centre, one address)
+ * fanned out around it so that each stays visible and can be clicked. */
+function spread(items, place) {
   const order = { police: 0, co_responder: 1, civilian_crisis: 2 };
-  const sorted = [...units].sort((a, b) => order[a.unit_type] - order[b.unit_type] || a.id - b.id);
+  const rank = (item) => order[item.unit_type] ?? 0;
+  const sorted = [...items].sort((a, b) => rank(a) - rank(b) || a.id - b.id);
   const groups = new Map();
   for (const unit of sorted) {
     const [x, y] = place(unit.location.lat, unit.location.lon);
@@ -193,7 +193,8 @@ function spread(units, place) {
       ? group
       : group.map(([unit, x, y], i) => {
           const angle = (2 * Math.PI * i) / group.length - Math.PI / 2;
-          return [unit, x + 9 * Math.cos(angle), y + 9 * Math.sin(angle)];
+          const radius = 9 + group.length; // a larger ring for a larger group
+          return [unit, x + radius * Math.cos(angle), y + radius * Math.sin(angle)];
         }),
   );
 }

@@ -5,7 +5,7 @@ import { clockTime, duration, h, label } from "./dom.js";
 const TYPES = ["police", "co_responder", "civilian_crisis"];
 const BRIEF = { police: "police", co_responder: "co-resp.", civilian_crisis: "civilian" };
 const STATUSES = ["available", "dispatched", "en_route", "on_scene", "transporting", "out_of_service"];
-const SHORT = { available: "free", dispatched: "disp", en_route: "enrt", on_scene: "scene", transporting: "trans", out_of_service: "OOS" };
+const SHORT = { available: "free", dispatched: "disp", en_route: "enrt", on_scene: "scn", transporting: "trn", out_of_service: "OOS" };
 
 /** Units of each type in each status, and per capability how many hold it and how many are free. */
 export function counts(availability) {
@@ -63,7 +63,13 @@ export function queue(data, now, select) {
           "button",
           { type: "button", class: `row p${call.priority}`, "data-call-id": call.call_id, onclick: () => select({ call: call.call_id }) },
           h("span", { class: "priority" }, `P${call.priority}`),
-          h("span", { class: "what" }, call.call_type || "(no call type)", call.required_capability ? ` · needs ${call.required_capability}` : ""),
+          h(
+            "span",
+            { class: "what", title: call.external_id },
+            call.call_type || "(no call type)",
+            h("span", { class: "muted small" }, ` ${call.external_id}`),
+            call.required_capability ? ` · needs ${call.required_capability}` : "",
+          ),
           h("span", { class: "wait", "data-since": call.queued_at }, duration(waited)),
           call.escalates_at ? escalation(call.escalates_at, now) : null,
         ),
@@ -113,7 +119,12 @@ export function active(calls, now, select) {
         ),
         h("div", { class: "muted small" }, call.call_type || ""),
       ),
-      h("td", { title: label(call.requested_type) }, h("span", { class: `swatch ${call.requested_type}` }), BRIEF[call.requested_type]),
+      h(
+        "td",
+        { title: label(call.requested_type) },
+        h("span", { class: `swatch ${call.requested_type}` }),
+        h("span", { class: "type-label" }, BRIEF[call.requested_type]),
+      ),
       h("td", { "data-status": call.status }, label(call.status)),
       h("td", {}, call.assignment ? call.assignment.call_sign : "—"),
       h(
