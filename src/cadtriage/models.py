@@ -4,7 +4,7 @@ from cadtriage.access.models import ApiKey
 from cadtriage.calls.models import Assignment, Call, CallOutcome, TriageDecision
 from cadtriage.consults.models import Consult
 from cadtriage.db import Base
-from cadtriage.eido.models import EidoIncident
+from cadtriage.eido.models import EidoDelivery, EidoIncident, EidoSubscription
 from cadtriage.events.models import Event
 from cadtriage.followups.models import Followup
 from cadtriage.units.models import CapabilityCoverage, Unit
@@ -18,7 +18,9 @@ __all__ = [
     "CallOutcome",
     "CapabilityCoverage",
     "Consult",
+    "EidoDelivery",
     "EidoIncident",
+    "EidoSubscription",
     "Event",
     "Followup",
     "TriageDecision",

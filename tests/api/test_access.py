@@ -30,6 +30,10 @@ MATRIX: list[tuple[str, str, set[str], dict[str, Any] | None]] = [
     ("GET", "/v1/calls/{call}/timeline", {D, S, C}, None),
     ("GET", "/v1/calls/{call}/eido", {D, S}, None),
     ("POST", "/v1/eido", {D}, {"eidoVersion": "1.0"}),
+    ("POST", "/v1/eido/subscriptions", {A}, {"url": "http://127.0.0.1:9/eido", "secret": "0123456789abcdef"}),
+    ("GET", "/v1/eido/subscriptions", {A}, None),
+    ("DELETE", "/v1/eido/subscriptions/{subscription}", {A}, None),
+    ("GET", "/v1/eido/deliveries", {A}, None),
     ("GET", "/v1/consults", {C, D, S}, None),
     ("POST", "/v1/consults/{call}/claim", {C}, None),
     ("POST", "/v1/consults/{call}/outcome", {C}, {"outcome": "returned_to_dispatch"}),
@@ -99,8 +103,14 @@ def world(client: TestClient, session: Session, clock: FakeClock) -> dict[str, A
             "consent": {"given": True, "method": "verbal"},
         },
     ).json()
+    subscription = client.post(
+        "/v1/eido/subscriptions",
+        json={"url": "http://127.0.0.1:9/eido", "secret": "0123456789abcdef"},
+        headers=as_role(client, "admin"),
+    ).json()
     session.commit()
     return {
+        "subscription": subscription["id"],
         "call": taken["id"],
         "unit": crt["id"],
         "key": "spare",
@@ -117,7 +127,8 @@ def test_the_matrix_covers_every_endpoint(client: TestClient) -> None:
             p.replace("{call}", "{call_id}")
             .replace("{unit}", "{unit_id}")
             .replace("{key}", "{name}")
-            .replace("{followup}", "{followup_id}"),
+            .replace("{followup}", "{followup_id}")
+            .replace("{subscription}", "{subscription_id}"),
         )
         for m, p, _, _ in MATRIX
     }

@@ -131,11 +131,12 @@ def _assigned(target: ast.expr) -> Iterator[ast.expr]:
 
 
 def test_one_module_sets_each_status() -> None:
-    # Calls' and units' statuses and consults' states in dispatch.moves; a follow-up's in its own service.
+    # Calls' and units' statuses and consults' states in dispatch.moves; a follow-up's in its own service; an EIDO
+    # webhook delivery's in the conveyance that sends it.
     setters = set()
     for module, path in MODULES.items():
         for node in ast.walk(ast.parse(path.read_text())):
             targets = [t for target in getattr(node, "targets", []) for t in _assigned(target)]
             if any(isinstance(t, ast.Attribute) and t.attr in ("status", "state") for t in targets):
                 setters.add(module)
-    assert setters == {"cadtriage.dispatch.moves", "cadtriage.followups.service"}
+    assert setters == {"cadtriage.dispatch.moves", "cadtriage.followups.service", "cadtriage.eido.conveyance"}

@@ -36,6 +36,7 @@ from cadtriage.clock import Clock, SystemClock
 from cadtriage.config import Settings, get_settings
 from cadtriage.db import Database
 from cadtriage.dispatch.escalation import run_periodically
+from cadtriage.eido.conveyance import run_conveyance
 from cadtriage.events.hub import EventHub
 from cadtriage.events.stream import libpq_url
 from cadtriage.protocol_files import load_protocol
@@ -79,22 +80,27 @@ def create_app(
         )
         app.state.event_hub = hub
         before_shutdown_signals(asyncio.get_running_loop(), hub.close)
-        sweeper = (
-            asyncio.create_task(
-                run_periodically(app.state.database, app.state.clock, settings, app.state.protocol)
-            )
+        workers = (
+            [
+                asyncio.create_task(
+                    run_periodically(app.state.database, app.state.clock, settings, app.state.protocol)
+                ),
+                asyncio.create_task(
+                    run_conveyance(app.state.database, app.state.clock, settings, app.state.protocol)
+                ),
+            ]
             if run_escalation
-            else None
+            else []
         )
         try:
             yield
         finally:
             hub.close()
             await hub.wait_closed()
-            if sweeper is not None:
-                sweeper.cancel()
+            for worker in workers:
+                worker.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await sweeper
+                    await worker
             if owned:
                 app.state.database.dispose()
 

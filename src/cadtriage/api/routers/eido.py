@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Response, status
+from fastapi import APIRouter, Body, Query, Response, status
+from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 
-from cadtriage.api.deps import CallId, ContextDep, Dispatcher, Reader
+from cadtriage.api.deps import Admin, CallId, ContextDep, Dispatcher, Reader
 from cadtriage.api.problems import problem_responses as problems
 from cadtriage.api.session import commit_before_answer
 from cadtriage.calls.schemas import CallOut
-from cadtriage.eido import importer
+from cadtriage.eido import importer, subscriptions
 from cadtriage.eido.export import call_as_eido
+from cadtriage.eido.models import DeliveryState
+from cadtriage.eido.schemas import DeliveryOut, SubscriptionCreate, SubscriptionOut
 
 router = APIRouter(tags=["interoperability"])
+SubscriptionId = Annotated[int, PathParam(ge=1, le=2**62)]
 EidoBody = Annotated[dict[str, Any], Body(description="an EIDO 1.0 document (NENA-STA-021)")]
 
 
@@ -58,3 +62,48 @@ def receive_eido(ctx: ContextDep, response: Response, _: Dispatcher, document: E
     if result != "created":
         response.status_code = status.HTTP_200_OK
     return CallOut.from_view(item, show_caller=True)
+
+
+@router.post(
+    "/eido/subscriptions",
+    response_model=SubscriptionOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(422),
+)
+def subscribe(body: SubscriptionCreate, ctx: ContextDep, _: Admin) -> SubscriptionOut:
+    """Send another system the EIDO of each call it covers on every change, from now on: a POST of the document,
+    signed (`X-Cadtriage-Signature: sha256=` HMAC-SHA256 with the secret over `X-Cadtriage-Timestamp`, a `.`, and
+    the body), retried with backoff until a 2xx, each attempt in the delivery log."""
+    created = subscriptions.subscribe(ctx, body)
+    commit_before_answer(ctx.session)
+    return SubscriptionOut.model_validate(created)
+
+
+@router.get("/eido/subscriptions", response_model=list[SubscriptionOut], responses=problems())
+def list_subscriptions(ctx: ContextDep, _: Admin) -> list[SubscriptionOut]:
+    """Every subscription, ended ones included, without secrets."""
+    return [SubscriptionOut.model_validate(s) for s in subscriptions.subscriptions(ctx)]
+
+
+@router.delete(
+    "/eido/subscriptions/{subscription_id}", response_model=SubscriptionOut, responses=problems(404)
+)
+def unsubscribe(subscription_id: SubscriptionId, ctx: ContextDep, _: Admin) -> SubscriptionOut:
+    """End a subscription (kept, inactive, for its delivery log)."""
+    ended = subscriptions.unsubscribe(ctx, subscription_id)
+    commit_before_answer(ctx.session)
+    return SubscriptionOut.model_validate(ended)
+
+
+@router.get("/eido/deliveries", response_model=list[DeliveryOut], responses=problems(422))
+def delivery_log(
+    ctx: ContextDep,
+    _: Admin,
+    subscription_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    state: DeliveryState | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[DeliveryOut]:
+    """The delivery log, newest first: each call sent, its attempts, and the receiver's last answer."""
+    return [
+        DeliveryOut.model_validate(d) for d in subscriptions.delivery_log(ctx, subscription_id, state, limit)
+    ]

@@ -1,0 +1,138 @@
+"""EIDO conveyance: the service's own worker sends each subscriber the EIDO of every call it covers, on every
+change, signed, retried with backoff, and logged.
+
+Each pass, under an advisory lock (one worker at a time), reads the audit log past each subscription's cursor and
+queues one delivery per changed call (a change to a call already waiting folds into its pending delivery: what is
+sent is the call's state when it is sent). Then due deliveries are sent, each in its own transaction, locked so
+that two workers never send the same one. Events are read only once a second old, so that a transaction still
+writing a lower event id has committed.
+
+The body is the EIDO as JSON; `X-Cadtriage-Signature: sha256=<hex>` is the HMAC-SHA256, keyed with the
+subscription's secret, of the `X-Cadtriage-Timestamp` value, a `.`, and the body (a receiver checks both, and
+refuses old timestamps to stop replays). Any 2xx is delivered; anything else is retried after 2, 4, 8 ... s (at
+most 5 minutes) until CADTRIAGE_EIDO_DELIVERY_ATTEMPTS, then the delivery is `failed`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+import httpx
+from sqlalchemy.orm import Session
+
+from cadtriage.clock import Clock
+from cadtriage.config import Settings
+from cadtriage.context import Context
+from cadtriage.db import Database
+from cadtriage.dispatch.repository import try_advisory_lock
+from cadtriage.eido import deliveries
+from cadtriage.eido.export import call_as_eido
+from cadtriage.eido.models import DeliveryState, EidoDelivery, EidoSubscription
+from cadtriage.triage.protocol import Protocol
+
+log = logging.getLogger("cadtriage.eido")
+CONVEY_LOCK_KEY = 0x0CAD0E1D
+ACTOR = "system:eido"
+SETTLE_S = 1.0
+BATCH = 20
+MAX_BACKOFF_S = 300
+
+Send = Callable[[str, bytes, dict[str, str]], tuple[int | None, str | None]]
+
+
+def post(timeout_s: float) -> Send:
+    """POST with httpx: the receiver's status, and what went wrong when it was not a 2xx."""
+
+    def send(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str | None]:
+        try:
+            answer = httpx.post(url, content=body, headers=headers, timeout=timeout_s)
+        except httpx.HTTPError as error:
+            return None, f"{type(error).__name__}: {error}"[:500]
+        return answer.status_code, None if answer.is_success else f"HTTP {answer.status_code}"
+
+    return send
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """The signature header's value for a body sent at `timestamp`."""
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+def enqueue_changes(ctx: Context) -> int:
+    """Queue a delivery for each call changed past each subscription's cursor; how many."""
+    subscriptions = deliveries.active_subscriptions(ctx.session)
+    if not subscriptions or not try_advisory_lock(ctx.session, CONVEY_LOCK_KEY):
+        return 0
+    now = ctx.now()
+    until = deliveries.settled_event_id(ctx.session, now - timedelta(seconds=SETTLE_S))
+    queued = 0
+    for subscription in subscriptions:
+        if until <= subscription.last_event_id:
+            continue
+        for call_id, event_id, requested in deliveries.changed_calls(
+            ctx.session, subscription.last_event_id, until
+        ):
+            if subscription.response_types is None or requested in subscription.response_types:
+                deliveries.enqueue(ctx.session, subscription.id, call_id, event_id, now)
+                queued += 1
+        subscription.last_event_id = until
+    return queued
+
+
+def deliver(ctx: Context, delivery: EidoDelivery, subscription: EidoSubscription, send: Send) -> bool:
+    """Send one delivery now and record what the receiver said; whether it was delivered."""
+    now = ctx.now()
+    body = json.dumps(call_as_eido(ctx, delivery.call_id, show_caller=True), separators=(",", ":")).encode()
+    timestamp = str(int(now.timestamp()))
+    headers = {
+        "Content-Type": "application/json",
+        "X-Cadtriage-Delivery": str(delivery.id),
+        "X-Cadtriage-Timestamp": timestamp,
+        "X-Cadtriage-Signature": sign(subscription.secret, timestamp, body),
+    }
+    status, error = send(subscription.url, body, headers)
+    delivery.attempts += 1
+    delivery.last_status, delivery.last_error = status, error
+    if error is None:
+        delivery.state, delivery.delivered_at = DeliveryState.delivered, now
+        return True
+    if delivery.attempts >= ctx.settings.eido_delivery_attempts:
+        delivery.state = DeliveryState.failed
+    else:
+        delivery.next_attempt_at = now + timedelta(seconds=min(2**delivery.attempts, MAX_BACKOFF_S))
+    return False
+
+
+def convey_once(
+    database: Database, clock: Clock, settings: Settings, protocol: Protocol, send: Send | None = None
+) -> tuple[int, int]:
+    """One pass: queue what changed, then send what is due; (queued, delivered)."""
+    send = send or post(settings.eido_delivery_timeout_s)
+    with Session(database.engine, expire_on_commit=False) as session, session.begin():
+        queued = enqueue_changes(Context(session, clock, settings, protocol, ACTOR))
+    delivered = 0
+    for _ in range(BATCH):
+        with Session(database.engine, expire_on_commit=False) as session, session.begin():
+            ctx = Context(session, clock, settings, protocol, ACTOR)
+            due = deliveries.due(session, ctx.now(), 1)
+            if not due:
+                break
+            delivered += deliver(ctx, *due[0], send)
+    return queued, delivered
+
+
+async def run_conveyance(database: Database, clock: Clock, settings: Settings, protocol: Protocol) -> None:
+    """Convey every `eido_delivery_interval_s` until cancelled; a failed pass is logged and tried again."""
+    while True:
+        await asyncio.sleep(settings.eido_delivery_interval_s)
+        try:
+            await asyncio.to_thread(convey_once, database, clock, settings, protocol)
+        except Exception:
+            log.exception("EIDO conveyance pass failed")

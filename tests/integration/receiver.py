@@ -1,0 +1,46 @@
+"""An HTTP receiver on 127.0.0.1 for webhook tests: it keeps what it is sent and answers as told."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+class Receiver:
+    """What was POSTed (headers, body), and the statuses to answer with, in turn (then 200)."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        self.answers: list[int] = []
+        self.lock = threading.Lock()
+
+
+@contextmanager
+def receiver() -> Iterator[tuple[str, Receiver]]:
+    """A receiver serving on a free port: its URL and what it keeps."""
+    kept = Receiver()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            with kept.lock:
+                kept.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                status = kept.answers.pop(0) if kept.answers else 200
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass  # quiet
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/eido", kept
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,184 @@
+"""EIDO conveyance: subscribers receive each covered call's EIDO on every change, signed, retried with backoff
+until a 2xx, logged — sent by the service's own worker, to a receiver on 127.0.0.1."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from cadtriage.api.app import create_app
+from cadtriage.config import Settings
+from cadtriage.db import Database
+from cadtriage.eido.conveyance import convey_once
+from cadtriage.protocol_files import load_protocol
+from tests.conftest import FakeClock
+from tests.integration.receiver import receiver
+from tests.integration.servers import uvicorn_server
+from tests.pg import PgServer, create_key_in
+
+SECRET = "a-long-random-shared-secret"
+DOWNTOWN = {"lat": 47.6097, "lon": -122.3331}
+
+
+@dataclass
+class Centre:
+    client: TestClient
+    keys: dict[str, dict[str, str]]
+    database: Database
+    clock: FakeClock
+    settings: Settings
+
+    def convey(self, seconds_later: float = 2.0) -> tuple[int, int]:
+        """One pass of the worker, `seconds_later` (events are read once a second old)."""
+        self.clock.advance(seconds_later)
+        return convey_once(self.database, self.clock, self.settings, load_protocol(None))
+
+    def post(self, role: str, path: str, body: dict[str, Any]) -> Any:
+        response = self.client.post(path, json=body, headers=self.keys[role])
+        assert response.status_code in (200, 201), response.text
+        return response.json()
+
+
+@pytest.fixture
+def centre(pg: PgServer) -> Iterator[Centre]:
+    url = pg.copy()
+    settings = Settings(database_url=url, eido_delivery_attempts=4)
+    database, clock = Database(url, pool_size=4), FakeClock()
+    app = create_app(settings, database=database, clock=clock, run_escalation=False)
+    keys = {
+        role: {"Authorization": f"Bearer {create_key_in(url, role, name=role)}"}
+        for role in ("dispatcher", "supervisor", "admin")
+    }
+    with TestClient(app, raise_server_exceptions=False) as client:
+        centre = Centre(client, keys, database, clock, settings)
+        unit = {"call_sign": "CRT-1", "unit_type": "civilian_crisis", "location": DOWNTOWN}
+        centre.post("supervisor", "/v1/units", unit)
+        yield centre
+    database.dispose()
+
+
+def signed_by(secret: str, headers: dict[str, str], body: bytes) -> bool:
+    expected = hmac.new(
+        secret.encode(), headers["x-cadtriage-timestamp"].encode() + b"." + body, hashlib.sha256
+    )
+    return hmac.compare_digest(headers["x-cadtriage-signature"], f"sha256={expected.hexdigest()}")
+
+
+def a_call(
+    centre: Centre, ext: str, call_type: str = "WELFARE CHECK", narrative: str = "confused, not aggressive"
+) -> Any:
+    record = {"external_id": ext, "call_type": call_type, "narrative": narrative, "location": DOWNTOWN}
+    return centre.post("dispatcher", "/v1/calls", record)
+
+
+def test_a_change_is_delivered_signed_and_retried_with_backoff_until_accepted(centre: Centre) -> None:
+    with receiver() as (url, got):
+        got.answers = [500, 503]
+        subscription = centre.post("admin", "/v1/eido/subscriptions", {"url": url, "secret": SECRET})
+        assert "secret" not in subscription
+        taken = a_call(centre, "CAD-1")
+        assert centre.convey() == (1, 0)  # queued; the receiver answered 500
+        assert centre.convey(seconds_later=1) == (0, 0)  # not due before 2 s
+        assert centre.convey(seconds_later=1.5) == (0, 0)  # second attempt: 503; next in 4 s
+        assert centre.convey(seconds_later=4) == (0, 1)
+        assert len(got.received) == 3
+        headers, body = got.received[-1]
+        assert signed_by(SECRET, headers, body)
+        assert not signed_by("another-secret-entirely", headers, body)
+        document = json.loads(body)
+        assert document["$id"].endswith(f"cad{taken['id']}:cadtriage.local")
+        assert document["incidentComponent"]["incidentStatusInternalText"] == ["assigned"]
+        [logged] = centre.client.get("/v1/eido/deliveries", headers=centre.keys["admin"]).json()
+        assert (logged["state"], logged["attempts"], logged["last_status"]) == ("delivered", 3, 200)
+
+
+def test_changes_before_a_pass_fold_into_one_delivery_of_the_current_state(centre: Centre) -> None:
+    with receiver() as (url, got):
+        centre.post("admin", "/v1/eido/subscriptions", {"url": url, "secret": SECRET})
+        taken = a_call(centre, "CAD-1")
+        centre.post("dispatcher", f"/v1/calls/{taken['id']}/status", {"status": "on_scene"})
+        assert centre.convey() == (1, 1)
+        [(_, body)] = got.received
+        assert json.loads(body)["incidentComponent"]["incidentStatusInternalText"] == ["on_scene"]
+        assert centre.convey() == (0, 0)  # nothing new: nothing sent
+
+
+def test_a_subscription_covers_only_its_response_types_and_gives_up_after_its_attempts(
+    centre: Centre,
+) -> None:
+    with receiver() as (url, got):
+        got.answers = [500] * 10
+        body = {"url": url, "secret": SECRET, "response_types": ["police"]}
+        police_only = centre.post("admin", "/v1/eido/subscriptions", body)
+        a_call(centre, "CAD-1")  # a civilian call: not covered
+        armed = a_call(centre, "CAD-2", "ASSAULT", "two men fighting, one has a knife")
+        assert armed["requested_type"] == "police"
+        centre.convey()
+        for wait in (2, 4, 8):
+            centre.convey(seconds_later=wait)
+        sent = {json.loads(b)["incidentComponent"]["internalIncidentId"] for _, b in got.received}
+        assert sent == {"CAD-2"}
+        [logged] = centre.client.get(
+            "/v1/eido/deliveries", params={"subscription_id": police_only["id"]}, headers=centre.keys["admin"]
+        ).json()
+        assert (logged["call_id"], logged["state"], logged["attempts"]) == (armed["id"], "failed", 4)
+        assert logged["last_error"] == "HTTP 500"
+        ended = centre.client.delete(
+            f"/v1/eido/subscriptions/{police_only['id']}", headers=centre.keys["admin"]
+        )
+        assert ended.json()["active"] is False
+
+
+def test_the_services_own_workers_deliver_each_call_once_per_change(pg: PgServer) -> None:
+    url = pg.copy()
+    admin, dispatcher, supervisor = (
+        create_key_in(url, role, name=role) for role in ("admin", "dispatcher", "supervisor")
+    )
+    with (
+        receiver() as (target, got),
+        uvicorn_server(url, workers=2, CADTRIAGE_EIDO_DELIVERY_INTERVAL_S="0.2") as base,
+    ):
+
+        def post(key: str, path: str, body: dict[str, Any]) -> Any:
+            answer = httpx.post(
+                f"{base}{path}", json=body, headers={"Authorization": f"Bearer {key}"}, timeout=10
+            )
+            assert answer.status_code in (200, 201), answer.text
+            return answer.json()
+
+        post(admin, "/v1/eido/subscriptions", {"url": target, "secret": SECRET})
+        post(
+            supervisor,
+            "/v1/units",
+            {"call_sign": "CRT-1", "unit_type": "civilian_crisis", "location": DOWNTOWN},
+        )
+        taken = [
+            post(
+                dispatcher,
+                "/v1/calls",
+                {"external_id": f"CAD-{n}", "call_type": "WELFARE CHECK", "location": DOWNTOWN},
+            )
+            for n in range(4)
+        ]
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            with got.lock:
+                ids = {
+                    json.loads(body)["incidentComponent"]["internalIncidentId"] for _, body in got.received
+                }
+            if ids >= {t["external_id"] for t in taken}:
+                break
+            time.sleep(0.1)
+        assert ids >= {t["external_id"] for t in taken}
+        assert all(signed_by(SECRET, headers, body) for headers, body in got.received)
+        deliveries = [headers["x-cadtriage-delivery"] for headers, _ in got.received]
+        assert len(deliveries) == len(set(deliveries))  # no delivery sent twice by the two workers
