@@ -88,6 +88,16 @@ def test_a_call_without_a_plan_gets_the_nearest_and_no_recommendation(client: Te
     assert (assignment["unit_id"], assignment["recommendation"]) == (near["id"], None)
 
 
+def requiring_cit(db_url: str, tmp_path: Path, when: dict[str, bool], why: str) -> Settings:
+    """Settings whose protocol has one response plan: co-responder calls with these facts require `cit`."""
+    data = yaml.safe_load(shipped_protocol_text())
+    plan = {"id": "plan.require_cit", "response_types": ["co_responder"], "when": when, "require": "cit"}
+    data["response_plans"] = [{**plan, "criterion": why}]
+    path = tmp_path / "require-cit.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return Settings(database_url=db_url, protocol_path=path)
+
+
 class TestARequiredCapability:
     @pytest.fixture
     def settings(self, db_url: str, tmp_path: Path) -> Settings:
@@ -201,19 +211,8 @@ def test_a_dispatcher_reassigns_a_call_and_the_freed_unit_takes_the_queue(client
 class TestGainingTheRequiredCapability:
     @pytest.fixture
     def settings(self, db_url: str, tmp_path: Path) -> Settings:
-        data = yaml.safe_load(shipped_protocol_text())
-        data["response_plans"] = [
-            {
-                "id": "plan.require_cit",
-                "response_types": ["co_responder"],
-                "when": {"behavioral_health": True},
-                "require": "cit",
-                "criterion": "a jurisdiction that sends only CIT-trained teams to behavioural calls",
-            }
-        ]
-        path = tmp_path / "require.yaml"
-        path.write_text(yaml.safe_dump(data))
-        return Settings(database_url=db_url, protocol_path=path)
+        why = "a jurisdiction that sends only CIT-trained teams to behavioural calls"
+        return requiring_cit(db_url, tmp_path, {"behavioral_health": True}, why)
 
     def test_the_unit_takes_the_waiting_call_when_certified(self, client: TestClient) -> None:
         plain = team(client, "CR-1", 400)
@@ -230,19 +229,8 @@ class TestGainingTheRequiredCapability:
 class TestALaterAnswerChangesTheRequirement:
     @pytest.fixture
     def settings(self, db_url: str, tmp_path: Path) -> Settings:
-        data = yaml.safe_load(shipped_protocol_text())
-        data["response_plans"] = [
-            {
-                "id": "plan.require_cit_self_harm",
-                "response_types": ["co_responder"],
-                "when": {"self_harm": True},
-                "require": "cit",
-                "criterion": "a jurisdiction that sends only CIT-trained teams to threats of self-harm",
-            }
-        ]
-        path = tmp_path / "require-self-harm.yaml"
-        path.write_text(yaml.safe_dump(data))
-        return Settings(database_url=db_url, protocol_path=path)
+        why = "a jurisdiction that sends only CIT-trained teams to threats of self-harm"
+        return requiring_cit(db_url, tmp_path, {"self_harm": True}, why)
 
     def test_a_requirement_lifted_lets_the_free_unit_take_the_call_at_once(self, client: TestClient) -> None:
         plain = team(client, "CR-1", 400)
