@@ -61,11 +61,11 @@ class Settings(BaseSettings):
     # unset, the console draws units and calls over the service area's outline only (no tile server needed).
     console_tile_url: str | None = Field(default=None, pattern=r"^https?://\S*\{z\}\S*\{x\}\S*\{y\}\S*$")
     console_tile_attribution: str | None = Field(default=None, max_length=200)
-    # This centre's identifier in NENA EIDO documents (an agency id, a domain name by convention).
     # EIDO webhook deliveries: how often the worker looks, how long a receiver may take, how many tries.
     eido_delivery_interval_s: float = Field(default=1.0, gt=0, le=300)
     eido_delivery_timeout_s: float = Field(default=5.0, gt=0, le=60)
     eido_delivery_attempts: int = Field(default=8, ge=1, le=50)
+    # This centre's identifier in NENA EIDO documents (an agency id, a domain name by convention).
     eido_agency: str = Field(
         default="cadtriage.local", pattern=r"^[A-Za-z0-9][A-Za-z0-9.-]{0,98}[A-Za-z0-9]$"
     )

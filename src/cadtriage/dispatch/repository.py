@@ -168,8 +168,9 @@ def assignments_of_call(session: Session, call_id: int) -> list[tuple[Assignment
         select(Assignment, Unit)
         .join(Unit, Unit.id == Assignment.unit_id)
         .where(Assignment.call_id == call_id)
+        .order_by(Assignment.id)
     )
-    return sorted(((a, u) for a, u in rows), key=lambda row: row[0].id)
+    return [(a, u) for a, u in rows]
 
 
 def queue_positions(session: Session, call_ids: Sequence[int]) -> dict[int, int]:
