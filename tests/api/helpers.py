@@ -70,3 +70,21 @@ def desk_protocol_file(directory: Path, mode: str = "transfer", max_wait_s: int 
     path = directory / f"protocol-desk-{mode}-{max_wait_s}.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
+
+
+CALLER = {"name": "Jane Roe", "phone": "206-555-0100"}
+
+
+def exported(client: TestClient, **record: Any) -> dict[str, Any]:
+    """A civilian call taken downtown (with a team there to send), as this centre exports it: an EIDO."""
+    unit(client, "CRT-1", "civilian_crisis", *DOWNTOWN)
+    taken = call(
+        client,
+        "CAD-2026-000777",
+        narrative="elderly man sitting at the bus stop for hours, confused, not aggressive",
+        caller=CALLER,
+        location={"lat": DOWNTOWN[0], "lon": DOWNTOWN[1], "address": "3RD AV / PIKE ST"},
+        **record,
+    )
+    document: dict[str, Any] = client.get(f"/v1/calls/{taken['id']}/eido").json()
+    return document

@@ -34,6 +34,8 @@ MATRIX: list[tuple[str, str, set[str], dict[str, Any] | None]] = [
     ("GET", "/v1/eido/subscriptions", {A}, None),
     ("DELETE", "/v1/eido/subscriptions/{subscription}", {A}, None),
     ("GET", "/v1/eido/deliveries", {A}, None),
+    ("GET", "/v1/eido/incidents", {D, S}, None),
+    ("POST", "/v1/eido/incidents/{incident}/call", {D}, {"call_type": "WELFARE CHECK"}),
     ("GET", "/v1/consults", {C, D, S}, None),
     ("POST", "/v1/consults/{call}/claim", {C}, None),
     ("POST", "/v1/consults/{call}/outcome", {C}, {"outcome": "returned_to_dispatch"}),
@@ -117,6 +119,7 @@ def world(client: TestClient, session: Session, clock: FakeClock) -> dict[str, A
         "unit_key": unit_key,
         "revoked": revoked,
         "followup": followup["id"],
+        "incident": "urn:emergency:uid:incidentid:none:held.example",  # none held: a dispatcher gets 404
     }
 
 
@@ -128,7 +131,8 @@ def test_the_matrix_covers_every_endpoint(client: TestClient) -> None:
             .replace("{unit}", "{unit_id}")
             .replace("{key}", "{name}")
             .replace("{followup}", "{followup_id}")
-            .replace("{subscription}", "{subscription_id}"),
+            .replace("{subscription}", "{subscription_id}")
+            .replace("{incident}", "{incident_id}"),
         )
         for m, p, _, _ in MATRIX
     }

@@ -6,9 +6,6 @@ incident."""
 from __future__ import annotations
 
 import copy
-import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,44 +13,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from cadtriage.api.app import create_app
-from cadtriage.config import Settings
-from tests.api.helpers import DOWNTOWN, call, unit
-from tests.pg import PgServer, create_key_in
-
-SAMPLE = Path(__file__).parents[1] / "fixtures" / "eido" / "sample_call_transfer_eido.json"
-CALLER = {"name": "Jane Roe", "phone": "206-555-0100"}
-
-
-@pytest.fixture
-def other_centre(pg: PgServer) -> Iterator[TestClient]:
-    """A second centre: its own empty database, service and dispatcher key, and a civilian team downtown."""
-    url = pg.copy()
-    app = create_app(Settings(database_url=url, eido_agency="psap.neighbour.example"), run_escalation=False)
-    headers = {"Authorization": f"Bearer {create_key_in(url, 'dispatcher')}"}
-    with TestClient(app, raise_server_exceptions=False, headers=headers) as client:
-        supervisor = {"Authorization": f"Bearer {create_key_in(url, 'supervisor', name='sup')}"}
-        body = {
-            "call_sign": "N-CRT-1",
-            "unit_type": "civilian_crisis",
-            "location": dict(zip(("lat", "lon"), DOWNTOWN, strict=True)),
-        }
-        assert client.post("/v1/units", json=body, headers=supervisor).status_code == 201
-        yield client
-
-
-def exported(client: TestClient, **record: Any) -> dict[str, Any]:
-    unit(client, "CRT-1", "civilian_crisis", *DOWNTOWN)
-    taken = call(
-        client,
-        "CAD-2026-000777",
-        narrative="elderly man sitting at the bus stop for hours, confused, not aggressive",
-        caller=CALLER,
-        location={"lat": DOWNTOWN[0], "lon": DOWNTOWN[1], "address": "3RD AV / PIKE ST"},
-        **record,
-    )
-    document: dict[str, Any] = client.get(f"/v1/calls/{taken['id']}/eido").json()
-    return document
+from tests.api.helpers import CALLER, exported
+from tests.pg import PgServer
 
 
 def test_a_call_handed_to_another_centre_is_the_same_incident_there(
@@ -183,11 +144,3 @@ def test_an_invalid_document_is_refused_naming_its_json_pointer(
     assert refused.status_code == 422, refused.text
     assert refused.json()["errors"][0]["field"] == pointer
     assert other_centre.get("/v1/calls").json()["items"] == []  # nothing written
-
-
-def test_the_standards_sample_is_read_but_has_no_point_to_send_a_unit_to(other_centre: TestClient) -> None:
-    """NENA's sample locates the caller by civic address and by reference only: valid, but no coordinates."""
-    refused = other_centre.post("/v1/eido", json=json.loads(SAMPLE.read_text()))
-    assert refused.status_code == 422
-    assert refused.json()["errors"][0]["field"] == "/locationComponent"
-    assert "civic address" in refused.json()["errors"][0]["message"]

@@ -14,13 +14,14 @@ from cadtriage.db import Base, status_column
 
 
 class EidoIncident(Base):
-    """The EIDO incident a call was created from: its tracking id, the latest snapshot's time and digest, and the
-    whole document (what the service does not read is kept, not dropped)."""
+    """An EIDO incident received: its tracking id, the call made from it (once it could be), the latest snapshot's
+    time and digest, and the whole document (what the service does not read is kept, not dropped)."""
 
     __tablename__ = "eido_incidents"
 
     incident_id: Mapped[str] = mapped_column(String(255), primary_key=True)
-    call_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("calls.id"), unique=True)
+    # None while the incident waits for what a dispatch needs (a point to send a unit to, something to triage)
+    call_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("calls.id"), unique=True)
     issued_by: Mapped[str] = mapped_column(String(255))
     last_update: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     digest: Mapped[str] = mapped_column(String(64))

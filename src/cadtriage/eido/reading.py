@@ -3,7 +3,9 @@
 The call is the incident: its type (the sender's internal text, else its APCO code), the call-taker's notes as
 the narrative (notes this service wrote as `triage: ...` are its own reasons, not the caller's words), the
 initial incident location's point (PIDF-LO by value, GML Point or Circle), the call's start, and the caller's name
-and callback number. A document without a point to send a unit to is refused, naming where it was looked for.
+and callback number. A location given only as a civic address (NENA's own sample) is read as the address, with no
+point: the incident waits for a dispatcher to place it (`eido.awaiting`). A document with neither is refused,
+naming where the location was looked for.
 """
 
 from __future__ import annotations
@@ -31,8 +33,8 @@ class Report:
     call_type: str | None
     incident_code: str | None
     narrative: str | None
-    lat: float
-    lon: float
+    lat: float | None  # None: only a civic address was given, nothing yet to measure a unit's distance from
+    lon: float | None
     address: str | None
     started_at: datetime | None
     caller_name: str | None
@@ -80,7 +82,7 @@ def read(document: dict[str, Any]) -> Report:
     )
 
 
-def _place(locations: list[dict[str, Any]]) -> tuple[float, float, str | None]:
+def _place(locations: list[dict[str, Any]]) -> tuple[float | None, float | None, str | None]:
     ranked = sorted(
         enumerate(locations),
         key=lambda item: (
@@ -89,26 +91,56 @@ def _place(locations: list[dict[str, Any]]) -> tuple[float, float, str | None]:
             else len(_LOCATION_ORDER)
         ),
     )
+    addresses: list[str] = []
     for index, location in ranked:
-        point = _point(location.get("locationByValue"), f"/locationComponent/{index}/locationByValue")
+        pointer = f"/locationComponent/{index}/locationByValue"
+        root = _pidf(location.get("locationByValue"), pointer)
+        point = _point(root, pointer)
         if point is not None:
             return (*point, location.get("locationDescriptionText"))
+        civic = _civic(root) or location.get("locationDescriptionText")
+        if civic:
+            addresses.append(civic)
+    if addresses:
+        return None, None, addresses[0]
     raise _refuse(
         "/locationComponent",
-        "no location with coordinates (a PIDF-LO point or circle by value): a civic address or a reference "
+        "no location by value: neither a point (PIDF-LO point or circle) nor a civic address; a reference "
         "alone cannot be dispatched to",
     )
 
 
-def _point(pidf: str | None, pointer: str) -> tuple[float, float] | None:
+def _pidf(pidf: str | None, pointer: str) -> ElementTree.Element | None:
     if not pidf:
         return None
     if "<!DOCTYPE" in pidf or "<!ENTITY" in pidf:
         raise _refuse(pointer, "a PIDF-LO document may not declare a DOCTYPE or entities")
     try:
-        root = ElementTree.fromstring(pidf)  # noqa: S314 (no DOCTYPE or entities: refused above)
+        return ElementTree.fromstring(pidf)  # noqa: S314 (no DOCTYPE or entities: refused above)
     except ElementTree.ParseError as error:
         raise _refuse(pointer, f"not well-formed XML: {error}") from None
+
+
+# RFC 5139 civic address elements, in the order an address is written: number, street, place, region, country.
+_STREET = ("HNO", "HNS", "PRD", "RD", "STS", "POD")
+_PLACE = ("LOC", "FLR", "NAM", "A6", "A5", "A4", "A3", "A2", "A1", "PC", "country")
+
+
+def _civic(root: ElementTree.Element | None) -> str | None:
+    if root is None:
+        return None
+    for element in root.iter():
+        if element.tag.endswith("}civicAddress"):
+            parts = {child.tag.rsplit("}", 1)[-1]: (child.text or "").strip() for child in element}
+            street = " ".join(parts[key] for key in _STREET if parts.get(key))
+            place = [parts[key] for key in _PLACE if parts.get(key)]
+            return ", ".join([street, *place] if street else place)[:200] or None
+    return None
+
+
+def _point(root: ElementTree.Element | None, pointer: str) -> tuple[float, float] | None:
+    if root is None:
+        return None
     for element in root.iter():
         if element.tag.endswith("}pos") and element.text:
             parts = element.text.split()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -27,3 +28,24 @@ def for_call(session: Session, call_id: int) -> EidoIncident | None:
 def remember(session: Session, values: dict[str, Any]) -> None:
     """Record the incident a call was created from; a concurrent identical import has done it already."""
     session.execute(insert(EidoIncident).values(**values).on_conflict_do_nothing())
+
+
+def link(session: Session, incident_id: str, call_id: int, now: datetime) -> None:
+    """A held incident has become this call; a concurrent completion that made the same call did it already."""
+    session.execute(
+        update(EidoIncident)
+        .where(EidoIncident.incident_id == incident_id, EidoIncident.call_id.is_(None))
+        .values(call_id=call_id, updated_at=now)
+    )
+
+
+_HELD = (
+    select(EidoIncident)
+    .where(EidoIncident.call_id.is_(None))
+    .order_by(EidoIncident.received_at, EidoIncident.incident_id)
+)
+
+
+def held(session: Session, limit: int) -> list[EidoIncident]:
+    """Incidents waiting for what a dispatch needs, oldest first."""
+    return list(session.scalars(_HELD.limit(limit)))

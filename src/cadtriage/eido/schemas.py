@@ -6,7 +6,9 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cadtriage.eido.models import DeliveryState
+from cadtriage.calls.schemas import CallLocation, Screening
+from cadtriage.eido.models import DeliveryState, EidoIncident
+from cadtriage.eido.reading import Report
 from cadtriage.requests import RequestModel
 from cadtriage.triage.types import ResponseType
 
@@ -62,3 +64,64 @@ class DeliveryOut(BaseModel):
     last_error: str | None
     created_at: datetime
     delivered_at: datetime | None
+
+
+class IncidentOut(BaseModel):
+    """An EIDO incident received: the call made from it, or, while it waits, what it lacks and what it says."""
+
+    incident_id: str
+    issued_by: str
+    last_update: datetime
+    received_at: datetime
+    call_id: int | None = Field(description="the call made from it; null while it waits")
+    missing: list[str] = Field(description="what a dispatch needs and the EIDO does not give")
+    address: str | None = Field(
+        description="the civic address or description it gives, to look up or confirm"
+    )
+    call_type: str | None
+    narrative: str | None
+    callback: str | None = Field(
+        description="the callback number the EIDO gives, to confirm where the call is"
+    )
+
+    @classmethod
+    def of(cls, incident: EidoIncident, report: Report, missing: list[str]) -> IncidentOut:
+        """An incident as the API shows it."""
+        return cls(
+            incident_id=incident.incident_id,
+            issued_by=incident.issued_by,
+            last_update=incident.last_update,
+            received_at=incident.received_at,
+            call_id=incident.call_id,
+            missing=missing,
+            address=report.address,
+            call_type=report.call_type,
+            narrative=report.narrative,
+            callback=report.caller_phone,
+        )
+
+
+class IncidentCompletion(RequestModel):
+    """What a dispatcher adds to a held incident to make its call: where it is (after calling back or looking
+    the address up), and what it is about when the EIDO says nothing triage can read."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "location": {
+                        "lat": 39.7447,
+                        "lon": -75.5484,
+                        "address": "42 W Cellular St, Wilmington DE",
+                    },
+                    "call_type": "WELFARE CHECK",
+                    "narrative": "transferred caller, confused, asking for help getting home",
+                }
+            ]
+        }
+    )
+
+    location: CallLocation | None = None
+    call_type: str | None = Field(default=None, max_length=200)
+    narrative: str | None = Field(default=None, max_length=4000)
+    screening: Screening | None = None

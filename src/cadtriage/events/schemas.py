@@ -41,6 +41,7 @@ EventFilter = Literal[
     "eido",
     "eido.received",
     "eido.updated",
+    "eido.awaiting",
     "key",
     "key.created",
     "key.revoked",

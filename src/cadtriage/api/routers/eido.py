@@ -12,10 +12,17 @@ from cadtriage.api.deps import Admin, CallId, ContextDep, Dispatcher, Reader
 from cadtriage.api.problems import problem_responses as problems
 from cadtriage.api.session import commit_before_answer
 from cadtriage.calls.schemas import CallOut
-from cadtriage.eido import importer, subscriptions
+from cadtriage.eido import awaiting, importer, subscriptions
 from cadtriage.eido.export import call_as_eido
-from cadtriage.eido.models import DeliveryState
-from cadtriage.eido.schemas import DeliveryOut, SubscriptionCreate, SubscriptionOut
+from cadtriage.eido.models import DeliveryState, EidoIncident
+from cadtriage.eido.reading import read
+from cadtriage.eido.schemas import (
+    DeliveryOut,
+    IncidentCompletion,
+    IncidentOut,
+    SubscriptionCreate,
+    SubscriptionOut,
+)
 
 router = APIRouter(tags=["interoperability"])
 SubscriptionId = Annotated[int, PathParam(ge=1, le=2**62)]
@@ -46,21 +53,67 @@ def call_eido(call_id: CallId, ctx: ContextDep, _: Reader) -> JSONResponse:
     status_code=status.HTTP_201_CREATED,
     responses={
         200: {"description": "The same snapshot again (unchanged), or a newer one applied (updated)"},
+        202: {"model": IncidentOut, "description": "Held: the EIDO lacks a point or anything to triage"},
         **problems(409, 422),
     },
     summary="Take a call from another centre or a crisis line as a NENA EIDO",
 )
-def receive_eido(ctx: ContextDep, response: Response, _: Dispatcher, document: EidoBody) -> CallOut:
+def receive_eido(
+    ctx: ContextDep, response: Response, _: Dispatcher, document: EidoBody
+) -> CallOut | JSONResponse:
     """Validate the document against NENA's EIDO schema (422 naming the JSON pointer of each problem, first the
     first in the document), then create the call it describes — triaged and dispatched like any intake — or, for
     an incident already received (same `$id`), apply a newer snapshot (notes re-triaged, location while still
     queued, callback; recorded in the timeline as `eido.updated`) or refuse an older one (409). The header
-    `EIDO-Result` says `created`, `unchanged` or `updated`."""
+    `EIDO-Result` says `created`, `unchanged`, `updated` or `awaiting`: an EIDO with no point to send a unit to
+    (a civic address only) or nothing to triage is held (202, listed in `GET /v1/eido/incidents`) until a
+    dispatcher completes it or a newer snapshot brings what it lacks."""
     item, result = importer.receive(ctx, document)
     commit_before_answer(ctx.session)
+    if isinstance(item, EidoIncident):
+        report = read(item.document)
+        body = IncidentOut.of(item, report, awaiting.missing(report))
+        return JSONResponse(
+            body.model_dump(mode="json"),
+            status_code=status.HTTP_202_ACCEPTED,
+            headers={"EIDO-Result": result},
+        )
     response.headers["EIDO-Result"] = result
     if result != "created":
         response.status_code = status.HTTP_200_OK
+    return CallOut.from_view(item, show_caller=True)
+
+
+@router.get("/eido/incidents", response_model=list[IncidentOut], responses=problems(422))
+def held_incidents(
+    ctx: ContextDep, _: Reader, limit: Annotated[int, Query(ge=1, le=500)] = 100
+) -> list[IncidentOut]:
+    """EIDO incidents held because they cannot be dispatched as sent, oldest first: what each lacks (`location`,
+    `call_type_or_narrative`), the address and callback number it gives to confirm where it is."""
+    return [
+        IncidentOut.of(incident, report, awaiting.missing(report))
+        for incident, report in awaiting.held_incidents(ctx, limit)
+    ]
+
+
+@router.post(
+    "/eido/incidents/{incident_id}/call",
+    response_model=CallOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(404, 409, 422),
+)
+def complete_incident(
+    incident_id: Annotated[str, PathParam(min_length=1, max_length=255)],
+    given: IncidentCompletion,
+    ctx: ContextDep,
+    _: Dispatcher,
+) -> CallOut:
+    """Make the call of a held EIDO incident with what the dispatcher adds — where it is, and a call type,
+    notes or screening answers when the EIDO has nothing to triage — triaged and dispatched like any intake.
+    422 names what is still missing; 409 when the incident already is a call."""
+    values = given.model_dump(exclude_none=True)
+    item = awaiting.complete(ctx, incident_id, values)
+    commit_before_answer(ctx.session)
     return CallOut.from_view(item, show_caller=True)
 
 

@@ -1,0 +1,95 @@
+"""EIDO incidents that cannot be dispatched as sent, held for a dispatcher to complete.
+
+NENA's own sample has a civic address and no point, and no call type or notes: nothing to measure a unit's
+distance from and nothing to triage. Refusing it would lose the incident; guessing a point would send a unit to
+the wrong place. So it is kept, listed (`GET /v1/eido/incidents`) and announced (`eido.awaiting`), and becomes a
+call when a dispatcher gives what it lacks (`POST /v1/eido/incidents/{id}/call`, after calling back or looking the
+address up) or when a newer snapshot brings it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cadtriage.calls.schemas import CallView
+from cadtriage.context import Context
+from cadtriage.eido import creation, repository
+from cadtriage.eido.models import EidoIncident
+from cadtriage.eido.reading import Report, read
+from cadtriage.errors import Conflict, NotFound, Unprocessable
+
+LOCATION = "location"
+TEXT = "call_type_or_narrative"
+
+
+def missing(report: Report, given: dict[str, Any] | None = None) -> list[str]:
+    """What a dispatch needs that neither the document nor the dispatcher's additions give."""
+    given = given or {}
+    lacking = []
+    if report.lat is None and not given.get("location"):
+        lacking.append(LOCATION)
+    if not (report.call_type or report.narrative or given.get("call_type") or given.get("narrative")):
+        lacking.append(TEXT)
+    return lacking
+
+
+def hold(ctx: Context, report: Report, document: dict[str, Any]) -> EidoIncident:
+    """Keep an incident that cannot be dispatched yet, and announce it."""
+    now = ctx.now()
+    repository.remember(
+        ctx.session,
+        {
+            "incident_id": report.incident_id,
+            "call_id": None,
+            "issued_by": report.issued_by,
+            "last_update": report.last_update,
+            "digest": creation.digest(document),
+            "document": document,
+            "received_at": now,
+            "updated_at": now,
+        },
+    )
+    _announce(ctx, report, "received")
+    held = repository.get(ctx.session, report.incident_id)
+    assert held is not None
+    return held
+
+
+def refresh(ctx: Context, held: EidoIncident, report: Report, document: dict[str, Any]) -> EidoIncident:
+    """A newer snapshot of an incident still held, that still lacks something."""
+    held.last_update, held.digest, held.document = report.last_update, creation.digest(document), document
+    held.issued_by, held.updated_at = report.issued_by, ctx.now()
+    _announce(ctx, report, "updated")
+    return held
+
+
+def complete(ctx: Context, incident_id: str, given: dict[str, Any]) -> CallView:
+    """Make the call of a held incident, with what the dispatcher adds (a location, a call type, notes)."""
+    held = repository.get(ctx.session, incident_id, lock=True)
+    if held is None:
+        raise NotFound(f"no EIDO incident {incident_id!r}")
+    if held.call_id is not None:
+        raise Conflict(f"EIDO incident {incident_id!r} is already call {held.call_id}", current=held.call_id)
+    report = read(held.document)
+    lacking = missing(report, given)
+    if lacking:
+        raise Unprocessable(
+            "the incident still lacks " + " and ".join(lacking),
+            errors=[{"field": name, "message": "missing: the EIDO does not give it"} for name in lacking],
+        )
+    return creation.create_call(ctx, report, held.document, held=held, given=given)
+
+
+def held_incidents(ctx: Context, limit: int) -> list[tuple[EidoIncident, Report]]:
+    """Incidents waiting for a dispatcher, oldest first, each with what the service reads of it."""
+    return [(held, read(held.document)) for held in repository.held(ctx.session, limit)]
+
+
+def _announce(ctx: Context, report: Report, what: str) -> None:
+    lacking = missing(report)
+    ctx.record(
+        "eido.awaiting",
+        reason=f"EIDO incident {report.incident_id} from {report.issued_by} {what}, not dispatched: it lacks "
+        + " and ".join(lacking),
+        data={"incident_id": report.incident_id, "missing": lacking, "address": report.address},
+    )
