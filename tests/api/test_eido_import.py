@@ -13,7 +13,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from cadtriage.eido.schema import problems
 from tests.api.helpers import CALLER, exported
+from tests.conftest import FakeClock
 from tests.pg import PgServer
 
 
@@ -52,6 +54,42 @@ def test_a_call_handed_to_another_centre_is_the_same_incident_there(
     )
     timeline = [e["kind"] for e in other_centre.get(f"/v1/calls/{call_there['id']}/timeline").json()]
     assert "eido.received" in timeline
+    # The sender's unit and agency travel with the incident, as the sender last said them; this centre's own
+    # unit and agency are its own.
+    sent_by = {
+        r["emergencyResourceName"]: r["updatedByAgencyReference"]["$ref"]
+        for r in again["emergencyResourceComponent"]
+    }
+    assert sent_by == {"CRT-1": "cadtriage.local", "N-CRT-1": "psap.neighbour.example"}
+    assert [a["$id"] for a in again["agencyComponent"]] == ["psap.neighbour.example", "cadtriage.local"]
+    assert {d["agencyReference"]["$ref"] for d in again["dispatchComponent"]} == {
+        "psap.neighbour.example",
+        "cadtriage.local",
+    }
+    assert not problems(again)  # still a valid EIDO
+
+
+def test_the_senders_disposition_travels_with_a_newer_snapshot(
+    client: TestClient, other_centre: TestClient, clock: FakeClock
+) -> None:
+    document = exported(client)
+    taken = other_centre.post("/v1/eido", json=document).json()
+    clock.advance(60)  # the sender closes its side a minute later
+    [sender_call] = client.get("/v1/calls").json()["items"]
+    cancelled = client.post(
+        f"/v1/calls/{sender_call['id']}/cancel", json={"reason": "handed to the neighbour"}
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    closed_there = client.get(f"/v1/calls/{sender_call['id']}/eido").json()
+    assert other_centre.post("/v1/eido", json=closed_there).headers["EIDO-Result"] == "updated"
+    again = other_centre.get(f"/v1/calls/{taken['id']}/eido").json()
+    [disposition] = again["incidentComponent"]["dispositionComponent"]
+    assert disposition["updatedByAgencyReference"] == {"$ref": "cadtriage.local"}
+    assert disposition["dispositionDescriptionText"] == "handed to the neighbour"
+    assert again["incidentComponent"]["incidentStatusCommonRegistryText"] == [
+        "Active"
+    ]  # still ours to handle
+    assert not problems(again)
 
 
 def test_the_same_snapshot_twice_is_one_call_and_an_older_one_is_refused(

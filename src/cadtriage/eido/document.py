@@ -8,7 +8,7 @@ an internal incident code: the APCO registry has no code for a co-responder or a
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
@@ -42,6 +42,9 @@ class Incident:
     changed: Mapping[str, datetime]  # "call" -> last change; "unit:<id>" -> last change of that unit on it
     eido_attributes: Mapping[str, str]  # capability id -> EIDO resource attribute, where the registry has one
     incident_id: str | None = None  # the tracking id of the EIDO the call came from, which it keeps
+    # Other agencies' components from the EIDO the call came from (agencies, resources, dispatches,
+    # dispositions), carried as they sent them: a hand-over does not lose what the sender did.
+    carried: Mapping[str, Sequence[dict[str, Any]]] = field(default_factory=dict)
 
 
 def _iso(moment: datetime) -> str:
@@ -106,7 +109,8 @@ def build(incident: Incident, *, agency: str, show_caller: bool) -> dict[str, An
                 "agencyRoleDescriptionRegistryText": ["Dispatching"],
                 "agencyType": ["psap"],
                 "incidentOwningAgencyIndicator": True,
-            }
+            },
+            *incident.carried.get("agencyComponent", ()),
         ],
         "incidentComponent": _incident(incident, ids, prologue(ids.incident, last), caller, notes),
         "callComponent": [_call(call, ids, prologue(ids.call, call.received_at), caller, phone)],
@@ -121,20 +125,29 @@ def build(incident: Incident, *, agency: str, show_caller: bool) -> dict[str, An
         ]
     if caller:
         document["personComponent"] = [_caller(call, ids, prologue(ids.caller, call.received_at), phone)]
-    if incident.resources:
-        document["emergencyResourceComponent"] = [
-            _resource(
-                incident, ids, assignment, unit, prologue(ids.unit(unit), incident.changed[f"unit:{unit.id}"])
-            )
-            for assignment, unit in incident.resources
-        ]
-        document["dispatchComponent"] = [
+    resources = [
+        _resource(
+            incident, ids, assignment, unit, prologue(ids.unit(unit), incident.changed[f"unit:{unit.id}"])
+        )
+        for assignment, unit in incident.resources
+    ]
+    dispatches = (
+        [
             {
                 **prologue(ids.dispatch, max(a.released_at or a.assigned_at for a, _ in incident.resources)),
                 "agencyReference": {"$ref": agency},
                 "emergencyResourceReference": [{"$ref": ids.unit(unit)} for _, unit in incident.resources],
             }
         ]
+        if incident.resources
+        else []
+    )
+    resources += incident.carried.get("emergencyResourceComponent", ())
+    dispatches += incident.carried.get("dispatchComponent", ())
+    if resources:
+        document["emergencyResourceComponent"] = resources
+    if dispatches:
+        document["dispatchComponent"] = dispatches
     if notes:
         document["notesComponent"] = notes
     return document
@@ -159,13 +172,16 @@ def _incident(
     }
     if caller:
         component["personReference"] = [{"$ref": ids.caller}]
+    dispositions = list(incident.carried.get("dispositionComponent", ()))
     if call.status in CLOSED:
         closed = {
             **prologue,
             "$id": f"{ids.base}:disposition",
             "lastUpdateTimeStamp": _iso(call.closed_at or call.received_at),
         }
-        component["dispositionComponent"] = [_disposition(call, incident.outcome, closed)]
+        dispositions.insert(0, _disposition(call, incident.outcome, closed))
+    if dispositions:
+        component["dispositionComponent"] = dispositions
     return component
 
 

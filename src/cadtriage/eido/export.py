@@ -46,8 +46,29 @@ def call_as_eido(ctx: Context, call_id: int, *, show_caller: bool) -> dict[str, 
         outcome=calls.outcomes(ctx.session, [call_id]).get(call_id),
         changed=changed,
         eido_attributes={name: c.eido for name, c in ctx.protocol.capabilities.items() if c.eido},
+        carried=carried_components(received.document, ctx.settings.eido_agency) if received else {},
     )
     return build(incident, agency=ctx.settings.eido_agency, show_caller=show_caller)
+
+
+# The components in which another agency says what it did about the incident.
+_CARRIED = ("agencyComponent", "emergencyResourceComponent", "dispatchComponent")
+
+
+def carried_components(document: dict[str, Any], agency: str) -> dict[str, list[dict[str, Any]]]:
+    """Other agencies' components in an EIDO this centre received, to carry into its own unchanged (each says
+    when and by whom it was last updated: a sender's agency that owned the incident says so as of its own time):
+    their agencies, resources, dispatches and dispositions. This centre's own components, should the document
+    carry them back, are left out: its export says its own state afresh."""
+
+    def theirs(component: dict[str, Any]) -> bool:
+        return (component.get("updatedByAgencyReference") or {}).get("$ref") != agency
+
+    carried = {name: [c for c in document.get(name) or [] if theirs(c)] for name in _CARRIED}
+    carried["agencyComponent"] = [c for c in carried["agencyComponent"] if c["$id"] != agency]
+    incident = document.get("incidentComponent") or {}
+    carried["dispositionComponent"] = [c for c in incident.get("dispositionComponent") or [] if theirs(c)]
+    return {name: items for name, items in carried.items() if items}
 
 
 def incident_type(call: Call, decision: TriageDecision, protocol: Protocol) -> str:
