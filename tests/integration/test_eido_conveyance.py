@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from cadtriage.api.app import create_app
 from cadtriage.config import Settings
@@ -136,6 +137,29 @@ def test_a_subscription_covers_only_its_response_types_and_gives_up_after_its_at
             f"/v1/eido/subscriptions/{police_only['id']}", headers=centre.keys["admin"]
         )
         assert ended.json()["active"] is False
+
+
+def test_a_change_whose_transaction_commits_late_is_still_delivered(centre: Centre) -> None:
+    """Event ids are taken at insert: a transaction holding a lower id can commit after a higher one was read. It
+    used to be skipped for good once the worker's cursor had passed it (the worker only waited a second)."""
+    with receiver() as (url, got):
+        centre.post("admin", "/v1/eido/subscriptions", {"url": url, "secret": SECRET})
+        first, second = a_call(centre, "CAD-1"), a_call(centre, "CAD-2")
+        assert centre.convey() == (2, 2)
+        with centre.database.engine.connect() as slow:  # a change to CAD-1, still writing
+            slow.execute(
+                text(
+                    "INSERT INTO events (occurred_at, actor, kind, call_id, reason)"
+                    " VALUES (:at, 'slow-writer', 'call.screening', :call, 'late answers')"
+                ),
+                {"at": centre.clock.now(), "call": first["id"]},
+            )
+            centre.post("dispatcher", f"/v1/calls/{second['id']}/cancel", {"reason": "caller called back"})
+            centre.convey(seconds_later=5)  # CAD-2's change is later than CAD-1's, and committed
+            slow.commit()
+        centre.convey()
+        sent = [json.loads(b)["incidentComponent"]["internalIncidentId"] for _, b in got.received]
+        assert sorted(sent) == ["CAD-1", "CAD-1", "CAD-2", "CAD-2"]  # each call: taken, then changed
 
 
 def test_the_services_own_workers_deliver_each_call_once_per_change(pg: PgServer) -> None:

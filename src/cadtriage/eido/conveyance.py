@@ -4,8 +4,9 @@ change, signed, retried with backoff, and logged.
 Each pass, under an advisory lock (one worker at a time), reads the audit log past each subscription's cursor and
 queues one delivery per changed call (a change to a call already waiting folds into its pending delivery: what is
 sent is the call's state when it is sent). Then due deliveries are sent, each in its own transaction, locked so
-that two workers never send the same one. Events are read only once a second old, so that a transaction still
-writing a lower event id has committed.
+that two workers never send the same one. Events are read by the transaction that wrote them, up to the oldest
+transaction still running: one that took a lower event id and commits late is read when it has committed, never
+skipped (migration 0019).
 
 The body is the EIDO as JSON; `X-Cadtriage-Signature: sha256=<hex>` is the HMAC-SHA256, keyed with the
 subscription's secret, of the `X-Cadtriage-Timestamp` value, a `.`, and the body (a receiver checks both, and
@@ -39,7 +40,6 @@ from cadtriage.triage.protocol import Protocol
 log = logging.getLogger("cadtriage.eido")
 CONVEY_LOCK_KEY = 0x0CAD0E1D
 ACTOR = "system:eido"
-SETTLE_S = 1.0
 BATCH = 20
 MAX_BACKOFF_S = 300
 
@@ -71,18 +71,20 @@ def enqueue_changes(ctx: Context) -> int:
     if not subscriptions or not try_advisory_lock(ctx.session, CONVEY_LOCK_KEY):
         return 0
     now = ctx.now()
-    until = deliveries.settled_event_id(ctx.session, now - timedelta(seconds=SETTLE_S))
+    final = deliveries.oldest_running_transaction(ctx.session)
     queued = 0
     for subscription in subscriptions:
-        if until <= subscription.last_event_id:
+        if final <= subscription.read_xmin:
             continue
-        for call_id, event_id, requested in deliveries.changed_calls(
-            ctx.session, subscription.last_event_id, until
-        ):
+        changed = deliveries.changed_calls(
+            ctx.session, subscription.last_event_id, subscription.read_xmin, final
+        )
+        for call_id, event_id, requested in changed:
             if subscription.response_types is None or requested in subscription.response_types:
                 deliveries.enqueue(ctx.session, subscription.id, call_id, event_id, now)
                 queued += 1
-        subscription.last_event_id = until
+        subscription.read_xmin = final
+        subscription.last_event_id = max([subscription.last_event_id, *(e for _, e, _ in changed)])
     return queued
 
 

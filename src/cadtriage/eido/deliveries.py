@@ -11,17 +11,21 @@ from sqlalchemy.orm import Session
 
 from cadtriage.eido.models import DeliveryState, EidoDelivery, EidoSubscription
 
-# The calls changed after a subscription's cursor, each with its latest event, among events old enough that any
-# transaction writing a lower id has committed (ids are taken at insert, not at commit).
+# The calls changed in a window of transactions [lo, hi) — hi the oldest transaction still running, so no later
+# commit can add to the window — each with its latest event; and, once, events from before transactions were
+# recorded (txid 0), by id past the subscription's last_event_id.
 _CHANGED = text(
     """
     SELECT e.call_id, max(e.id) AS event_id, c.requested_type
-    FROM events e JOIN calls c ON c.id = e.call_id
-    WHERE e.id > :after AND e.id <= :until AND e.call_id IS NOT NULL
+    FROM (
+        SELECT id, call_id FROM events WHERE txid >= :lo AND txid < :hi AND call_id IS NOT NULL
+        UNION ALL
+        SELECT id, call_id FROM events WHERE txid = 0 AND id > :after AND call_id IS NOT NULL
+    ) e JOIN calls c ON c.id = e.call_id
     GROUP BY e.call_id, c.requested_type
     """
 )
-_SETTLED = text("SELECT coalesce(max(id), 0) FROM events WHERE occurred_at < :settled")
+_XMIN = text("SELECT (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint")
 
 
 def every_subscription(session: Session) -> Sequence[EidoSubscription]:
@@ -40,16 +44,17 @@ def active_subscriptions(session: Session) -> Sequence[EidoSubscription]:
     return session.scalars(query).all()
 
 
-def settled_event_id(session: Session, settled: datetime) -> int:
-    """The last event logged before `settled`."""
-    return int(session.execute(_SETTLED, {"settled": settled}).scalar_one())
+def oldest_running_transaction(session: Session) -> int:
+    """The id of the oldest transaction still running (or the next to start): every transaction below it has
+    committed or aborted, so the events it wrote are final."""
+    return int(session.execute(_XMIN).scalar_one())
 
 
-def changed_calls(session: Session, after: int, until: int) -> list[tuple[int, int, str]]:
-    """(call id, its latest event id, its requested type) for calls with events in (after, until]."""
-    return [
-        (int(c), int(e), str(t)) for c, e, t in session.execute(_CHANGED, {"after": after, "until": until})
-    ]
+def changed_calls(session: Session, after: int, lo: int, hi: int) -> list[tuple[int, int, str]]:
+    """(call id, its latest event id, its requested type) for calls with events of transactions in [lo, hi), or
+    logged before transactions were recorded and past event `after`."""
+    rows = session.execute(_CHANGED, {"after": after, "lo": lo, "hi": hi})
+    return [(int(c), int(e), str(t)) for c, e, t in rows]
 
 
 def enqueue(session: Session, subscription_id: int, call_id: int, event_id: int, now: datetime) -> None:

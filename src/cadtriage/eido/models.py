@@ -47,7 +47,8 @@ class EidoSubscription(Base):
     url: Mapped[str] = mapped_column(String(2000))
     secret: Mapped[str] = mapped_column(String(200))
     response_types: Mapped[list[str] | None] = mapped_column(JSONB)  # None: every call
-    last_event_id: Mapped[int] = mapped_column(BigInteger)  # how far the worker has read the log for it
+    last_event_id: Mapped[int] = mapped_column(BigInteger)  # the latest event it has been sent a change for
+    read_xmin: Mapped[int] = mapped_column(BigInteger)  # the worker has read every transaction below this one
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(String(64))

@@ -19,6 +19,7 @@ def subscribe(ctx: Context, body: SubscriptionCreate) -> EidoSubscription:
         secret=body.secret,
         response_types=[t.value for t in body.response_types] if body.response_types else None,
         last_event_id=events.latest_id(ctx.session),
+        read_xmin=deliveries.oldest_running_transaction(ctx.session),
         active=True,
         created_at=ctx.now(),
         created_by=ctx.actor,
