@@ -132,7 +132,8 @@ def _resolve(reading: FactReading, call: CallText, by_concept: Mentions) -> Fact
         answer = call.screening.get(reading.screening)
         if answer is not None:
             screened = (Evidence("screening", name, field=reading.screening, value=answer),)
-            return Fact(answer, screened, _contradicted(reading, by_concept, answer))
+            if answer or reading.screening_no_settles or not _said_yes(reading, by_concept):
+                return Fact(answer, screened, _contradicted(reading, by_concept, answer))
     if reading.history_of:
         past = _text_evidence(name, by_concept, reading.history_of, historical=True)
         earlier = tuple(e for e in past if not e.negated)
@@ -147,6 +148,15 @@ def _resolve(reading: FactReading, call: CallText, by_concept: Mentions) -> Fact
         return Fact(True, positive)
     denials = [e for e in current if e.negated] + _reassurance(reading, by_concept, reading.reassured_by)
     return Fact(False, tuple(denials)) if denials else UNKNOWN
+
+
+def _said_yes(reading: FactReading, by_concept: Mentions) -> bool:
+    # The narrative tells of it now, not denied: the call-taker's account outranks a screening "no" to a
+    # narrower question. A call type is a category picked before the answer, and does not.
+    if reading.concepts.isdisjoint(by_concept.keys()):
+        return False
+    current = _text_evidence(reading.name, by_concept, reading.concepts, historical=False)
+    return any(e.source == "narrative" and not e.negated for e in current)
 
 
 def _reassurance(reading: FactReading, by_concept: Mentions, concepts: frozenset[str]) -> list[Evidence]:

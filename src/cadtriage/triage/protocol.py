@@ -107,10 +107,13 @@ class FactDef(_Strict):
     `outweighed_by` names concepts that answer it "no" even over a mention of it ("passed out" is answered by
     "snoring, rolled over when she spoke");
     `from_risk` makes it the risk model's derived fact for that treatment; `bars_civilian` puts it under the
-    civilian guard (a civilian rule must require it not true).
+    civilian guard (a civilian rule must require it not true). `screening_no_settles: false` lets the narrative
+    still say yes over a screening "no" that answers a narrower question ("crime in progress: no" does not deny a
+    theft the narrative reports); a screening "yes" always settles, and a call type never outranks an answer.
     """
 
     screening: str | None = None
+    screening_no_settles: bool = True
     concepts: list[str] = []
     reassured_by: list[str] = []
     outweighed_by: list[str] = []
@@ -474,7 +477,15 @@ def _reading(name: str, fact: FactDef) -> FactReading:
     )
     watched = concepts | reassurance | outweighing | past
     return FactReading(
-        name, fact.screening, concepts, reassurance, outweighing, past, fact.from_risk, watched
+        name,
+        fact.screening,
+        concepts,
+        reassurance,
+        outweighing,
+        past,
+        fact.from_risk,
+        watched,
+        fact.screening_no_settles,
     )
 
 

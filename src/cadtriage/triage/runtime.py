@@ -32,6 +32,7 @@ class FactReading:
     history_of: frozenset[str]
     from_risk: Treatment | None
     watched: frozenset[str]  # every concept whose mention can change this fact
+    screening_no_settles: bool = True  # False: a screening "no" gives way to the text's "yes"
 
 
 class KnownFact(Structural):

@@ -1,0 +1,42 @@
+"""How the engine weighs what it is told: a screening "no" to a narrower question against the narrative, the
+centre's shorthand read in the sense it is written, a denial that answers the violence question."""
+
+from __future__ import annotations
+
+from cadtriage.triage.engine import decide, resolve_facts
+from cadtriage.triage.protocol import Protocol
+from cadtriage.triage.types import CallText, ResponseType
+
+NOT_IN_PROGRESS = {"crime_in_progress": False, "weapons": False}
+
+
+def test_a_theft_the_narrative_reports_outranks_crime_in_progress_no(protocol: Protocol) -> None:
+    call = CallText(
+        "SHOPLIFTER",
+        "store security has M detained in the office, he took clothes, crying, cooperative",
+        NOT_IN_PROGRESS,
+    )
+    decision = decide(call, protocol)
+    assert decision.response_type is ResponseType.police
+    crime = resolve_facts(call, protocol)["crime"]
+    assert crime.value is True
+    assert "narrative" in {e.source for e in crime.evidence}
+
+
+def test_a_call_type_never_outranks_the_answer(protocol: Protocol) -> None:
+    call = CallText("PROWLER - TRESPASS", None, {**NOT_IN_PROGRESS, "violence": False})
+    assert resolve_facts(call, protocol)["crime"].value is False
+    assert decide(call, protocol).response_type is ResponseType.civilian_crisis
+
+
+def test_cp_before_a_verb_is_the_caller_and_a_complaint_of_cp_is_chest_pain(protocol: Protocol) -> None:
+    talk = decide(CallText(None, "CP says she just wants someone to talk to, calm, denies SI"), protocol)
+    assert (talk.response_type, talk.notify_ems) == (ResponseType.civilian_crisis, False)
+    pain = decide(CallText(None, "M 60s c/o CP and sweating"), protocol)
+    assert pain.notify_ems
+
+
+def test_hasnt_threatened_anyone_answers_the_violence_question(protocol: Protocol) -> None:
+    call = CallText(None, "man talking loudly to himself in the library, he hasn't threatened anyone")
+    assert resolve_facts(call, protocol)["violence"].value is False
+    assert decide(call, protocol).response_type is ResponseType.civilian_crisis
