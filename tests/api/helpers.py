@@ -7,6 +7,7 @@ from typing import Any
 
 import yaml
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
 
 from cadtriage.protocol_files import shipped_protocol_text
 
@@ -70,6 +71,16 @@ def desk_protocol_file(directory: Path, mode: str = "transfer", max_wait_s: int 
     path = directory / f"protocol-desk-{mode}-{max_wait_s}.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
+
+
+def rows_in(client: TestClient, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+    """The rows a query returns from the database behind a test client's service."""
+    engine = create_engine(client.app.state.settings.database_url)  # type: ignore[attr-defined]
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(text(sql), params)]
+    finally:
+        engine.dispose()
 
 
 CALLER = {"name": "Jane Roe", "phone": "206-555-0100"}

@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
 
-from tests.api.helpers import DOWNTOWN, exported
+from tests.api.helpers import DOWNTOWN, exported, rows_in
 
 SAMPLE = json.loads(
     (Path(__file__).parents[1] / "fixtures" / "eido" / "sample_call_transfer_eido.json").read_text()
@@ -29,12 +28,8 @@ def civic_only(document: dict[str, Any]) -> dict[str, Any]:
 
 def announcements(client: TestClient) -> list[str]:
     """The reasons of the `eido.awaiting` events in a centre's audit log (the live stream carries the same)."""
-    engine = create_engine(client.app.state.settings.database_url)  # type: ignore[attr-defined]
-    with engine.connect() as connection:
-        rows = connection.execute(text("SELECT reason FROM events WHERE kind = 'eido.awaiting' ORDER BY id"))
-        reasons = [str(reason) for (reason,) in rows]
-    engine.dispose()
-    return reasons
+    rows = rows_in(client, "SELECT reason FROM events WHERE kind = 'eido.awaiting' ORDER BY id")
+    return [str(reason) for (reason,) in rows]
 
 
 def test_the_standards_sample_is_held_with_what_it_lacks(other_centre: TestClient) -> None:

@@ -10,11 +10,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from cadtriage.eido.schema import problems
-from tests.api.helpers import CALLER, exported
+from tests.api.helpers import CALLER, exported, rows_in
 from tests.conftest import FakeClock
 from tests.pg import PgServer
 
@@ -146,15 +145,7 @@ def test_the_raw_document_is_kept_whole(client: TestClient, other_centre: TestCl
     document = exported(client)
     document["alarmsSensorsComponent"] = []  # a component this service does not read
     taken = other_centre.post("/v1/eido", json=document).json()
-    app_url = other_centre.app.state.settings.database_url  # type: ignore[attr-defined]
-    from sqlalchemy import create_engine
-
-    engine = create_engine(app_url)
-    with engine.connect() as connection:
-        kept = connection.execute(
-            text("SELECT document FROM eido_incidents WHERE call_id = :c"), {"c": taken["id"]}
-        ).scalar_one()
-    engine.dispose()
+    [(kept,)] = rows_in(other_centre, "SELECT document FROM eido_incidents WHERE call_id = :c", c=taken["id"])
     assert kept == document
 
 

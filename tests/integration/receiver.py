@@ -34,7 +34,7 @@ def receiver() -> Iterator[tuple[str, Receiver]]:
             self.end_headers()
 
         def log_message(self, *args: Any) -> None:
-            pass  # quiet
+            pass  # no access log on stderr: the tests read the requests from `received`
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

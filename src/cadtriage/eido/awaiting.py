@@ -9,7 +9,7 @@ address up) or when a newer snapshot brings it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from cadtriage.calls.schemas import CallView
 from cadtriage.context import Context
@@ -20,6 +20,13 @@ from cadtriage.errors import Conflict, NotFound, Unprocessable
 
 LOCATION = "location"
 TEXT = "call_type_or_narrative"
+
+
+class Held(NamedTuple):
+    """An incident waiting for a dispatcher, with what the service reads of it."""
+
+    incident: EidoIncident
+    report: Report
 
 
 def missing(report: Report, given: dict[str, Any] | None = None) -> list[str]:
@@ -33,34 +40,20 @@ def missing(report: Report, given: dict[str, Any] | None = None) -> list[str]:
     return lacking
 
 
-def hold(ctx: Context, report: Report, document: dict[str, Any]) -> EidoIncident:
+def hold(ctx: Context, report: Report, document: dict[str, Any]) -> Held:
     """Keep an incident that cannot be dispatched yet, and announce it."""
-    now = ctx.now()
-    repository.remember(
-        ctx.session,
-        {
-            "incident_id": report.incident_id,
-            "call_id": None,
-            "issued_by": report.issued_by,
-            "last_update": report.last_update,
-            "digest": creation.digest(document),
-            "document": document,
-            "received_at": now,
-            "updated_at": now,
-        },
-    )
+    creation.remember(ctx, report, document, None)
     _announce(ctx, report, "received")
     held = repository.get(ctx.session, report.incident_id)
     assert held is not None
-    return held
+    return Held(held, report)
 
 
-def refresh(ctx: Context, held: EidoIncident, report: Report, document: dict[str, Any]) -> EidoIncident:
+def refresh(ctx: Context, held: EidoIncident, report: Report, document: dict[str, Any]) -> Held:
     """A newer snapshot of an incident still held, that still lacks something."""
-    held.last_update, held.digest, held.document = report.last_update, creation.digest(document), document
-    held.issued_by, held.updated_at = report.issued_by, ctx.now()
+    creation.take_snapshot(held, report, document, ctx.now())
     _announce(ctx, report, "updated")
-    return held
+    return Held(held, report)
 
 
 def complete(ctx: Context, incident_id: str, given: dict[str, Any]) -> CallView:
@@ -80,9 +73,9 @@ def complete(ctx: Context, incident_id: str, given: dict[str, Any]) -> CallView:
     return creation.create_call(ctx, report, held.document, held=held, given=given)
 
 
-def held_incidents(ctx: Context, limit: int) -> list[tuple[EidoIncident, Report]]:
+def held_incidents(ctx: Context, limit: int) -> list[Held]:
     """Incidents waiting for a dispatcher, oldest first, each with what the service reads of it."""
-    return [(held, read(held.document)) for held in repository.held(ctx.session, limit)]
+    return [Held(held, read(held.document)) for held in repository.held(ctx.session, limit)]
 
 
 def _announce(ctx: Context, report: Report, what: str) -> None:

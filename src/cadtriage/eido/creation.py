@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -34,6 +35,30 @@ def digest(document: dict[str, Any]) -> str:
 def external_id(incident_id: str) -> str:
     """A stable external id from the tracking id: a retry after a lost answer is the same call."""
     return "eido-" + hashlib.sha256(incident_id.encode()).hexdigest()[:40]
+
+
+def remember(ctx: Context, report: Report, document: dict[str, Any], call_id: int | None) -> None:
+    """Record an incident received now: the call made from it, or None while it is held."""
+    now = ctx.now()
+    repository.remember(
+        ctx.session,
+        {
+            "incident_id": report.incident_id,
+            "call_id": call_id,
+            "issued_by": report.issued_by,
+            "last_update": report.last_update,
+            "digest": digest(document),
+            "document": document,
+            "received_at": now,
+            "updated_at": now,
+        },
+    )
+
+
+def take_snapshot(incident: EidoIncident, report: Report, document: dict[str, Any], now: datetime) -> None:
+    """Keep a newer snapshot of an incident already received: its time, digest, sender and whole document."""
+    incident.last_update, incident.digest, incident.document = report.last_update, digest(document), document
+    incident.issued_by, incident.updated_at = report.issued_by, now
 
 
 def record_of(report: Report, given: dict[str, Any] | None = None) -> IntakeRecord:
@@ -74,23 +99,10 @@ def create_call(
 ) -> CallView:
     """Triage and dispatch the call an incident describes, and link the incident to it (a held one, or new)."""
     item, _ = intake.intake(ctx, record_of(report, given))
-    now = ctx.now()
     if held is None:
-        repository.remember(
-            ctx.session,
-            {
-                "incident_id": report.incident_id,
-                "call_id": item.call.id,
-                "issued_by": report.issued_by,
-                "last_update": report.last_update,
-                "digest": digest(document),
-                "document": document,
-                "received_at": now,
-                "updated_at": now,
-            },
-        )
+        remember(ctx, report, document, item.call.id)
     else:
-        repository.link(ctx.session, report.incident_id, item.call.id, now)
+        repository.link(ctx.session, report.incident_id, item.call.id, ctx.now())
     added = sorted(key for key, value in (given or {}).items() if value is not None)
     ctx.record(
         "eido.received",

@@ -18,13 +18,13 @@ from cadtriage.dispatch.locks import lock_call
 from cadtriage.dispatch.matching import dispatch_or_queue
 from cadtriage.dispatch.transitions import OPEN_CALL
 from cadtriage.eido import awaiting, repository
-from cadtriage.eido.creation import create_call, digest
+from cadtriage.eido.creation import create_call, digest, take_snapshot
 from cadtriage.eido.models import EidoIncident
 from cadtriage.eido.reading import Report, read
 from cadtriage.eido.schema import problems
 from cadtriage.errors import Conflict, Unprocessable
 
-Received = tuple[CallView | EidoIncident, str]
+Received = tuple[CallView | awaiting.Held, str]
 
 
 def receive(ctx: Context, document: Any) -> Received:
@@ -52,10 +52,10 @@ def receive(ctx: Context, document: Any) -> Received:
     same = digest(document) == known.digest or report.last_update == known.last_update
     if known.call_id is None:
         if same:
-            return known, "awaiting"
+            return awaiting.Held(known, read(known.document)), "awaiting"
         if awaiting.missing(report):
             return awaiting.refresh(ctx, known, report, document), "awaiting"
-        known.last_update, known.digest, known.document = report.last_update, digest(document), document
+        take_snapshot(known, report, document, ctx.now())
         return create_call(ctx, report, document, held=known), "created"
     if same:
         return views.view(ctx, known.call_id), "unchanged"
@@ -74,8 +74,7 @@ def _update(ctx: Context, known: EidoIncident, report: Report, document: dict[st
         changed.append("location")
     if (report.caller_name, report.caller_phone) != (call.caller_name, call.caller_phone):
         changed.append("callback")
-    known.last_update, known.digest, known.document = report.last_update, digest(document), document
-    known.issued_by, known.updated_at = report.issued_by, ctx.now()
+    take_snapshot(known, report, document, ctx.now())
     applied = [field for field in changed if _applies(field, call.status)]
     ctx.record(
         "eido.updated",

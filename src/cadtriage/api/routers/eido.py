@@ -14,8 +14,7 @@ from cadtriage.api.session import commit_before_answer
 from cadtriage.calls.schemas import CallOut
 from cadtriage.eido import awaiting, importer, subscriptions
 from cadtriage.eido.export import call_as_eido
-from cadtriage.eido.models import DeliveryState, EidoIncident
-from cadtriage.eido.reading import read
+from cadtriage.eido.models import DeliveryState
 from cadtriage.eido.schemas import (
     DeliveryOut,
     IncidentCompletion,
@@ -70,9 +69,8 @@ def receive_eido(
     dispatcher completes it or a newer snapshot brings what it lacks."""
     item, result = importer.receive(ctx, document)
     commit_before_answer(ctx.session)
-    if isinstance(item, EidoIncident):
-        report = read(item.document)
-        body = IncidentOut.of(item, report, awaiting.missing(report))
+    if isinstance(item, awaiting.Held):
+        body = IncidentOut.of(item.incident, item.report, awaiting.missing(item.report))
         return JSONResponse(
             body.model_dump(mode="json"),
             status_code=status.HTTP_202_ACCEPTED,
