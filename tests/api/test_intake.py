@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from cadtriage.calls.models import Call
+from cadtriage.calls.models import QUEUE_COUNTED, Call, TriageDecision
 from tests.api.helpers import DOWNTOWN, call, unit
 
 
@@ -102,3 +102,47 @@ def test_reading_a_call_and_listing_calls(client: TestClient) -> None:
     rest = client.get("/v1/calls", params={"limit": 1, "cursor": page["next_cursor"]}).json()
     assert [c["id"] for c in rest["items"]] == [shots["id"]]
     assert client.get("/v1/calls", params={"response_type": "police"}).json()["items"][0]["id"] == shots["id"]
+
+
+def _queue_behind(session: Session, model_call_id: int, count: int) -> None:
+    """`count` more waiting calls like `model_call_id`, each with its decision, queued before it (written
+    directly: a thousand intakes would only slow the test)."""
+    columns = ", ".join(
+        c.name for c in Call.__table__.columns if c.name not in ("id", "external_id", "queued_at")
+    )
+    decision = ", ".join(c.name for c in TriageDecision.__table__.columns if c.name not in ("id", "call_id"))
+    session.execute(
+        text(
+            f"WITH made AS (INSERT INTO calls (external_id, queued_at, {columns}) "  # noqa: S608 (column names)
+            f"SELECT 'BULK-' || n, c.queued_at - make_interval(secs => :count + 1 - n), {columns} "
+            "FROM calls c, generate_series(1, :count) n WHERE c.id = :id RETURNING id) "
+            f"INSERT INTO triage_decisions (call_id, {decision}) "
+            f"SELECT made.id, {decision} FROM made, triage_decisions d WHERE d.call_id = :id"
+        ),
+        {"id": model_call_id, "count": count},
+    )
+    session.commit()
+
+
+def test_a_long_queue_is_counted_to_its_bound_and_the_position_says_at_least(
+    client: TestClient, session: Session
+) -> None:
+    # Each answer counts the calls ahead of it, up to QUEUE_COUNTED: further back the position is a lower bound,
+    # so an overloaded queue of thousands costs each intake the same as one of a thousand.
+    first = call(client, "CAD-1")
+    _queue_behind(session, first["id"], QUEUE_COUNTED + 5)  # all of them ahead of CAD-1
+    view = client.get(f"/v1/calls/{first['id']}").json()
+    assert (view["queue_position"], view["queue_position_at_least"]) == (QUEUE_COUNTED + 1, True)
+    late = call(client, "CAD-2")
+    assert (late["queue_position"], late["queue_position_at_least"]) == (QUEUE_COUNTED + 1, True)
+    urgent = call(client, "CAD-3", call_type="SUICIDE THREAT")  # more urgent: the head of its queue
+    assert (urgent["requested_type"], urgent["priority"]) == (late["requested_type"], late["priority"] - 1)
+    assert (urgent["queue_position"], urgent["queue_position_at_least"]) == (1, False)
+    listed = {
+        c["external_id"]: (c["queue_position"], c["queue_position_at_least"])
+        for c in client.get("/v1/calls", params={"status": "queued", "limit": 500}).json()["items"]
+    }
+    assert listed["CAD-3"] == (1, False)
+    assert listed["CAD-2"] == (QUEUE_COUNTED + 1, True)
+    assert listed[f"BULK-{QUEUE_COUNTED + 5}"] == (QUEUE_COUNTED + 1, True)  # the youngest of the bulk
+    assert listed[f"BULK-{QUEUE_COUNTED - 1}"] == (QUEUE_COUNTED, False)  # behind CAD-3 and 998 older ones

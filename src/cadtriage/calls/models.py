@@ -23,6 +23,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from cadtriage.db import Base, status_column
 
+# A queued call's position is exact up to this many calls ahead of it; further back it is reported as this plus
+# one, "at least" (`dispatch.repository.queue_position`): counting a long queue would cost every answer.
+QUEUE_COUNTED = 1000
+
 
 class CallStatus(StrEnum):
     """Where a call is; which status may follow which is `dispatch.transitions`'."""

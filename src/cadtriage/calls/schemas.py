@@ -15,7 +15,7 @@ from pydantic import (
     model_validator,
 )
 
-from cadtriage.calls.models import Assignment, Call, CallOutcome, CallStatus, TriageDecision
+from cadtriage.calls.models import QUEUE_COUNTED, Assignment, Call, CallOutcome, CallStatus, TriageDecision
 from cadtriage.calls.outcome import Outcome, OutcomeOut
 from cadtriage.consults.schemas import ConsultOut
 from cadtriage.errors import Unprocessable
@@ -249,7 +249,13 @@ class CallOut(BaseModel):
     divergence_detail: str | None
     escalations: int
     assignment: AssignmentOut | None
-    queue_position: int | None
+    queue_position: int | None = Field(
+        description=f"while queued: its place in its type's queue, most urgent then oldest first; counted up to "
+        f"{QUEUE_COUNTED + 1}, which then means that place or further back (`queue_position_at_least`)"
+    )
+    queue_position_at_least: bool = Field(
+        description=f"true when more than {QUEUE_COUNTED} calls are ahead: `queue_position` is a lower bound"
+    )
     required_capability: str | None = Field(
         description="while queued: the capability a unit must hold to take the call (a response plan's)"
     )
@@ -309,6 +315,7 @@ class CallOut(BaseModel):
             if assignment
             else None,
             queue_position=item.queue_position,
+            queue_position_at_least=item.queue_position is not None and item.queue_position > QUEUE_COUNTED,
             required_capability=call.required_capability if call.status == CallStatus.queued else None,
             caller=Caller.of(call) if show_caller else None,
             queued_at=call.queued_at,

@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, bindparam, func, or_, select, tuple_
+from sqlalchemy import Select, bindparam, func, or_, select, tuple_, union_all
 from sqlalchemy.orm import Session, aliased
 
 from cadtriage.access.models import ApiKey
-from cadtriage.calls.models import Assignment, Call, CallStatus
+from cadtriage.calls.models import QUEUE_COUNTED, Assignment, Call, CallStatus
 from cadtriage.consults.models import Consult, ConsultState
+from cadtriage.triage.types import ResponseType
 from cadtriage.units.models import Unit
 
 
@@ -173,38 +174,56 @@ def assignments_of_call(session: Session, call_id: int) -> list[tuple[Assignment
     return [(a, u) for a, u in rows]
 
 
-def queue_positions(session: Session, call_ids: Sequence[int]) -> dict[int, int]:
-    """The queue position of each of these calls that is waiting (one pass over the waiting calls)."""
-    ranked = (
-        select(
-            Call.id,
-            func.row_number()
-            .over(partition_by=Call.requested_type, order_by=(Call.priority, Call.queued_at, Call.id))
-            .label("position"),
-        )
-        .where(Call.status == CallStatus.queued)
-        .subquery()
-    )
-    rows = session.execute(select(ranked.c.id, ranked.c.position).where(ranked.c.id.in_(call_ids)))
-    return {call_id: int(position) for call_id, position in rows}
-
-
+# Queue positions are counted, never ranked over the whole queue: under overload the queue holds thousands of
+# calls, and every queued intake's answer would otherwise read all the calls ahead of it. Up to QUEUE_COUNTED
+# calls ahead are counted on the queue index (`ix_calls_queue`, in queue order); a call further back is reported
+# at QUEUE_COUNTED + 1, "at least" (`CallOut.queue_position_at_least`).
 _AHEAD = aliased(Call)
-_QUEUE_POSITION = select(
-    select(func.count() + 1)
+_COUNTED_AHEAD = (
+    select(_AHEAD.id)
     .where(
         _AHEAD.status == CallStatus.queued,
         _AHEAD.requested_type == Call.requested_type,
         tuple_(_AHEAD.priority, _AHEAD.queued_at, _AHEAD.id) < tuple_(Call.priority, Call.queued_at, Call.id),
     )
-    .scalar_subquery()
-).where(Call.id == bindparam("call_id"), Call.status == CallStatus.queued)
+    .limit(QUEUE_COUNTED)
+    .correlate(Call)  # the call asked about, from the outer query (a FROM subquery does not correlate by itself)
+    .subquery()
+)
+_QUEUE_POSITION = select(select(func.count() + 1).select_from(_COUNTED_AHEAD).scalar_subquery()).where(
+    Call.id == bindparam("call_id"), Call.status == CallStatus.queued
+)
 
 
 def queue_position(session: Session, call_id: int) -> int | None:
-    """One call's place in its type's queue, or None when it is not waiting (any more): the same order as
-    `queue_positions`, counted on the queue index up to the call rather than ranking the whole queue."""
+    """One call's place in its type's queue (most urgent, then oldest, first), at most QUEUE_COUNTED + 1; None
+    when it is not waiting (any more)."""
     return session.scalar(_QUEUE_POSITION, {"call_id": call_id})
+
+
+def _queue_head(response_type: ResponseType) -> Select[tuple[int, str, int, datetime | None]]:
+    return (
+        select(Call.id, Call.requested_type, Call.priority, Call.queued_at)
+        .where(Call.status == CallStatus.queued, Call.requested_type == response_type.value)
+        .order_by(Call.priority, Call.queued_at, Call.id)
+        .limit(QUEUE_COUNTED)
+    )
+
+
+def queue_positions(session: Session, call_ids: Sequence[int]) -> dict[int, int]:
+    """The queue position of each of these calls that is waiting, as `queue_position` counts it: the head of
+    each type's queue (QUEUE_COUNTED calls at most) is ranked, and a waiting call behind it is QUEUE_COUNTED + 1."""
+    heads = union_all(*(_queue_head(t) for t in ResponseType)).subquery()
+    order = (heads.c.priority, heads.c.queued_at, heads.c.id)
+    ranked = select(
+        heads.c.id, func.row_number().over(partition_by=heads.c.requested_type, order_by=order)
+    ).subquery()
+    positions = {i: int(n) for i, n in session.execute(select(*ranked.c).where(ranked.c.id.in_(call_ids)))}
+    behind = [i for i in call_ids if i not in positions]
+    if behind:
+        waiting = select(Call.id).where(Call.id.in_(behind), Call.status == CallStatus.queued)
+        positions |= {i: QUEUE_COUNTED + 1 for i in session.scalars(waiting)}
+    return positions
 
 
 # The desk's list: oldest first, served by the partial index on open consults.
