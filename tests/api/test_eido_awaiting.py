@@ -11,7 +11,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.api.helpers import DOWNTOWN, exported, rows_in
+from tests.api.helpers import DOWNTOWN, exported, rows_in, status
+from tests.conftest import FakeClock
 
 SAMPLE = json.loads(
     (Path(__file__).parents[1] / "fixtures" / "eido" / "sample_call_transfer_eido.json").read_text()
@@ -102,3 +103,59 @@ def test_completing_what_was_never_received_is_404(other_centre: TestClient) -> 
     missing = other_centre.post("/v1/eido/incidents/urn:none/call", json={"location": HERE, "call_type": "X"})
     assert missing.status_code == 404
     assert missing.headers["content-type"] == "application/problem+json"
+
+
+def closed_at_sender(client: TestClient) -> dict[str, Any]:
+    """A call its centre took, handled and closed, as that centre exports it."""
+    document = exported(client)
+    [taken] = client.get("/v1/calls").json()["items"]
+    for step in ("en_route", "on_scene"):
+        assert status(client, taken["id"], step).status_code == 200
+    done = status(client, taken["id"], "closed", disposition="walked him home; resolved on scene")
+    assert done.status_code == 200, done.text
+    closed: dict[str, Any] = client.get(f"/v1/calls/{taken['id']}/eido").json()
+    assert closed["incidentComponent"]["incidentStatusCommonRegistryText"] == ["Closed"]
+    assert closed["$id"] == document["$id"]
+    return closed
+
+
+def test_an_incident_its_sender_closed_is_held_not_dispatched(
+    client: TestClient, other_centre: TestClient
+) -> None:
+    # A closed incident handed over (for the record, or by a sender replaying its log) sent this centre's team
+    # to something already finished.
+    closed = closed_at_sender(client)
+    held = other_centre.post("/v1/eido", json=closed)
+    assert (held.status_code, held.headers["EIDO-Result"]) == (202, "awaiting")
+    body = held.json()
+    assert (body["call_id"], body["missing"], body["closed_by_sender"]) == (None, [], True)
+    assert other_centre.get("/v1/calls").json()["items"] == []
+    [team] = other_centre.get("/v1/units").json()["items"]
+    assert team["status"] == "available"
+    [announced] = announcements(other_centre)
+    assert announced.endswith("not dispatched: closed by its sender")
+    again = other_centre.post("/v1/eido", json=closed)
+    assert (again.status_code, again.headers["EIDO-Result"]) == (202, "awaiting")
+    made = other_centre.post(f"/v1/eido/incidents/{closed['$id']}/call", json={})  # a dispatcher decides
+    assert made.status_code == 201, made.text
+    assert made.json()["assignment"]["call_sign"] == "N-CRT-1"
+
+
+def test_a_sender_closing_an_incident_already_taken_is_recorded_and_the_call_stays(
+    client: TestClient, other_centre: TestClient, clock: FakeClock
+) -> None:
+    taken = other_centre.post("/v1/eido", json=exported(client)).json()
+    clock.advance(60)
+    [sender_call] = client.get("/v1/calls").json()["items"]
+    for step in ("en_route", "on_scene"):
+        assert status(client, sender_call["id"], step).status_code == 200
+    assert status(client, sender_call["id"], "closed", disposition="handed over").status_code == 200
+    closed = client.get(f"/v1/calls/{sender_call['id']}/eido").json()
+    updated = other_centre.post("/v1/eido", json=closed)
+    assert (updated.status_code, updated.headers["EIDO-Result"]) == (200, "updated")
+    assert updated.json()["status"] == "assigned"  # this centre's call is this centre's to end
+    [event] = [
+        e for e in other_centre.get(f"/v1/calls/{taken['id']}/timeline").json() if e["kind"] == "eido.updated"
+    ]
+    assert "status changed; applied: nothing" in event["reason"]
+    assert event["reason"].endswith("its sender closed the incident, the call here stays open")

@@ -187,7 +187,9 @@ _COUNTED_AHEAD = (
         tuple_(_AHEAD.priority, _AHEAD.queued_at, _AHEAD.id) < tuple_(Call.priority, Call.queued_at, Call.id),
     )
     .limit(QUEUE_COUNTED)
-    .correlate(Call)  # the call asked about, from the outer query (a FROM subquery does not correlate by itself)
+    .correlate(
+        Call
+    )  # the call asked about, from the outer query (a FROM subquery does not correlate by itself)
     .subquery()
 )
 _QUEUE_POSITION = select(select(func.count() + 1).select_from(_COUNTED_AHEAD).scalar_subquery()).where(

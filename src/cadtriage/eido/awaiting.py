@@ -4,7 +4,10 @@ NENA's own sample has a civic address and no point, and no call type or notes: n
 distance from and nothing to triage. Refusing it would lose the incident; guessing a point would send a unit to
 the wrong place. So it is kept, listed (`GET /v1/eido/incidents`) and announced (`eido.awaiting`), and becomes a
 call when a dispatcher gives what it lacks (`POST /v1/eido/incidents/{id}/call`, after calling back or looking the
-address up) or when a newer snapshot brings it.
+address up) or when a newer snapshot brings it. An incident that arrives closed (its sender's status "Closed":
+handled and finished there) is held the same way rather than dispatched: sending a unit to what another centre
+has already closed would be the service acting on a record, not a need; a dispatcher who learns otherwise makes
+the call from it.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from cadtriage.errors import Conflict, NotFound, Unprocessable
 
 LOCATION = "location"
 TEXT = "call_type_or_narrative"
+CLOSED = "closed by its sender"
 
 
 class Held(NamedTuple):
@@ -38,6 +42,11 @@ def missing(report: Report, given: dict[str, Any] | None = None) -> list[str]:
     if not (report.call_type or report.narrative or given.get("call_type") or given.get("narrative")):
         lacking.append(TEXT)
     return lacking
+
+
+def held_back(report: Report) -> bool:
+    """Whether an incident is held rather than dispatched as it arrives: it lacks something, or was closed."""
+    return report.closed or bool(missing(report))
 
 
 def hold(ctx: Context, report: Report, document: dict[str, Any]) -> Held:
@@ -80,9 +89,15 @@ def held_incidents(ctx: Context, limit: int) -> list[Held]:
 
 def _announce(ctx: Context, report: Report, what: str) -> None:
     lacking = missing(report)
+    why = ([CLOSED] if report.closed else []) + (["it lacks " + " and ".join(lacking)] if lacking else [])
     ctx.record(
         "eido.awaiting",
-        reason=f"EIDO incident {report.incident_id} from {report.issued_by} {what}, not dispatched: it lacks "
-        + " and ".join(lacking),
-        data={"incident_id": report.incident_id, "missing": lacking, "address": report.address},
+        reason=f"EIDO incident {report.incident_id} from {report.issued_by} {what}, not dispatched: "
+        + "; ".join(why),
+        data={
+            "incident_id": report.incident_id,
+            "missing": lacking,
+            "closed_by_sender": report.closed,
+            "address": report.address,
+        },
     )

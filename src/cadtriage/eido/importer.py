@@ -3,7 +3,8 @@
 The incident tracking id (the document's `$id`) makes it idempotent: the same snapshot again changes nothing; a
 newer one updates what may still change (the notes triage reads, the location while no unit has been sent, the
 callback) and is recorded in the timeline; an older one is refused. The whole latest document is kept. An
-incident that cannot be dispatched as sent (no point, nothing to triage) is held (`eido.awaiting`).
+incident that cannot be dispatched as sent (no point, nothing to triage, closed by its sender) is held
+(`eido.awaiting`).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def receive(ctx: Context, document: Any) -> Received:
     report = read(document)
     known = repository.get(ctx.session, report.incident_id, lock=True)
     if known is None:
-        if awaiting.missing(report):
+        if awaiting.held_back(report):
             return awaiting.hold(ctx, report, document), "awaiting"
         return create_call(ctx, report, document), "created"
     if report.last_update < known.last_update:
@@ -53,7 +54,7 @@ def receive(ctx: Context, document: Any) -> Received:
     if known.call_id is None:
         if same:
             return awaiting.Held(known, read(known.document)), "awaiting"
-        if awaiting.missing(report):
+        if awaiting.held_back(report):
             return awaiting.refresh(ctx, known, report, document), "awaiting"
         take_snapshot(known, report, document, ctx.now())
         return create_call(ctx, report, document, held=known), "created"
@@ -74,6 +75,8 @@ def _update(ctx: Context, known: EidoIncident, report: Report, document: dict[st
         changed.append("location")
     if (report.caller_name, report.caller_phone) != (call.caller_name, call.caller_phone):
         changed.append("callback")
+    if report.closed and not read(known.document).closed:  # recorded, never applied: the call is ours to end
+        changed.append("status")
     take_snapshot(known, report, document, ctx.now())
     applied = [field for field in changed if _applies(field, call.status)]
     ctx.record(
@@ -81,7 +84,8 @@ def _update(ctx: Context, known: EidoIncident, report: Report, document: dict[st
         call_id=call.id,
         reason=f"newer snapshot from {report.issued_by}: "
         + (f"{', '.join(changed)} changed" if changed else "nothing this service reads changed")
-        + (f"; applied: {', '.join(applied)}" if applied != changed else ""),
+        + (f"; applied: {', '.join(applied) or 'nothing'}" if applied != changed else "")
+        + ("; its sender closed the incident, the call here stays open" if "status" in changed else ""),
         data={"changed": changed, "applied": applied, "last_update": report.last_update.isoformat()},
     )
     if "callback" in applied:
@@ -97,6 +101,8 @@ def _update(ctx: Context, known: EidoIncident, report: Report, document: dict[st
 
 
 def _applies(field: str, status: CallStatus) -> bool:
+    if field == "status":
+        return False
     if field == "location":
         return status is CallStatus.queued
     return status in OPEN_CALL

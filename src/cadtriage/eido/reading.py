@@ -5,7 +5,8 @@ the narrative (notes this service wrote as `triage: ...` are its own reasons, no
 initial incident location's point (PIDF-LO by value, GML Point or Circle), the call's start, and the caller's name
 and callback number. A location given only as a civic address (NENA's own sample) is read as the address, with no
 point: the incident waits for a dispatcher to place it (`eido.awaiting`). A document with neither is refused,
-naming where the location was looked for.
+naming where the location was looked for. An incident its sender says is closed is read as closed: nobody is
+sent to it unless a dispatcher says so.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class Report:
     started_at: datetime | None
     caller_name: str | None
     caller_phone: str | None
+    closed: bool = False  # the sender says the incident is closed (registry status "Closed")
 
 
 def _refuse(pointer: str, message: str) -> Unprocessable:
@@ -79,6 +81,9 @@ def read(document: dict[str, Any]) -> Report:
         started_at=_when(calls[0].get("callStartTimestamp")),
         caller_name=name,
         caller_phone=phone,
+        closed=any(
+            s.strip().lower() == "closed" for s in incident.get("incidentStatusCommonRegistryText") or []
+        ),
     )
 
 

@@ -75,6 +75,9 @@ class IncidentOut(BaseModel):
     received_at: datetime
     call_id: int | None = Field(description="the call made from it; null while it waits")
     missing: list[str] = Field(description="what a dispatch needs and the EIDO does not give")
+    closed_by_sender: bool = Field(
+        description="its sender says the incident is closed: held, not dispatched, until a dispatcher makes a call"
+    )
     address: str | None = Field(
         description="the civic address or description it gives, to look up or confirm"
     )
@@ -94,6 +97,7 @@ class IncidentOut(BaseModel):
             received_at=incident.received_at,
             call_id=incident.call_id,
             missing=missing,
+            closed_by_sender=report.closed,
             address=report.address,
             call_type=report.call_type,
             narrative=report.narrative,

@@ -52,7 +52,10 @@ def call_eido(call_id: CallId, ctx: ContextDep, _: Reader) -> JSONResponse:
     status_code=status.HTTP_201_CREATED,
     responses={
         200: {"description": "The same snapshot again (unchanged), or a newer one applied (updated)"},
-        202: {"model": IncidentOut, "description": "Held: the EIDO lacks a point or anything to triage"},
+        202: {
+            "model": IncidentOut,
+            "description": "Held: the EIDO lacks a point or anything to triage, or its sender closed it",
+        },
         **problems(409, 422),
     },
     summary="Take a call from another centre or a crisis line as a NENA EIDO",
@@ -65,8 +68,8 @@ def receive_eido(
     an incident already received (same `$id`), apply a newer snapshot (notes re-triaged, location while still
     queued, callback; recorded in the timeline as `eido.updated`) or refuse an older one (409). The header
     `EIDO-Result` says `created`, `unchanged`, `updated` or `awaiting`: an EIDO with no point to send a unit to
-    (a civic address only) or nothing to triage is held (202, listed in `GET /v1/eido/incidents`) until a
-    dispatcher completes it or a newer snapshot brings what it lacks."""
+    (a civic address only), nothing to triage, or that its sender has closed is held (202, listed in
+    `GET /v1/eido/incidents`) until a dispatcher completes it or a newer snapshot brings what it lacks."""
     item, result = importer.receive(ctx, document)
     commit_before_answer(ctx.session)
     if isinstance(item, awaiting.Held):
