@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, text
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import BindParameter, Table, bindparam, insert, select, text
 from sqlalchemy.orm import Session
 
 from cadtriage.calls.models import Call, CallOutcome, TriageDecision
+from cadtriage.events.models import Event
 
 # Columns an intake sets; the others take their defaults.
 INTAKE_COLUMNS = (
@@ -18,30 +18,56 @@ INTAKE_COLUMNS = (
     "caller_phone", "screening", "received_at", "created_at", "status", "queued_at", "priority", "notify_ems",
     "decided_type", "requested_type", "person_key", "person_key_version", "needs",
 )  # fmt: skip
-# Written out rather than built with postgresql.insert(): SQLAlchemy 2.0 cannot cache that construct, and
-# compiling it on every intake cost more than the rest of the transaction's SQL.
-_COLUMNS = ", ".join(INTAKE_COLUMNS)
-_VALUES = ", ".join(f":{c}" for c in INTAKE_COLUMNS)
-_RETURNING = ", ".join(c.name for c in Call.__table__.columns)
+_EVENT_COLUMNS = [c.key for c in Event.__table__.columns if c.key not in ("id", "call_id")]
+
+
+def _params(names: Sequence[str], prefix: str = "") -> str:
+    return ", ".join(f":{prefix}{name}" for name in names)
+
+
+def _typed(table: Table, names: Sequence[str], prefix: str = "") -> list[BindParameter[Any]]:
+    # Each value bound with its column's type (JSONB documents, timestamps), as the ORM would bind it.
+    return [bindparam(prefix + name, type_=table.c[name].type) for name in names]
+
+
+_CALLS, _DECISIONS, _EVENTS = (cast(Table, m.__table__) for m in (Call, TriageDecision, Event))
+_DECIDED = [c.key for c in _DECISIONS.columns if c.key not in ("id", "call_id")]
+# One statement, one round trip: the call, its triage decision and its `call.received` event, written only when
+# the external_id is new (ON CONFLICT waits for a concurrent insert of the same id to commit or roll back, so two
+# identical intakes racing each other end as one call, and the loser writes nothing). Written out rather than
+# built with postgresql.insert(): SQLAlchemy 2.0 cannot cache that construct, and compiling it on every intake
+# cost more than the rest of the transaction's SQL.
 _INSERT_IF_NEW = select(Call).from_statement(
     text(
-        f"INSERT INTO calls ({_COLUMNS}) VALUES ({_VALUES}) "  # noqa: S608 (constant names, never input)
-        f"ON CONFLICT (external_id) DO NOTHING RETURNING {_RETURNING}"
+        f"WITH made AS (INSERT INTO calls ({', '.join(INTAKE_COLUMNS)}) VALUES ({_params(INTAKE_COLUMNS)}) "  # noqa: S608 (constant names)
+        f"ON CONFLICT (external_id) DO NOTHING RETURNING {', '.join(c.name for c in _CALLS.columns)}), "
+        f"decided AS (INSERT INTO triage_decisions (call_id, {', '.join(_DECIDED)}) "
+        f"SELECT id, {_params(_DECIDED, 'decision_')} FROM made), "
+        f"received AS (INSERT INTO events (call_id, {', '.join(_EVENT_COLUMNS)}) "
+        f"SELECT id, {_params(_EVENT_COLUMNS, 'event_')} FROM made) "
+        "SELECT * FROM made"
     )
     .bindparams(
-        bindparam("record", type_=JSONB), bindparam("screening", type_=JSONB), bindparam("needs", type_=JSONB)
+        *_typed(_CALLS, INTAKE_COLUMNS),
+        *_typed(_DECISIONS, _DECIDED, "decision_"),
+        *_typed(_EVENTS, _EVENT_COLUMNS, "event_"),
     )
-    .columns(*Call.__table__.columns)
+    .columns(*_CALLS.columns)
 )
 
 
-def insert_if_new(session: Session, values: dict[str, Any]) -> Call | None:
-    """Insert a call unless its external_id exists; the new call, or None when it already existed.
+def insert_if_new(
+    session: Session, values: dict[str, Any], decision: TriageDecision, received: dict[str, Any]
+) -> Call | None:
+    """Insert a call unless its external_id exists, with its decision and its `call.received` event (the values
+    of `events.service.entry`, the call's id added here); the new call, or None when it already existed.
 
-    ON CONFLICT waits for a concurrent insert of the same external_id to commit or roll back, so two identical
-    intakes racing each other end as one call. RETURNING the row puts the call in the session without a read.
+    RETURNING the row puts the call in the session without a read.
     """
-    return session.scalars(_INSERT_IF_NEW, values).one_or_none()
+    params = dict(values)
+    params.update({f"decision_{name}": getattr(decision, name) for name in _DECIDED})
+    params.update({f"event_{name}": received[name] for name in _EVENT_COLUMNS})
+    return session.scalars(_INSERT_IF_NEW, params).one_or_none()
 
 
 def get(

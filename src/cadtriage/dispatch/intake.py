@@ -82,16 +82,12 @@ def intake(ctx: Context, record: IntakeRecord) -> tuple[CallView, bool]:
     desk_plan = desk.plan(ctx, decision)
     held = desk_plan is not None and desk_plan.holds_call
     now = ctx.now()
-    call = repository.insert_if_new(ctx.session, _call_values(ctx, record, digest, decision, now, held))
-    if call is None:
-        return _replay(ctx, record, digest), False
-    triage = decision_row(call.id, decision, ctx.actor, now)
-    repository.add_decision(ctx.session, triage)
-    ctx.record(
+    values = _call_values(ctx, record, digest, decision, now, held)
+    triage = decision_row(0, decision, ctx.actor, now)  # its call_id is the new call's, given by the INSERT
+    received = ctx.event(
         "call.received",
         at=now,
-        call_id=call.id,
-        to_state=call.status,
+        to_state=values["status"],
         reason="; ".join(decision.reasons),
         data={
             "response_type": decision.response_type.value,
@@ -100,6 +96,10 @@ def intake(ctx: Context, record: IntakeRecord) -> tuple[CallView, bool]:
             "protocol_version": decision.protocol_version,
         },
     )
+    call = repository.insert_if_new(ctx.session, values, triage, received)
+    if call is None:
+        return _replay(ctx, record, digest), False
+    triage.call_id = call.id
     consult = desk.open_consult(ctx, call, desk_plan, decision) if desk_plan else None
     if held:
         return new_call_view(ctx, call, triage, None, consult), True
@@ -109,7 +109,11 @@ def intake(ctx: Context, record: IntakeRecord) -> tuple[CallView, bool]:
         record_queued(ctx, call)
         ctx.session.commit()
         assignment = match_committed_call(ctx, call)
-        ctx.session.commit()  # the queue lock ends with the transaction: before the answer is read, not after
+        # The answer's one read (a queued call's position, counted on the queue index) is made before the queue
+        # lock ends with the commit: one round trip fewer than a transaction of its own.
+        view = new_call_view(ctx, call, triage, assignment, consult)
+        ctx.session.commit()
+        return view, True
     return new_call_view(ctx, call, triage, assignment, consult), True
 
 

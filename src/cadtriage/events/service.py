@@ -13,8 +13,7 @@ from cadtriage.events import repository
 REPLAY_PAGE = 1000
 
 
-def record(
-    session: Session,
+def entry(
     *,
     actor: str,
     kind: str,
@@ -26,23 +25,30 @@ def record(
     to_state: str | None = None,
     reason: str | None = None,
     data: dict[str, Any] | None = None,
-) -> None:
-    """Append one audit event: who (`actor`), when (`at`), what changed, from which state to which, and why."""
-    repository.add(
-        session,
-        {
-            "occurred_at": at,
-            "actor": actor,
-            "kind": kind,
-            "call_id": call_id,
-            "unit_id": unit_id,
-            "key_id": key_id,
-            "from_state": from_state,
-            "to_state": to_state,
-            "reason": reason,
-            "data": data or {},
-        },
-    )
+) -> dict[str, Any]:
+    """One audit event's values: who (`actor`), when (`at`), what changed, from which state to which, and why."""
+    return {
+        "occurred_at": at,
+        "actor": actor,
+        "kind": kind,
+        "call_id": call_id,
+        "unit_id": unit_id,
+        "key_id": key_id,
+        "from_state": from_state,
+        "to_state": to_state,
+        "reason": reason,
+        "data": data or {},
+    }
+
+
+def append(session: Session, event: dict[str, Any]) -> None:
+    """Append one audit event, as `entry` makes it."""
+    repository.add(session, event)
+
+
+def record(session: Session, **event: Any) -> None:
+    """Append one audit event (the arguments of `entry`)."""
+    append(session, entry(**event))
 
 
 def replay_page(database: Database, after_id: int) -> list[dict[str, Any]]:
