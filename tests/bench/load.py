@@ -339,6 +339,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--crash", action="store_true")
+    parser.add_argument("--pool-size", type=int, help="the service's CADTRIAGE_DB_POOL_SIZE (default: its own)")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="cadtriage-load-"))
     server = EmbeddedPostgres(tmp / "pgdata")
@@ -359,6 +360,8 @@ def main() -> None:
         port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("CADTRIAGE_")}
         env.update({"DATABASE_URL": url, "CADTRIAGE_LOG_LEVEL": "warning"})
+        if args.pool_size:
+            env["CADTRIAGE_DB_POOL_SIZE"] = str(args.pool_size)
         # The service's log goes to a file: an unread pipe fills up during the crash's error bursts, and then
         # every worker blocks writing its log (which an earlier run mistook for a service that did not recover).
         service_log = (tmp / "service.log").open("w")
@@ -410,6 +413,7 @@ def main() -> None:
         lower = min(c for c in (ceiling_http, db_ceiling) if c is not None)
         result = {
             "rate_target": args.rate,
+            "pool_size": args.pool_size,
             "seconds": round(elapsed, 1),
             "crash": args.crash,
             "crash_log": crash_log,

@@ -49,8 +49,10 @@ def admit_sessions(state: Any, database: Database) -> None:
     """Bound this process's concurrent sessions by its pool, and give each of them a worker thread."""
     state.admission = anyio.Semaphore(database.capacity)
     anyio.to_thread.current_default_thread_limiter().total_tokens = database.capacity
-    # Threads of their own for readiness probes: a probe never waits behind requests waiting for the pool.
+    # Threads of their own for readiness probes (a probe never waits behind requests waiting for the pool) and
+    # for live streams' reads of the log, which take a pooled connection outside the sessions' bound.
     state.probe_threads = anyio.CapacityLimiter(2)
+    state.stream_threads = anyio.CapacityLimiter(2)
 
 
 def commit_before_answer(session: Session) -> None:

@@ -74,11 +74,15 @@ async def live_events(
     assert principal.key_id is not None
     subscription = await state.event_hub.subscribe(principal.key_id, stream.wanted_by(kind or [], visible))
 
+    # On threads of their own: the request threads are exactly as many as the sessions admitted, so that every
+    # admitted session can always end; a stream's read waiting for a connection must not take one of them.
     async def read_after(after_id: int) -> list[dict[str, Any]]:
-        return await anyio.to_thread.run_sync(replay_page, state.database, after_id)
+        return await anyio.to_thread.run_sync(
+            replay_page, state.database, after_id, limiter=state.stream_threads
+        )
 
     async def read_latest() -> int:
-        return await anyio.to_thread.run_sync(latest_event_id, state.database)
+        return await anyio.to_thread.run_sync(latest_event_id, state.database, limiter=state.stream_threads)
 
     body = stream.events(
         state.event_hub,
