@@ -17,7 +17,7 @@ from cadtriage.api.routers.events import VISIBLE
 from cadtriage.db import Database
 from cadtriage.events import stream
 from cadtriage.events.hub import EventHub
-from cadtriage.events.service import latest_event_id, replay_page
+from cadtriage.events.service import latest_event_id, replay_late, replay_page
 from tests.api.helpers import as_role, unit
 from tests.pg import PgServer
 
@@ -95,13 +95,22 @@ def _replayed_kinds(db_url: str, visible: tuple[str, ...]) -> list[str]:
     async def read_latest() -> int:
         return latest_event_id(database)
 
+    async def read_late(seen_id: int) -> list[dict[str, Any]]:
+        return replay_late(database, seen_id)
+
     async def collect() -> list[str]:
         hub = EventHub(stream.libpq_url(db_url), per_worker=5, per_key=5)
         subscription = await hub.subscribe(1, stream.wanted_by([], visible))
         kinds = []
         try:
             async for message in stream.events(
-                hub, subscription, after_id=0, read_after=read_after, read_latest=read_latest, heartbeat_s=0.2
+                hub,
+                subscription,
+                after_id=0,
+                read_after=read_after,
+                read_latest=read_latest,
+                read_late=read_late,
+                heartbeat_s=0.2,
             ):
                 if message.startswith(": heartbeat"):
                     return kinds

@@ -100,3 +100,39 @@ def test_a_subscriber_hears_another_servers_changes_in_order_and_resumes(pg: PgS
         for subscriber in (everything, units_only, resumed):
             assert not subscriber.is_alive()
     engine.dispose()
+
+
+def test_a_resumed_stream_gets_an_event_that_committed_after_the_one_its_client_saw(pg: PgServer) -> None:
+    # Ids are taken at insert: a transaction holding a lower id can commit after a higher one was sent. Replayed
+    # by id alone, a client resuming after the higher id never got it.
+    url = pg.copy()
+    supervisor = create_key_in(url, "supervisor")
+    engine = create_engine(url)
+    with uvicorn_server(url, workers=1, CADTRIAGE_SSE_HEARTBEAT_S="0.3") as base, engine.connect() as slow:
+        late_id = slow.execute(
+            text(
+                "INSERT INTO events (occurred_at, actor, kind, key_id, data) "
+                "SELECT now(), 'slow', 'key.created', id, '{}' FROM api_keys LIMIT 1 RETURNING id"
+            )
+        ).scalar_one()  # not committed yet
+        registered = httpx.post(
+            f"{base}/v1/units",
+            json={
+                "call_sign": "CRT-9",
+                "unit_type": "civilian_crisis",
+                "location": {"lat": 47.61, "lon": -122.33},
+            },
+            headers={"Authorization": f"Bearer {supervisor}"},
+            timeout=10,
+        )
+        assert registered.status_code == 201
+        with engine.connect() as conn:
+            seen = conn.execute(text("SELECT max(id) FROM events")).scalar_one()  # the client had this one
+        assert seen > late_id
+        slow.commit()  # ...and only now does the lower id commit
+        resumed = Subscriber(f"{base}/v1/events", supervisor, headers={"Last-Event-ID": str(seen)})
+        resumed.start()
+        [replayed] = resumed.wait_for(1)
+        assert (replayed["id"], replayed["kind"], replayed["actor"]) == (late_id, "key.created", "slow")
+        resumed.stop.set()
+    engine.dispose()

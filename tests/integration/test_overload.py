@@ -35,7 +35,7 @@ def _stored(conn: Connection, external_id: str) -> int:
 def _waiting_inserts(conn: Connection, count: int) -> None:
     # Intakes blocked on the test's table lock: in flight at the worker, each holding an admission slot.
     query = text(
-        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO calls%'"
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO calls%'"
     )
     deadline = time.monotonic() + 10
     while conn.execute(query).scalar_one() < count:

@@ -57,6 +57,12 @@ def replay_page(database: Database, after_id: int) -> list[dict[str, Any]]:
         return repository.after(session, after_id, REPLAY_PAGE)
 
 
+def replay_late(database: Database, seen_id: int) -> list[dict[str, Any]]:
+    """Events below `seen_id` that may have committed after it, for a reconnecting stream (a page at most)."""
+    with database.sessions() as session:
+        return repository.committed_late(session, seen_id, REPLAY_PAGE)
+
+
 def latest_event_id(database: Database) -> int:
     """The id of the last event logged: where a new stream starts, so that its first reconnection can resume."""
     with database.sessions() as session:

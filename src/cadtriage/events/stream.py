@@ -1,8 +1,11 @@
 """The live event stream as Server-Sent Events: a replay from the audit log, then what the worker's hub hears.
 
 A reconnecting subscriber sends `Last-Event-ID` and first gets every logged event after that id, then the live
-ones (an id already sent is never sent twice). The subscription is taken before the replay is read, so nothing
-committed in between is missed.
+ones (an id already sent is never sent twice on one connection). Ids are taken at insert and transactions commit
+in any order, so an event with a lower id can commit after the client saw a higher one: the replay first sends
+those (`events.repository.committed_late`), and a client may receive again, after a reconnection, an event it
+already had (dedupe on the id). The subscription is taken before the replay is read, so nothing committed in
+between is missed.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ HEARTBEAT_S = 15.0
 # Reads a page of the log after an id: [(event), ...] oldest first, at most a page.
 ReadAfter = Callable[[int], Awaitable[list[dict[str, Any]]]]
 ReadLatest = Callable[[], Awaitable[int]]
+# Reads the events below an id that may have committed after it.
+ReadLate = Callable[[int], Awaitable[list[dict[str, Any]]]]
 
 
 def libpq_url(sqlalchemy_url: str) -> str:
@@ -69,6 +74,7 @@ async def events(
     after_id: int | None,
     read_after: ReadAfter,
     read_latest: ReadLatest,
+    read_late: ReadLate,
     heartbeat_s: float = HEARTBEAT_S,
 ) -> AsyncIterator[str]:
     """SSE text for every event after `after_id` (if given), then every new one, with heartbeat comments, until
@@ -82,6 +88,10 @@ async def events(
         yield "retry: 2000\n\n"
         if after_id is None:
             yield f"id: {await read_latest()}\n\n"
+        if after_id is not None:  # what committed behind the client's cursor after it had that event
+            for logged in await read_late(after_id):
+                if sent.first_time(logged["id"]) and subscription.wanted(logged["kind"]):
+                    yield sse(logged)
         last = after_id
         while last is not None:  # the replay, a page at a time
             page = await read_after(last)

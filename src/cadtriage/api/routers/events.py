@@ -16,7 +16,7 @@ from cadtriage.api.routers.calls import desk_call
 from cadtriage.dispatch import views
 from cadtriage.events import stream
 from cadtriage.events.schemas import EventFilter, EventOut
-from cadtriage.events.service import latest_event_id, replay_page
+from cadtriage.events.service import latest_event_id, replay_late, replay_page
 
 router = APIRouter(tags=["events"])
 EventReader = Annotated[Principal, Depends(require(Role.dispatcher, Role.supervisor, Role.clinician))]
@@ -84,12 +84,18 @@ async def live_events(
     async def read_latest() -> int:
         return await anyio.to_thread.run_sync(latest_event_id, state.database, limiter=state.stream_threads)
 
+    async def read_late(seen_id: int) -> list[dict[str, Any]]:
+        return await anyio.to_thread.run_sync(
+            replay_late, state.database, seen_id, limiter=state.stream_threads
+        )
+
     body = stream.events(
         state.event_hub,
         subscription,
         after_id=after_id,
         read_after=read_after,
         read_latest=read_latest,
+        read_late=read_late,
         heartbeat_s=state.settings.sse_heartbeat_s,
     )
     return StreamingResponse(
