@@ -339,7 +339,9 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--crash", action="store_true")
-    parser.add_argument("--pool-size", type=int, help="the service's CADTRIAGE_DB_POOL_SIZE (default: its own)")
+    parser.add_argument(
+        "--pool-size", type=int, help="the service's CADTRIAGE_DB_POOL_SIZE (default: its own)"
+    )
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="cadtriage-load-"))
     server = EmbeddedPostgres(tmp / "pgdata")
