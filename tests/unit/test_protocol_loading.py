@@ -31,7 +31,7 @@ def test_the_shipped_protocol_loads_and_passes_its_examples() -> None:
     from cadtriage.triage.examples import run_examples
 
     protocol = load_protocol()
-    assert protocol.version == "2026.12.8"
+    assert protocol.version == "2026.12.9"
     assert run_examples(protocol) == []
 
 
@@ -130,6 +130,12 @@ def test_a_need_concept_without_a_treatment_is_refused() -> None:
     data = shipped()
     data["risk"]["unknown"]["none"].remove("syringe")
     assert "gives no treatment to need concepts: syringe" in refused(data)
+
+
+def test_a_call_type_treatment_for_a_concept_without_one_is_refused() -> None:
+    data = shipped()
+    data["risk"]["from_call_type"] = {"none": ["weapon"]}
+    assert "treats 'weapon' apart in call types but gives it no treatment" in refused(data)
 
 
 def test_a_civilian_rule_that_lets_a_derived_risk_through_is_refused() -> None:

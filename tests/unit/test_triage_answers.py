@@ -40,3 +40,39 @@ def test_hasnt_threatened_anyone_answers_the_violence_question(protocol: Protoco
     call = CallText(None, "man talking loudly to himself in the library, he hasn't threatened anyone")
     assert resolve_facts(call, protocol)["violence"].value is False
     assert decide(call, protocol).response_type is ResponseType.civilian_crisis
+
+
+def test_a_suicidal_statement_is_asked_about_before_a_civilian_team_goes(protocol: Protocol) -> None:
+    # STAR takes the suicidal series "only when there are no weapons"; Tucson sends "suicidal thoughts without a
+    # weapon or a plan" to a clinician. Said with nothing known of either, an officer comes until it is asked.
+    statement = "caller says her brother texted that he is going to end it tonight"
+    unasked = decide(CallText(None, statement, {}), protocol)
+    assert unasked.response_type is ResponseType.co_responder
+    assert {"field": "weapons", "if": False, "response_type": "civilian_crisis", "notify_ems": False} in (
+        unasked.as_dict()["ask"]
+    )
+    assert (
+        decide(CallText(None, statement, {"weapons": False}), protocol).response_type
+        is ResponseType.civilian_crisis
+    )
+    for denial in ("denies plan", "no tiene plan", "NEG PLAN, NEG MEANS", "he sold his guns"):
+        said = decide(CallText(None, f"{statement}, {denial}", {}), protocol)
+        assert said.response_type is ResponseType.civilian_crisis, denial
+    # A plan or the means in the same words stays with the co-responder whatever else is said.
+    means = decide(CallText(None, f"{statement}, has a belt and a chair, denies plan", {}), protocol)
+    assert means.response_type is ResponseType.co_responder
+
+
+def test_a_suicidal_call_type_alone_goes_by_type_and_remarks_that_deny_it_are_read(
+    protocol: Protocol,
+) -> None:
+    # The programs dispatch a suicidal subject by call type: the call-taker screened before choosing it.
+    assert (
+        decide(CallText("SUICIDAL PERSON", None, {}), protocol).response_type is ResponseType.civilian_crisis
+    )
+    denied = CallText(
+        "SUICIDAL PERSON", "she's not suicidal, just really sad and wants someone to talk to", {}
+    )
+    assert decide(denied, protocol).response_type is ResponseType.civilian_crisis
+    remarks = CallText("SUICIDAL PERSON", "on the tracks by the depot, says he is waiting for the train", {})
+    assert decide(remarks, protocol).response_type is not ResponseType.civilian_crisis

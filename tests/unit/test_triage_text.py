@@ -142,3 +142,10 @@ def test_reassurance_answers_the_violence_question(protocol: Protocol, text: str
     assert (
         resolve_facts(CallText(narrative=f"subj hearing voices, {text}"), protocol)["violence"].value is False
     )
+
+
+def test_a_bare_star_is_any_one_word_within_a_clause(protocol: Protocol) -> None:
+    # "took all his * sleeping pills": whose pills they were does not change what was taken.
+    assert "medical_emergency" in mentions(protocol, "he took all his mom's sleeping pills an hour ago")
+    assert "medical_emergency" in mentions(protocol, "took all his dads sleeping pills")
+    assert "medical_emergency" not in mentions(protocol, "took all his. sleeping pills are in the car")

@@ -205,9 +205,14 @@ def _present_treatments(rt: Runtime, mentions: Mentions, call: CallText) -> froz
     present: set[Treatment] = set()
     for concept, found in mentions.items():
         treatment = rt.treatments.get(concept)
-        if treatment is None or treatment in present or _screened_out(rt, concept, call):
+        if treatment is None or _screened_out(rt, concept, call):
             continue
-        if any(not m.negated and not m.historical for _, m in found):
+        current = [source for source, m in found if not m.negated and not m.historical]
+        if current and "narrative" not in current and any(source == "narrative" for source, _ in found):
+            continue  # the remarks deny what the call type names ("SUICIDAL PERSON" ... "she's not suicidal")
+        if current:
+            if not call.narrative and concept in rt.call_type_treatments:
+                treatment = rt.call_type_treatments[concept]  # a call type alone: the program's by-type rule
             present.add(treatment)
     present.update(t for field, t in rt.answers.items() if call.screening.get(field) is True)
     if any(UNANSWERED + concept in mentions for concept in rt.question_concepts):

@@ -301,6 +301,12 @@ class Protocol(_Strict):
             for concept in concepts:
                 if concept not in self.concepts:
                     raise ValueError(f"risk model names unknown concept {concept!r}")
+        treated = risk.treatment_of()
+        for concept in risk.call_type_treatment_of():
+            if concept not in treated:
+                raise ValueError(
+                    f"risk model treats {concept!r} apart in call types but gives it no treatment"
+                )
         for field in risk.answers:
             if field not in SCREENING_FIELDS:
                 raise ValueError(f"risk model names unknown screening field {field!r}")
@@ -426,6 +432,7 @@ class Protocol(_Strict):
             fact_names=tuple(f.name for f in facts),
             rules=tuple((rule, *rule.conditions()) for rule in self.rules),
             treatments=self.risk.treatment_of(),
+            call_type_treatments=self.risk.call_type_treatment_of(),
             questions=tuple(self.risk.questions),
             question_concepts=tuple(c for q in self.risk.questions for c in self.facts[q].concepts),
             strict=self.risk.mode == "strict",

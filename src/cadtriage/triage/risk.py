@@ -9,6 +9,10 @@ each need concept carries one treatment of the unanswered questions:
 - `ask`: the risk is unassessed until the call-taker answers; meanwhile an officer comes with the clinician;
 - `assume`: treated as a risk until answered; meanwhile police.
 
+A record that is a call type alone can treat a need apart (`from_call_type`): the programs dispatch by call type,
+and the call-taker's screening happened before the type was chosen, so "SUICIDAL SUBJECT" alone goes by type,
+where a record with remarks that say nothing of weapons or a plan is asked about.
+
 A jurisdiction that wants every unanswered question treated as unassessed sets `mode: strict`, which reads every
 `none` as `ask` and holds a call until every question is answered (the behaviour of protocol 2026.11.1). The
 treatments surface as two derived facts (`from_risk: ask` and `from_risk: assume` in the facts section), which
@@ -35,6 +39,8 @@ class RiskModel(BaseModel):
     # The facts that name needs: every concept they read must have a treatment, so none is implicit.
     needs: list[str] = []
     unknown: dict[Treatment, list[str]] = {}
+    # Concepts in a record that has a call type and no narrative: their treatment then.
+    from_call_type: dict[Treatment, list[str]] = {}
     # Screening fields whose "yes" names a need by itself, with that need's treatment.
     answers: dict[str, Treatment] = {}
 
@@ -52,8 +58,15 @@ class RiskModel(BaseModel):
 
     def treatment_of(self) -> dict[str, Treatment]:
         """Each listed concept's effective treatment, the jurisdiction's mode applied."""
+        return self._effective(self.unknown)
+
+    def call_type_treatment_of(self) -> dict[str, Treatment]:
+        """The concepts treated apart when only the call type names them, the jurisdiction's mode applied."""
+        return self._effective(self.from_call_type)
+
+    def _effective(self, listed: dict[Treatment, list[str]]) -> dict[str, Treatment]:
         out: dict[str, Treatment] = {}
-        for treatment, concepts in self.unknown.items():
+        for treatment, concepts in listed.items():
             effective: Treatment = "ask" if self.mode == "strict" and treatment == "none" else treatment
             for concept in concepts:
                 out[concept] = effective

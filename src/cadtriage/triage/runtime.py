@@ -135,6 +135,7 @@ class Runtime:
     fact_names: tuple[str, ...]
     rules: tuple[tuple[Any, Condition, tuple[Condition, ...]], ...]  # (Rule, when, any)
     treatments: Mapping[str, Treatment]
+    call_type_treatments: Mapping[str, Treatment]  # for a need named by the call type alone
     questions: tuple[str, ...]
     question_concepts: tuple[str, ...]
     strict: bool

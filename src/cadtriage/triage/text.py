@@ -4,8 +4,9 @@ Pure functions over strings. The vocabulary (abbreviations, cue words, concept p
 this module only knows how to apply it.
 
 A phrase is a sequence of token patterns separated by spaces; a pattern is one or more alternatives separated by
-`|`, each either a word or a prefix ending in `*` (`threaten* to kill|hurt himself|herself`). Matching is longest
-first and consumes its tokens, so `kill himself` is read as self-harm and never as a threat to kill.
+`|`, each either a word or a prefix ending in `*` (`threaten* to kill|hurt himself|herself`); after the first
+word, `*` alone is any one word, never a clause mark (`took all his * pills`). Matching is longest first and
+consumes its tokens, so `kill himself` is read as self-harm and never as a threat to kill.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ CALL_TYPE_CACHE_SIZE = 20_000
 WORD_CACHE_SIZE = 50_000
 # "?" is no clause mark: CAD remarks ask and answer in one breath ("WPNS? NEG").
 _TOKEN = re.compile(r"[a-z0-9']+|[.;!,]")
+_CLAUSE_MARKS = frozenset(".;!,")
 _LEADING_CODE = re.compile(r"^\d+[a-z]{0,2}\d*$")
 _LIST_JOINERS = frozenset({"or", "nor"})  # not "and": "no weapons and threatening people"
 _POSSESSIVE = re.compile(r"(?<=[a-z0-9])'s\b")
@@ -91,7 +93,8 @@ class _Phrase:
             token = tokens[k]
             if token in exact:
                 continue
-            if not prefixes or not token.startswith(prefixes):
+            # A bare `*` is the empty prefix: any word, but a phrase never reaches across a clause mark.
+            if not prefixes or not token.startswith(prefixes) or token in _CLAUSE_MARKS:
                 return False
         return True
 
