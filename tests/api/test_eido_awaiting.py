@@ -78,6 +78,16 @@ def test_a_dispatcher_completes_a_held_incident_into_a_dispatched_call(other_cen
     ]
     assert "completed by" in received["reason"]
     assert "call_type, location, narrative" in received["reason"]
+    # The place and the notes the dispatcher gave are this centre's statements; the callback is still the sender's.
+    exported = other_centre.get(f"/v1/calls/{call['id']}/eido").json()
+    by = {
+        part: exported[part][0]["updatedByAgencyReference"]["$ref"]
+        for part in ("locationComponent", "notesComponent")
+    }
+    assert by == {"locationComponent": "psap.neighbour.example", "notesComponent": "psap.neighbour.example"}
+    callback = exported["callbackComponent"][0]
+    assert callback["updatedByAgencyReference"] == SAMPLE["callbackComponent"][0]["updatedByAgencyReference"]
+    assert callback["lastUpdateTimeStamp"] == SAMPLE["callbackComponent"][0]["lastUpdateTimeStamp"]
 
 
 def test_a_newer_snapshot_with_a_point_makes_the_call_itself(

@@ -66,6 +66,11 @@ def test_a_call_handed_to_another_centre_is_the_same_incident_there(
         "cadtriage.local",
     }
     assert not problems(again)  # still a valid EIDO
+    # What the sender stated and this centre has not changed stays the sender's update, as of the sender's time.
+    for part in ("notesComponent", "locationComponent", "callbackComponent", "personComponent"):
+        stated_there, stated_here = again[part][0], document[part][0]
+        assert stated_there["updatedByAgencyReference"] == {"$ref": "cadtriage.local"}, part
+        assert stated_there["lastUpdateTimeStamp"] == stated_here["lastUpdateTimeStamp"], part
 
 
 def test_the_senders_disposition_travels_with_a_newer_snapshot(

@@ -45,6 +45,9 @@ class Incident:
     # Other agencies' components from the EIDO the call came from (agencies, resources, dispatches,
     # dispositions), carried as they sent them: a hand-over does not lose what the sender did.
     carried: Mapping[str, Sequence[dict[str, Any]]] = field(default_factory=dict)
+    # For a call from another centre: the components ("notes", "location", "callback", "caller") whose content is
+    # still as the sender stated it, with the sender's own time and agency (`export.stated_by_sender`).
+    stated: Mapping[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def _iso(moment: datetime) -> str:
@@ -83,12 +86,17 @@ def build(incident: Incident, *, agency: str, show_caller: bool) -> dict[str, An
             "updatedByAgencyReference": {"$ref": agency},
         }
 
+    def stated(key: str, component_id: str, at: datetime) -> dict[str, Any]:
+        # What the sender said and this centre has not changed is the sender's update, as of its own time.
+        said = incident.stated.get(key)
+        return {"$id": component_id, **said} if said else prologue(component_id, at)
+
     caller = show_caller and bool(call.caller_name or call.caller_phone)
     phone = show_caller and bool(call.caller_phone)
     # The call-taker's narrative, then triage's reasons marked as such (a receiving cadtriage triages on the
     # narrative, not on another centre's reasons: `eido.reading.TRIAGE_NOTE`).
     notes = (
-        [{**prologue(ids.note(0), call.received_at), "notesActionComments": call.narrative}]
+        [{**stated("notes", ids.note(0), call.received_at), "notesActionComments": call.narrative}]
         if call.narrative
         else []
     )
@@ -114,17 +122,19 @@ def build(incident: Incident, *, agency: str, show_caller: bool) -> dict[str, An
         ],
         "incidentComponent": _incident(incident, ids, prologue(ids.incident, last), caller, notes),
         "callComponent": [_call(call, ids, prologue(ids.call, call.received_at), caller, phone)],
-        "locationComponent": [_location(call, ids, prologue(ids.location, call.received_at))],
+        "locationComponent": [_location(call, ids, stated("location", ids.location, call.received_at))],
     }
     if phone:
         document["callbackComponent"] = [
             {
-                **prologue(ids.callback, call.received_at),
+                **stated("callback", ids.callback, call.received_at),
                 "callBackInformationUri": [f"tel:{call.caller_phone}"],
             }
         ]
     if caller:
-        document["personComponent"] = [_caller(call, ids, prologue(ids.caller, call.received_at), phone)]
+        document["personComponent"] = [
+            _caller(call, ids, stated("caller", ids.caller, call.received_at), phone)
+        ]
     resources = [
         _resource(
             incident, ids, assignment, unit, prologue(ids.unit(unit), incident.changed[f"unit:{unit.id}"])

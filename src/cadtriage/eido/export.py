@@ -10,6 +10,7 @@ from cadtriage.context import Context
 from cadtriage.dispatch import repository as dispatch
 from cadtriage.eido import repository as eido
 from cadtriage.eido.document import Incident, build
+from cadtriage.eido.reading import TRIAGE_NOTE, read
 from cadtriage.errors import NotFound
 from cadtriage.events import repository as events
 from cadtriage.triage.apco import APCO_INCIDENT_TYPES
@@ -47,6 +48,7 @@ def call_as_eido(ctx: Context, call_id: int, *, show_caller: bool) -> dict[str, 
         changed=changed,
         eido_attributes={name: c.eido for name, c in ctx.protocol.capabilities.items() if c.eido},
         carried=carried_components(received.document, ctx.settings.eido_agency) if received else {},
+        stated=stated_by_sender(received.document, call, ctx.settings.eido_agency) if received else {},
     )
     return build(incident, agency=ctx.settings.eido_agency, show_caller=show_caller)
 
@@ -69,6 +71,42 @@ def carried_components(document: dict[str, Any], agency: str) -> dict[str, list[
     incident = document.get("incidentComponent") or {}
     carried["dispositionComponent"] = [c for c in incident.get("dispositionComponent") or [] if theirs(c)]
     return {name: items for name, items in carried.items() if items}
+
+
+def stated_by_sender(document: dict[str, Any], call: Call, agency: str) -> dict[str, dict[str, Any]]:
+    """Who last stated each part of a call from another centre, and when: the sender's component, for the notes,
+    location, callback and caller that still say what its latest document says; this centre's own otherwise (a
+    dispatcher's completion, or a value changed here, is this centre's update)."""
+    report = read(document)
+    same = {
+        "notes": bool(call.narrative) and call.narrative == report.narrative,
+        "location": report.lat is not None
+        and report.lon is not None
+        and abs(call.lat - report.lat) < 1e-6
+        and abs(call.lon - report.lon) < 1e-6,
+        "callback": bool(call.caller_phone) and call.caller_phone == report.caller_phone,
+        "caller": bool(call.caller_name) and call.caller_name == report.caller_name,
+    }
+    notes = [
+        n
+        for n in document.get("notesComponent") or []
+        if not n["notesActionComments"].startswith(TRIAGE_NOTE)
+    ]
+    locations = document.get("locationComponent") or []
+    initial = [c for c in locations if c["locationTypeDescriptionRegistryText"] == "InitialIncident"]
+    components = {
+        "notes": notes[:1],
+        "location": (initial or locations)[:1],
+        "callback": (document.get("callbackComponent") or [])[:1],
+        "caller": (document.get("personComponent") or [])[:1],
+    }
+    stated: dict[str, dict[str, Any]] = {}
+    for key, found in components.items():
+        said = found[0] if found and same[key] else None
+        by = (said or {}).get("updatedByAgencyReference") or {}
+        if said and by.get("$ref") not in (None, agency) and said.get("lastUpdateTimeStamp"):
+            stated[key] = {"lastUpdateTimeStamp": said["lastUpdateTimeStamp"], "updatedByAgencyReference": by}
+    return stated
 
 
 def incident_type(call: Call, decision: TriageDecision, protocol: Protocol) -> str:
