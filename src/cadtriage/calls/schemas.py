@@ -254,7 +254,7 @@ class CallOut(BaseModel):
         f"{QUEUE_COUNTED + 1}, which then means that place or further back (`queue_position_at_least`)"
     )
     queue_position_at_least: bool = Field(
-        description=f"true when more than {QUEUE_COUNTED} calls are ahead: `queue_position` is a lower bound"
+        description=f"true when {QUEUE_COUNTED} or more calls are ahead: `queue_position` is a lower bound"
     )
     required_capability: str | None = Field(
         description="while queued: the capability a unit must hold to take the call (a response plan's)"
