@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from cadtriage.clock import Clock
 from cadtriage.config import Settings
-from cadtriage.events.service import append, entry
+from cadtriage.events.service import record
 from cadtriage.triage.protocol import Protocol
 from cadtriage.triage.types import ResponseType
 
@@ -37,31 +37,6 @@ class Context:
         """The same transaction, acted in by someone else (the system, when a request wakes a sweep)."""
         return replace(self, actor=actor)
 
-    def event(
-        self,
-        kind: str,
-        *,
-        at: datetime | None = None,
-        call_id: int | None = None,
-        unit_id: int | None = None,
-        from_state: str | None = None,
-        to_state: str | None = None,
-        reason: str | None = None,
-        data: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        """An audit event's values, by this actor, at `at` (default: now)."""
-        return entry(
-            actor=self.actor,
-            kind=kind,
-            at=at or self.now(),
-            call_id=call_id,
-            unit_id=unit_id,
-            from_state=from_state,
-            to_state=to_state,
-            reason=reason,
-            data=data,
-        )
-
     def record(
         self,
         kind: str,
@@ -75,16 +50,15 @@ class Context:
         data: dict[str, Any] | None = None,
     ) -> None:
         """Append an audit event in this transaction, by this actor, at `at` (default: now)."""
-        append(
+        record(
             self.session,
-            self.event(
-                kind,
-                at=at,
-                call_id=call_id,
-                unit_id=unit_id,
-                from_state=from_state,
-                to_state=to_state,
-                reason=reason,
-                data=data,
-            ),
+            actor=self.actor,
+            kind=kind,
+            at=at or self.now(),
+            call_id=call_id,
+            unit_id=unit_id,
+            from_state=from_state,
+            to_state=to_state,
+            reason=reason,
+            data=data,
         )

@@ -18,7 +18,6 @@ INTAKE_COLUMNS = (
     "caller_phone", "screening", "received_at", "created_at", "status", "queued_at", "priority", "notify_ems",
     "decided_type", "requested_type", "person_key", "person_key_version", "needs",
 )  # fmt: skip
-_EVENT_COLUMNS = [c.key for c in Event.__table__.columns if c.key not in ("id", "call_id")]
 
 
 def _params(names: Sequence[str], prefix: str = "") -> str:
@@ -32,6 +31,7 @@ def _typed(table: Table, names: Sequence[str], prefix: str = "") -> list[BindPar
 
 _CALLS, _DECISIONS, _EVENTS = (cast(Table, m.__table__) for m in (Call, TriageDecision, Event))
 _DECIDED = [c.key for c in _DECISIONS.columns if c.key not in ("id", "call_id")]
+_EVENT_COLUMNS = [c.key for c in _EVENTS.columns if c.key not in ("id", "call_id")]
 # One statement, one round trip: the call, its triage decision and its `call.received` event, written only when
 # the external_id is new (ON CONFLICT waits for a concurrent insert of the same id to commit or roll back, so two
 # identical intakes racing each other end as one call, and the loser writes nothing). Written out rather than
@@ -87,8 +87,8 @@ def get_by_external_id(session: Session, external_id: str) -> Call | None:
     return session.scalars(select(Call).where(Call.external_id == external_id)).one_or_none()
 
 
-_DECISION_COLUMNS = [c.key for c in TriageDecision.__table__.columns if c.key != "id"]
-_INSERT_DECISION = insert(cast(Table, TriageDecision.__table__))
+_DECISION_COLUMNS = ["call_id", *_DECIDED]
+_INSERT_DECISION = insert(_DECISIONS)
 
 
 def add_decision(session: Session, decision: TriageDecision) -> None:

@@ -16,6 +16,7 @@ from cadtriage.dispatch import desk
 from cadtriage.dispatch.matching import match_committed_call, record_queued, try_assign
 from cadtriage.dispatch.views import new_call_view, views
 from cadtriage.errors import IdempotencyConflict
+from cadtriage.events.service import entry
 from cadtriage.service_area import refuse_outside
 from cadtriage.triage.engine import decide
 from cadtriage.triage.types import Decision
@@ -84,8 +85,9 @@ def intake(ctx: Context, record: IntakeRecord) -> tuple[CallView, bool]:
     now = ctx.now()
     values = _call_values(ctx, record, digest, decision, now, held)
     triage = decision_row(0, decision, ctx.actor, now)  # its call_id is the new call's, given by the INSERT
-    received = ctx.event(
-        "call.received",
+    received = entry(
+        actor=ctx.actor,
+        kind="call.received",
         at=now,
         to_state=values["status"],
         reason="; ".join(decision.reasons),

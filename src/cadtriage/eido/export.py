@@ -10,7 +10,7 @@ from cadtriage.context import Context
 from cadtriage.dispatch import repository as dispatch
 from cadtriage.eido import repository as eido
 from cadtriage.eido.document import Incident, build
-from cadtriage.eido.reading import TRIAGE_NOTE, read
+from cadtriage.eido.reading import callers_notes, read
 from cadtriage.errors import NotFound
 from cadtriage.events import repository as events
 from cadtriage.triage.apco import APCO_INCIDENT_TYPES
@@ -87,16 +87,10 @@ def stated_by_sender(document: dict[str, Any], call: Call, agency: str) -> dict[
         "callback": bool(call.caller_phone) and call.caller_phone == report.caller_phone,
         "caller": bool(call.caller_name) and call.caller_name == report.caller_name,
     }
-    notes = [
-        n
-        for n in document.get("notesComponent") or []
-        if not n["notesActionComments"].startswith(TRIAGE_NOTE)
-    ]
-    locations = document.get("locationComponent") or []
-    initial = [c for c in locations if c["locationTypeDescriptionRegistryText"] == "InitialIncident"]
+    located = report.location_component
     components = {
-        "notes": notes[:1],
-        "location": (initial or locations)[:1],
+        "notes": callers_notes(document)[:1],
+        "location": [document["locationComponent"][located]] if located is not None else [],
         "callback": (document.get("callbackComponent") or [])[:1],
         "caller": (document.get("personComponent") or [])[:1],
     }

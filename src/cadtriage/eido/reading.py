@@ -41,6 +41,7 @@ class Report:
     caller_name: str | None
     caller_phone: str | None
     closed: bool = False  # the sender says the incident is closed (registry status "Closed")
+    location_component: int | None = None  # the index of the location component the point was read from
 
 
 def _refuse(pointer: str, message: str) -> Unprocessable:
@@ -55,17 +56,13 @@ def read(document: dict[str, Any]) -> Report:
     """The call an EIDO describes (the document must already be valid against the schema)."""
     incident = document.get("incidentComponent") or {}
     calls = document.get("callComponent") or [{}]
-    lat, lon, address = _place(document.get("locationComponent") or [])
+    lat, lon, address, location_component = _place(document.get("locationComponent") or [])
     last = _when(document["lastUpdateTimeStamp"])
     assert last is not None
     if last.tzinfo is None:
         raise _refuse("/lastUpdateTimeStamp", "needs its time zone")
     name, phone = _caller(document)
-    notes = [
-        note["notesActionComments"].strip()
-        for note in document.get("notesComponent") or []
-        if not note["notesActionComments"].startswith(TRIAGE_NOTE) and note["notesActionComments"].strip()
-    ]
+    notes = [note["notesActionComments"].strip() for note in callers_notes(document)]
     return Report(
         incident_id=document["$id"],
         issued_by=document["issuingElementIdentification"],
@@ -84,10 +81,20 @@ def read(document: dict[str, Any]) -> Report:
         closed=any(
             s.strip().lower() == "closed" for s in incident.get("incidentStatusCommonRegistryText") or []
         ),
+        location_component=location_component,
     )
 
 
-def _place(locations: list[dict[str, Any]]) -> tuple[float | None, float | None, str | None]:
+def callers_notes(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """The notes components that say something of the call: not empty, not triage reasons a cadtriage wrote."""
+    return [
+        note
+        for note in document.get("notesComponent") or []
+        if not note["notesActionComments"].startswith(TRIAGE_NOTE) and note["notesActionComments"].strip()
+    ]
+
+
+def _place(locations: list[dict[str, Any]]) -> tuple[float | None, float | None, str | None, int | None]:
     ranked = sorted(
         enumerate(locations),
         key=lambda item: (
@@ -102,12 +109,12 @@ def _place(locations: list[dict[str, Any]]) -> tuple[float | None, float | None,
         root = _pidf(location.get("locationByValue"), pointer)
         point = _point(root, pointer)
         if point is not None:
-            return (*point, location.get("locationDescriptionText"))
+            return (*point, location.get("locationDescriptionText"), index)
         civic = _civic(root) or location.get("locationDescriptionText")
         if civic:
             addresses.append(civic)
     if addresses:
-        return None, None, addresses[0]
+        return None, None, addresses[0], None
     raise _refuse(
         "/locationComponent",
         "no location by value: neither a point (PIDF-LO point or circle) nor a civic address; a reference "

@@ -41,14 +41,9 @@ def entry(
     }
 
 
-def append(session: Session, event: dict[str, Any]) -> None:
-    """Append one audit event, as `entry` makes it."""
-    repository.add(session, event)
-
-
 def record(session: Session, **event: Any) -> None:
     """Append one audit event (the arguments of `entry`)."""
-    append(session, entry(**event))
+    repository.add(session, entry(**event))
 
 
 def replay_page(database: Database, after_id: int) -> list[dict[str, Any]]:

@@ -84,21 +84,23 @@ async def events(
     client's last event id without an event): a client that loses the connection before any event arrives then
     resumes from there, instead of from nothing and missing what happened while it was away."""
     sent = _Sent()
+
+    def replayed(logged: list[dict[str, Any]]) -> list[str]:
+        return [sse(e) for e in logged if sent.first_time(e["id"]) and subscription.wanted(e["kind"])]
+
     try:
         yield "retry: 2000\n\n"
         if after_id is None:
             yield f"id: {await read_latest()}\n\n"
-        if after_id is not None:  # what committed behind the client's cursor after it had that event
-            for logged in await read_late(after_id):
-                if sent.first_time(logged["id"]) and subscription.wanted(logged["kind"]):
-                    yield sse(logged)
+        else:  # first what committed behind the client's cursor after it had that event
+            for message in replayed(await read_late(after_id)):
+                yield message
         last = after_id
         while last is not None:  # the replay, a page at a time
             page = await read_after(last)
             last = page[-1]["id"] if page else None
-            for logged in page:
-                if sent.first_time(logged["id"]) and subscription.wanted(logged["kind"]):
-                    yield sse(logged)
+            for message in replayed(page):
+                yield message
         while subscription.ended is None:
             live = await subscription.next(heartbeat_s)
             if live is None:
