@@ -116,10 +116,11 @@ def authenticate(session: Session, key: str) -> Principal | None:
     """The principal a presented key stands for, or None for an unknown or revoked key."""
     if not key.startswith(KEY_PREFIX):
         return None
-    found = repository.by_hash(session, digest(key))
-    if found is None or found.revoked_at is not None:
+    found = repository.active_by_hash(session, digest(key))
+    if found is None:
         return None
-    return Principal(found.name, Role(found.role), found.unit_id, found.id)
+    name, role, unit_id, key_id = found
+    return Principal(name, Role(role), unit_id, key_id)
 
 
 def get(session: Session, name: str) -> ApiKey:
