@@ -31,7 +31,7 @@ def test_the_shipped_protocol_loads_and_passes_its_examples() -> None:
     from cadtriage.triage.examples import run_examples
 
     protocol = load_protocol()
-    assert protocol.version == "2026.12.9"
+    assert protocol.version == "2026.12.10"
     assert run_examples(protocol) == []
 
 
@@ -83,6 +83,12 @@ def test_a_fact_naming_an_unknown_concept_is_refused() -> None:
     data = shipped()
     data["facts"]["weapons"]["concepts"] = ["weapon", "firearms"]
     assert "unknown concept 'firearms'" in refused(data)
+
+
+def test_a_call_type_phrase_for_an_unknown_concept_is_refused() -> None:
+    data = shipped()
+    data["call_type_concepts"]["firearms"] = ["heater"]
+    assert "call_type_concepts names unknown concept 'firearms'" in refused(data)
 
 
 def test_yaml_that_does_not_parse_is_refused_with_the_file_name() -> None:

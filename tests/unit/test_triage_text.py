@@ -149,3 +149,18 @@ def test_a_bare_star_is_any_one_word_within_a_clause(protocol: Protocol) -> None
     assert "medical_emergency" in mentions(protocol, "he took all his mom's sleeping pills an hour ago")
     assert "medical_emergency" in mentions(protocol, "took all his dads sleeping pills")
     assert "medical_emergency" not in mentions(protocol, "took all his. sleeping pills are in the car")
+
+
+def test_a_bare_word_names_a_category_in_a_call_type_and_not_in_a_sentence(protocol: Protocol) -> None:
+    from cadtriage.triage.engine import decide
+    from cadtriage.triage.types import CallText
+
+    # "CUTTING" on a police call-type list is a cutting assault: police, and EMS for the wound.
+    cutting = decide(CallText(call_type="CUTTING"), protocol)
+    assert (cutting.response_type.value, cutting.notify_ems) == ("police", True)
+    assert "violence" not in mentions(protocol, "he is out front cutting the hedge")
+    assert "medical_emergency" in {m.concept for m in protocol.runtime.call_type_lexicon.mentions("BURN")}
+    assert "medical_emergency" not in mentions(protocol, "he wants to burn some leaves out back")
+    # Cutting oneself is self-harm wherever it is written, never an assault.
+    self_harm = decide(CallText(call_type="SELF INFLICTED CUTTING"), protocol)
+    assert (self_harm.response_type.value, self_harm.notify_ems) == ("co_responder", True)

@@ -100,12 +100,12 @@ def resolve_facts(call: CallText, protocol: Protocol) -> dict[str, Fact]:
 
 def _mentions(call: CallText, rt: Runtime) -> Mentions:
     by_concept: Mentions = {}
-    for source, text, is_call_type in (
-        ("call_type", call.call_type, True),
-        ("narrative", call.narrative, False),
+    for source, text, lexicon, is_call_type in (
+        ("call_type", call.call_type, rt.call_type_lexicon, True),
+        ("narrative", call.narrative, rt.lexicon, False),
     ):
         if text:
-            for mention in rt.lexicon.mentions(text, call_type=is_call_type):
+            for mention in lexicon.mentions(text, call_type=is_call_type):
                 key = UNANSWERED + mention.concept if mention.unknown else mention.concept
                 by_concept.setdefault(key, []).append((source, mention))
     return by_concept

@@ -247,6 +247,9 @@ class Protocol(_Strict):
     description: str = ""
     vocabulary: Vocabulary
     concepts: dict[str, list[str]]
+    # Call types are terse labels: a bare word there names what it would not name in a sentence ("CUTTING" is a
+    # cutting assault, "cutting the hedge" is not). These phrases are read in the call type only.
+    call_type_concepts: dict[str, list[str]] = {}
     facts: dict[str, FactDef]
     rules: list[Rule] = Field(min_length=1)
     risk: RiskModel = RiskModel()
@@ -261,6 +264,9 @@ class Protocol(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Protocol:
+        for concept in self.call_type_concepts:
+            if concept not in self.concepts:
+                raise ValueError(f"call_type_concepts names unknown concept {concept!r}")
         for name, fact in self.facts.items():
             for concept in (*fact.concepts, *fact.history_of, *fact.reassured_by, *fact.outweighed_by):
                 if concept not in self.concepts:
@@ -415,19 +421,18 @@ class Protocol(_Strict):
             BREAK: cues.clause_break,
             **self.concepts,
         }
-        lexicon = Lexicon(
-            self.vocabulary.replacements,
-            self.vocabulary.abbreviations,
-            phrases,
-            keep_codes=self.vocabulary.keep_codes,
-            scope_window=self.vocabulary.scope_window,
-            qualifier_window=self.vocabulary.qualifier_window,
-            upper_abbreviations=self.vocabulary.upper_abbreviations,
-        )
+        lexicon = self._lexicon(phrases)
+        call_type_lexicon = lexicon
+        if self.call_type_concepts:
+            extra = self.call_type_concepts
+            call_type_lexicon = self._lexicon(
+                {**phrases, **{c: [*phrases.get(c, []), *extra.get(c, [])] for c in extra}}
+            )
         facts = tuple(_reading(name, fact) for name, fact in self.facts.items())
         self._runtime = Runtime(
             version=self.version,
             lexicon=lexicon,
+            call_type_lexicon=call_type_lexicon,
             facts=facts,
             fact_names=tuple(f.name for f in facts),
             rules=tuple((rule, *rule.conditions()) for rule in self.rules),
@@ -443,6 +448,18 @@ class Protocol(_Strict):
             rule_facts={rule.id: tuple(sorted(rule.facts())) for rule in self.rules},
             desk=self._desk_rule(),
             plans=self._plans(),
+        )
+
+    def _lexicon(self, phrases: dict[str, list[str]]) -> Lexicon:
+        vocabulary = self.vocabulary
+        return Lexicon(
+            vocabulary.replacements,
+            vocabulary.abbreviations,
+            phrases,
+            keep_codes=vocabulary.keep_codes,
+            scope_window=vocabulary.scope_window,
+            qualifier_window=vocabulary.qualifier_window,
+            upper_abbreviations=vocabulary.upper_abbreviations,
         )
 
     def _need_fields(self) -> dict[str, tuple[str, ...]]:

@@ -131,6 +131,7 @@ class Runtime:
 
     version: str
     lexicon: Lexicon
+    call_type_lexicon: Lexicon  # the lexicon and the phrases read in call types only
     facts: tuple[FactReading, ...]
     fact_names: tuple[str, ...]
     rules: tuple[tuple[Any, Condition, tuple[Condition, ...]], ...]  # (Rule, when, any)
