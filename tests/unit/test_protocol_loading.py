@@ -96,6 +96,13 @@ def test_yaml_that_does_not_parse_is_refused_with_the_file_name() -> None:
         parse_protocol("rules: [unclosed", "broken.yaml")
 
 
+def test_a_key_given_twice_is_refused_not_silently_dropped() -> None:
+    # Plain YAML keeps the second of two keys: a concept written twice would lose its first phrase list.
+    text = shipped_protocol_text().replace("concepts:\n", "concepts:\n  weapon:\n    - heater\n", 1)
+    with pytest.raises(ProtocolError, match=r"key 'weapon' is given twice in one mapping"):
+        parse_protocol(text, "jurisdiction.yaml")
+
+
 def test_a_missing_file_is_refused_with_its_path(tmp_path: Path) -> None:
     with pytest.raises(ProtocolError, match="cannot read protocol"):
         load_protocol(tmp_path / "nope.yaml")
