@@ -134,6 +134,9 @@ def _resolve(reading: FactReading, call: CallText, by_concept: Mentions) -> Fact
             screened = (Evidence("screening", name, field=reading.screening, value=answer),)
             if answer or reading.screening_no_settles or not _said_yes(reading, by_concept):
                 return Fact(answer, screened, _contradicted(reading, by_concept, answer))
+            # The narrative outranks the "no"; the call type, picked before the answer, is no evidence against it.
+            current = _text_evidence(name, by_concept, reading.concepts, historical=False)
+            return Fact(True, tuple(e for e in current if e.source == "narrative" and not e.negated))
     if reading.history_of:
         past = _text_evidence(name, by_concept, reading.history_of, historical=True)
         earlier = tuple(e for e in past if not e.negated)
