@@ -81,3 +81,44 @@ def test_a_body_that_does_not_parse_says_where(client: TestClient) -> None:
         "/v1/calls", content=b'{"narrative": "caf\xe9"}', headers={"Content-Type": "application/json"}
     )
     assert (latin1.status_code, latin1.json()["errors"][0]["message"]) == (422, "not UTF-8")
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        # Each of these parsed in Python and failed later with a 500 (found by an adversarial client).
+        (b"[" * 5000 + b"]" * 5000, "body", "nested more than 64 levels deep"),
+        (b'{"a":' * 3000 + b"1" + b"}" * 3000, "body", "nested more than 64 levels deep"),
+        (b'{"a":' * 70 + b"1" + b"}" * 70, "a." * 64 + "a", "nested more than 64 levels deep"),
+        (CALL.replace("47.6", "4" + "0" * 5000).encode(), "body", "a number of more than 4,300 digits"),
+        (CALL.replace("47.6", "NaN").encode(), "body", "not a JSON document: NaN is not a JSON number"),
+        (
+            CALL.replace("WELFARE CHECK", "WELFARE\\u0000CHECK").encode(),
+            "call_type",
+            "contains a NUL character",
+        ),
+        (
+            CALL.replace("CAD-1", "CAD-\\ud800").encode(),
+            "external_id",
+            "contains an unpaired surrogate (not UTF-8)",
+        ),
+        (b'{"note\\u0000": 1}', "note\x00", "its name contains a NUL character"),
+    ],
+)
+def test_what_no_database_or_json_peer_takes_is_a_422_naming_where(
+    client: TestClient, session: Session, body: bytes, field: str, message: str
+) -> None:
+    response = client.post("/v1/calls", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"] == [{"field": field, "message": message}]
+    assert _stored(session) == 0
+
+
+def test_an_escaped_backslash_before_u0000_is_text_and_a_surrogate_pair_is_a_character(
+    client: TestClient,
+) -> None:
+    narrative = CALL.replace('"call_type"', '"narrative": "path C:\\\\u0000 and \\ud83d\\ude00", "call_type"')
+    assert (
+        client.post("/v1/calls", content=narrative, headers={"Content-Type": "application/json"}).status_code
+        == 201
+    )

@@ -5,11 +5,15 @@
   keeps the last, many keep the first), so a record with `"weapons": true, "weapons": false` could mean one thing
   to the console that sent it and another here.
 - A document that does not parse is refused with 422 saying where (line and column), not a byte offset.
+- What parses in Python but no database or JSON peer takes is refused with 422 naming where it is: `NaN` and
+  `Infinity` (not JSON), a NUL character (PostgreSQL text cannot hold one), an unpaired surrogate (not UTF-8),
+  nesting deeper than 64 levels, a number of more than 4,300 digits.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -23,23 +27,51 @@ class _Pairs(list[tuple[str, Any]]):
     """A JSON object as its key/value pairs in order, duplicates kept, so they can be found with their path."""
 
 
-def _duplicate_key(value: Any, path: str = "") -> str | None:
-    # The dotted path of the first key that appears twice in one object, searching depth first.
+MAX_DEPTH = 64
+# Escapes that may spell a NUL or half of a surrogate pair: only a body holding one has its strings checked.
+_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _text_problem(text: str) -> str | None:
+    if "\x00" in text:
+        return "contains a NUL character"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains an unpaired surrogate (not UTF-8)"
+    return None
+
+
+def _shape_problem(value: Any, check_text: bool, path: str = "", depth: int = 0) -> tuple[str, str] | None:
+    # The dotted path of the first place the document cannot be taken, and why, searching depth first.
+    if depth > MAX_DEPTH:
+        return path or "body", f"nested more than {MAX_DEPTH} levels deep"
     if isinstance(value, _Pairs):
         seen: set[str] = set()
         for key, item in value:
             where = f"{path}.{key}" if path else key
             if key in seen:
-                return where
+                return where, "given more than once"
             seen.add(key)
-            found = _duplicate_key(item, where)
+            problem = (check_text and _text_problem(key)) or None
+            if problem:
+                return where, f"its name {problem}"
+            found = _shape_problem(item, check_text, where, depth + 1)
             if found is not None:
                 return found
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            found = _duplicate_key(item, f"{path}.{index}" if path else str(index))
+            found = _shape_problem(item, check_text, f"{path}.{index}" if path else str(index), depth + 1)
             if found is not None:
                 return found
+    elif check_text and isinstance(value, str):
+        problem = _text_problem(value)
+        if problem:
+            return path or "body", problem
     return None
 
 
@@ -57,14 +89,23 @@ def body_problem(content_type: bytes | None, body: bytes) -> tuple[int, str, str
     if not _is_json(content_type):
         return 415, "body", "send the body as application/json"
     try:
-        document = json.loads(body, object_pairs_hook=_Pairs)
+        document = json.loads(body, object_pairs_hook=_Pairs, parse_constant=_refuse_constant)
     except UnicodeDecodeError:
         return 422, "body", "not UTF-8"
     except json.JSONDecodeError as exc:
         return 422, "body", f"not a JSON document: {exc.msg} at line {exc.lineno}, column {exc.colno}"
-    duplicate = _duplicate_key(document)
-    if duplicate is not None:
-        return 422, duplicate, "given more than once"
+    except RecursionError:
+        return 422, "body", f"nested more than {MAX_DEPTH} levels deep"
+    except ValueError as exc:  # NaN or Infinity; an integer longer than Python converts
+        too_long = "digits" in str(exc)
+        return (
+            422,
+            "body",
+            "a number of more than 4,300 digits" if too_long else f"not a JSON document: {exc}",
+        )
+    found = _shape_problem(document, check_text=_SUSPECT_ESCAPE.search(body) is not None)
+    if found is not None:
+        return 422, *found
     return None
 
 
