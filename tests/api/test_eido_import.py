@@ -167,6 +167,33 @@ def test_the_raw_document_is_kept_whole(client: TestClient, other_centre: TestCl
             lambda d: d["locationComponent"][0].update(locationByValue="<not xml"),
             "/locationComponent/0/locationByValue",
         ),
+        # An adversarial client's finds: each was stored, then every export of the call, the held list or the
+        # whole webhook queue failed on it with a 500 (a year past 9999 in UTC, a reference that is not an
+        # object), or froze the incident against every real update (year 2999), or failed the insert.
+        (lambda d: d.update(lastUpdateTimeStamp="9999-12-31T23:59:59-14:00"), "/lastUpdateTimeStamp"),
+        (lambda d: d.update(lastUpdateTimeStamp="2999-01-01T00:00:00Z"), "/lastUpdateTimeStamp"),
+        (lambda d: d.update(lastUpdateTimeStamp="garbage"), "/lastUpdateTimeStamp"),
+        (lambda d: d.update(lastUpdateTimeStamp="2026-01-01T10:00:00"), "/lastUpdateTimeStamp"),
+        (
+            lambda d: d["callComponent"][0].update(callStartTimestamp="2026-13-45T99:00:00Z"),
+            "/callComponent/0/callStartTimestamp",
+        ),
+        (
+            lambda d: d["notesComponent"][0].update(lastUpdateTimeStamp="yesterday"),
+            "/notesComponent/0/lastUpdateTimeStamp",
+        ),
+        (
+            lambda d: d["agencyComponent"][0].update(updatedByAgencyReference="x"),
+            "/agencyComponent/0/updatedByAgencyReference",
+        ),
+        (
+            lambda d: d["personComponent"][0].update(callBackReference="x"),
+            "/personComponent/0/callBackReference",
+        ),
+        (lambda d: d.update({"$id": "urn:emergency:uid:incidentid:" + "x" * 300}), "/$id"),
+        (lambda d: d.update({"$id": ""}), "/$id"),
+        (lambda d: d.update({"$id": "urn:emergency:uid:incidentid:\u202eevil"}), "/$id"),
+        (lambda d: d.update(issuingElementIdentification="y" * 300), "/issuingElementIdentification"),
     ],
 )
 def test_an_invalid_document_is_refused_naming_its_json_pointer(
@@ -178,3 +205,34 @@ def test_an_invalid_document_is_refused_naming_its_json_pointer(
     assert refused.status_code == 422, refused.text
     assert refused.json()["errors"][0]["field"] == pointer
     assert other_centre.get("/v1/calls").json()["items"] == []  # nothing written
+
+
+def test_a_senders_note_that_begins_like_a_triage_reason_is_still_read(
+    client: TestClient, other_centre: TestClient
+) -> None:
+    # The filter dropped any note starting "triage: ", whoever wrote it: a gun in one never reached triage.
+    document = exported(client)
+    document["notesComponent"] = [
+        {
+            "$id": "urn:other:note:1",
+            "lastUpdateTimeStamp": document["lastUpdateTimeStamp"],
+            "updatedByAgencyReference": {"$ref": "other.example"},
+            "notesActionComments": "triage: caller says the man is holding a gun",
+        }
+    ]
+    taken = other_centre.post("/v1/eido", json=document)
+    assert taken.status_code == 201, taken.text
+    assert taken.json()["requested_type"] != "civilian_crisis"
+    assert "holding a gun" in (other_centre.get(f"/v1/calls/{taken.json()['id']}").json()["narrative"] or "")
+
+
+def test_a_cadtriage_centres_own_triage_reasons_are_not_read_as_the_callers_words(
+    client: TestClient, other_centre: TestClient
+) -> None:
+    document = exported(client)
+    reasons = [n for n in document["notesComponent"] if n["notesActionComments"].startswith("triage: ")]
+    assert reasons
+    assert all(":note:" in n["$id"] for n in reasons)
+    taken = other_centre.post("/v1/eido", json=document).json()
+    narrative_there = other_centre.get(f"/v1/calls/{taken['id']}").json()["narrative"]
+    assert "triage: " not in (narrative_there or "")

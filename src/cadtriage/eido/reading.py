@@ -1,17 +1,18 @@
 """What the service reads of an EIDO another centre sends: pure, on a document already valid against the schema.
 
 The call is the incident: its type (the sender's internal text, else its APCO code), the call-taker's notes as
-the narrative (notes this service wrote as `triage: ...` are its own reasons, not the caller's words), the
-initial incident location's point (PIDF-LO by value, GML Point or Circle), the call's start, and the caller's name
-and callback number. A location given only as a civic address (NENA's own sample) is read as the address, with no
-point: the incident waits for a dispatcher to place it (`eido.awaiting`). A document with neither is refused,
-naming where the location was looked for. An incident its sender says is closed is read as closed: nobody is
-sent to it unless a dispatcher says so.
+the narrative (the `triage: ...` reasons a cadtriage wrote, under its own note ids and agency, are not the
+caller's words), the initial incident location's point (PIDF-LO by value, GML Point or Circle), the call's
+start, and the caller's name and callback number. A location given only as a civic address (NENA's own sample)
+is read as the address, with no point: the incident waits for a dispatcher to place it (`eido.awaiting`). A
+document with neither is refused, naming where the location was looked for. An incident its sender says is
+closed is read as closed: nobody is sent to it unless a dispatcher says so.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +21,7 @@ from typing import Any
 from cadtriage.errors import Unprocessable
 
 TRIAGE_NOTE = "triage: "
+_TRIAGE_NOTE_ID = re.compile(r"^urn:cadtriage:([^:]+):call:\d+:note:[1-9]\d*$")
 _LOCATION_ORDER = ("InitialIncident", "Caller", "RoutingLocation")
 _PHONE = re.compile(r"^tel:([0-9+() .-]{3,32})$")
 
@@ -52,8 +54,23 @@ def _when(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+def _identifier(document: dict[str, Any], key: str) -> str:
+    # Stored as the incident's key and sender (255 characters) and shown to dispatchers: printable text only, so
+    # that a direction override cannot make one incident's id read as another's.
+    value: str = document[key]
+    if not 1 <= len(value) <= 255:
+        raise _refuse(f"/{key}", "1 to 255 characters")
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in value):
+        raise _refuse(f"/{key}", "control and formatting characters are not allowed")
+    return value
+
+
 def read(document: dict[str, Any]) -> Report:
     """The call an EIDO describes (the document must already be valid against the schema)."""
+    incident_id, issued_by = (
+        _identifier(document, "$id"),
+        _identifier(document, "issuingElementIdentification"),
+    )
     incident = document.get("incidentComponent") or {}
     calls = document.get("callComponent") or [{}]
     lat, lon, address, location_component = _place(document.get("locationComponent") or [])
@@ -64,8 +81,8 @@ def read(document: dict[str, Any]) -> Report:
     name, phone = _caller(document)
     notes = [note["notesActionComments"].strip() for note in callers_notes(document)]
     return Report(
-        incident_id=document["$id"],
-        issued_by=document["issuingElementIdentification"],
+        incident_id=incident_id,
+        issued_by=issued_by,
         last_update=last,
         call_type=incident.get("incidentTypeInternalText")
         or incident.get("incidentTypeCommonRegistryText")
@@ -85,12 +102,23 @@ def read(document: dict[str, Any]) -> Report:
     )
 
 
+def _triage_reason(note: dict[str, Any]) -> bool:
+    # A cadtriage's own reason: its text, the id a cadtriage gives its reasons (note 1 onwards of one of its calls),
+    # written by the agency that id names. A note that only begins "triage: " is someone's words, and is read.
+    found = _TRIAGE_NOTE_ID.match(note.get("$id", ""))
+    return (
+        found is not None
+        and note["notesActionComments"].startswith(TRIAGE_NOTE)
+        and (note.get("updatedByAgencyReference") or {}).get("$ref") == found.group(1)
+    )
+
+
 def callers_notes(document: dict[str, Any]) -> list[dict[str, Any]]:
     """The notes components that say something of the call: not empty, not triage reasons a cadtriage wrote."""
     return [
         note
         for note in document.get("notesComponent") or []
-        if not note["notesActionComments"].startswith(TRIAGE_NOTE) and note["notesActionComments"].strip()
+        if note["notesActionComments"].strip() and not _triage_reason(note)
     ]
 
 
