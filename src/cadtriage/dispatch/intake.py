@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from cadtriage.calls import repository
-from cadtriage.calls.models import CallStatus, TriageDecision
+from cadtriage.calls.models import Call, CallStatus, TriageDecision
 from cadtriage.calls.person import person_key
 from cadtriage.calls.schemas import CallView, IntakeRecord
 from cadtriage.context import Context
@@ -66,8 +67,13 @@ def decision_row(
     )
 
 
-def intake(ctx: Context, record: IntakeRecord) -> tuple[CallView, bool]:
+def intake(
+    ctx: Context, record: IntakeRecord, *, on_stored: Callable[[Call], None] | None = None
+) -> tuple[CallView, bool]:
     """Triage and store a call, then assign the nearest unit of the decided type or queue it.
+
+    `on_stored` runs right after the new call is written, in its transaction, before anything commits: what must
+    be seen together with the call (an EIDO incident's link to it) is never seen without it.
 
     An eligible call meets the crisis desk (`dispatch.desk`): in transfer mode, with the desk staffed, it waits
     there instead of being dispatched.
@@ -102,6 +108,8 @@ def intake(ctx: Context, record: IntakeRecord) -> tuple[CallView, bool]:
     if call is None:
         return _replay(ctx, record, digest), False
     triage.call_id = call.id
+    if on_stored is not None:
+        on_stored(call)
     consult = desk.open_consult(ctx, call, desk_plan, decision) if desk_plan else None
     if held:
         return new_call_view(ctx, call, triage, None, consult), True

@@ -49,9 +49,8 @@ def held_back(report: Report) -> bool:
     return report.closed or bool(missing(report))
 
 
-def hold(ctx: Context, report: Report, document: dict[str, Any]) -> Held:
-    """Keep an incident that cannot be dispatched yet, and announce it."""
-    creation.remember(ctx, report, document, None)
+def hold(ctx: Context, report: Report) -> Held:
+    """Announce an incident just claimed (`creation.claim`) that cannot be dispatched yet: it is held."""
     _announce(ctx, report, "received")
     held = repository.get(ctx.session, report.incident_id)
     assert held is not None
@@ -79,7 +78,7 @@ def complete(ctx: Context, incident_id: str, given: dict[str, Any]) -> CallView:
             "the incident still lacks " + " and ".join(lacking),
             errors=[{"field": name, "message": "missing: the EIDO does not give it"} for name in lacking],
         )
-    return creation.create_call(ctx, report, held.document, held=held, given=given)
+    return creation.create_call(ctx, report, given)
 
 
 def held_incidents(ctx: Context, limit: int) -> list[Held]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from cadtriage.calls.models import Call
 from cadtriage.calls.schemas import CallView, IntakeRecord
 from cadtriage.context import Context
 from cadtriage.dispatch import intake
@@ -37,14 +38,14 @@ def external_id(incident_id: str) -> str:
     return "eido-" + hashlib.sha256(incident_id.encode()).hexdigest()[:40]
 
 
-def remember(ctx: Context, report: Report, document: dict[str, Any], call_id: int | None) -> None:
-    """Record an incident received now: the call made from it, or None while it is held."""
+def claim(ctx: Context, report: Report, document: dict[str, Any]) -> bool:
+    """Record an incident received now, with no call yet; False if it is known already (see `repository.claim`)."""
     now = ctx.now()
-    repository.remember(
+    return repository.claim(
         ctx.session,
         {
             "incident_id": report.incident_id,
-            "call_id": call_id,
+            "call_id": None,
             "issued_by": report.issued_by,
             "last_update": report.last_update,
             "digest": digest(document),
@@ -90,18 +91,15 @@ def record_of(report: Report, given: dict[str, Any] | None = None) -> IntakeReco
         ) from None
 
 
-def create_call(
-    ctx: Context,
-    report: Report,
-    document: dict[str, Any],
-    held: EidoIncident | None = None,
-    given: dict[str, Any] | None = None,
-) -> CallView:
-    """Triage and dispatch the call an incident describes, and link the incident to it (a held one, or new)."""
-    item, _ = intake.intake(ctx, record_of(report, given))
-    if held is None:
-        remember(ctx, report, document, item.call.id)
-    else:
+def create_call(ctx: Context, report: Report, given: dict[str, Any] | None = None) -> CallView:
+    """Triage and dispatch the call an incident describes, and link the incident (claimed, or held) to it in the
+    transaction that writes the call: a concurrent snapshot finds the call linked, never the incident alone."""
+
+    def link(call: Call) -> None:
+        repository.link(ctx.session, report.incident_id, call.id, ctx.now())
+
+    item, created = intake.intake(ctx, record_of(report, given), on_stored=link)
+    if not created:  # its call was taken already under this external id
         repository.link(ctx.session, report.incident_id, item.call.id, ctx.now())
     added = sorted(key for key, value in (given or {}).items() if value is not None)
     ctx.record(

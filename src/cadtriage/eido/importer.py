@@ -19,7 +19,7 @@ from cadtriage.dispatch.locks import lock_call
 from cadtriage.dispatch.matching import dispatch_or_queue
 from cadtriage.dispatch.transitions import OPEN_CALL
 from cadtriage.eido import awaiting, repository
-from cadtriage.eido.creation import create_call, digest, take_snapshot
+from cadtriage.eido.creation import claim, create_call, digest, take_snapshot
 from cadtriage.eido.models import EidoIncident
 from cadtriage.eido.reading import Report, read
 from cadtriage.eido.schema import problems
@@ -39,11 +39,12 @@ def receive(ctx: Context, document: Any) -> Received:
             errors=[{"field": pointer or "/", "message": message} for pointer, message in found[:20]],
         )
     report = read(document)
-    known = repository.get(ctx.session, report.incident_id, lock=True)
-    if known is None:
+    if claim(ctx, report, document):  # the first snapshot: a concurrent one waits for this one to be written
         if awaiting.held_back(report):
-            return awaiting.hold(ctx, report, document), "awaiting"
-        return create_call(ctx, report, document), "created"
+            return awaiting.hold(ctx, report), "awaiting"
+        return create_call(ctx, report), "created"
+    known = repository.get(ctx.session, report.incident_id, lock=True)
+    assert known is not None
     if report.last_update < known.last_update:
         raise Conflict(
             f"an older snapshot of incident {report.incident_id}: this one is of "
@@ -57,7 +58,7 @@ def receive(ctx: Context, document: Any) -> Received:
         if awaiting.held_back(report):
             return awaiting.refresh(ctx, known, report, document), "awaiting"
         take_snapshot(known, report, document, ctx.now())
-        return create_call(ctx, report, document, held=known), "created"
+        return create_call(ctx, report), "created"
     if same:
         return views.view(ctx, known.call_id), "unchanged"
     _update(ctx, known, report, document)

@@ -25,9 +25,11 @@ def for_call(session: Session, call_id: int) -> EidoIncident | None:
     return session.scalars(select(EidoIncident).where(EidoIncident.call_id == call_id)).one_or_none()
 
 
-def remember(session: Session, values: dict[str, Any]) -> None:
-    """Record the incident a call was created from; a concurrent identical import has done it already."""
-    session.execute(insert(EidoIncident).values(**values).on_conflict_do_nothing())
+def claim(session: Session, values: dict[str, Any]) -> bool:
+    """Record an incident not seen before; False if it was. A concurrent import of the same incident waits here
+    until this transaction ends, then finds it: snapshots of one incident apply one at a time, never twice."""
+    statement = insert(EidoIncident).values(**values).on_conflict_do_nothing()
+    return session.execute(statement.returning(EidoIncident.incident_id)).first() is not None
 
 
 def link(session: Session, incident_id: str, call_id: int, now: datetime) -> None:
