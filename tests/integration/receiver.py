@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -10,12 +11,15 @@ from typing import Any
 
 
 class Receiver:
-    """What was POSTed (headers, body), and the statuses to answer with, in turn (then 200)."""
+    """What was POSTed (headers, body), and the statuses to answer with, in turn (then 200). With `trickle`
+    (seconds, times) it answers slowly: a header line every `seconds`, `times` times, before ending its headers."""
 
     def __init__(self) -> None:
         self.received: list[tuple[dict[str, str], bytes]] = []
         self.answers: list[int] = []
         self.lock = threading.Lock()
+        self.trickle: tuple[float, int] | None = None
+        self.arrived = threading.Event()  # set when a request's body has been read
 
 
 @contextmanager
@@ -29,7 +33,12 @@ def receiver() -> Iterator[tuple[str, Receiver]]:
             with kept.lock:
                 kept.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
                 status = kept.answers.pop(0) if kept.answers else 200
+            kept.arrived.set()
             self.send_response(status)
+            for n in range(kept.trickle[1] if kept.trickle else 0):
+                self.send_header(f"X-Slow-{n}", "still thinking")
+                self.flush_headers()
+                time.sleep(kept.trickle[0])  # type: ignore[index]
             self.send_header("Content-Length", "0")
             self.end_headers()
 

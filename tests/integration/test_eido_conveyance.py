@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -206,3 +207,74 @@ def test_the_services_own_workers_deliver_each_call_once_per_change(pg: PgServer
         assert all(signed_by(SECRET, headers, body) for headers, body in got.received)
         deliveries = [headers["x-cadtriage-delivery"] for headers, _ in got.received]
         assert len(deliveries) == len(set(deliveries))  # no delivery sent twice by the two workers
+
+
+def _imported_call(centre: Centre, incident: str) -> int:
+    """A call taken as an EIDO from another centre (this centre's export of a call, under another incident id)."""
+    document = centre.client.get(
+        f"/v1/calls/{a_call(centre, 'TEMPLATE-' + incident)['id']}/eido", headers=centre.keys["dispatcher"]
+    ).json()
+    document["$id"] = f"urn:emergency:uid:incidentid:{incident}:psap.sender.example"
+    return int(centre.post("dispatcher", "/v1/eido", document)["id"])
+
+
+def test_a_delivery_whose_eido_cannot_be_built_fails_alone_and_the_others_go_on(centre: Centre) -> None:
+    """One imported incident whose stored time could not be read back (year 10000 UTC, accepted before times were
+    checked) failed every pass at its delivery: no subscriber received anything, ever (an adversarial find)."""
+    with receiver() as (url, got):
+        centre.post("admin", "/v1/eido/subscriptions", {"url": url, "secret": SECRET})
+        poisoned = _imported_call(centre, "poison-1")
+        centre.convey()
+        got.received.clear()
+        with centre.database.engine.begin() as db:
+            db.execute(
+                text("UPDATE eido_incidents SET last_update = 'infinity' WHERE call_id = :c"), {"c": poisoned}
+            )
+        centre.post("dispatcher", f"/v1/calls/{poisoned}/cancel", {"reason": "caller called back"})
+        healthy = a_call(centre, "CAD-HEALTHY")
+        centre.convey()
+        sent = [json.loads(b)["incidentComponent"]["internalIncidentId"] for _, b in got.received]
+        assert sent == ["CAD-HEALTHY"]
+        failed = [
+            d
+            for d in centre.client.get("/v1/eido/deliveries", headers=centre.keys["admin"]).json()
+            if d["call_id"] == poisoned and d["state"] == "pending"
+        ]
+        assert [(d["attempts"], d["last_error"]) for d in failed] == [
+            (1, "the EIDO could not be built: DataError")
+        ]
+        assert healthy["id"] != poisoned
+
+
+def test_a_receiver_that_trickles_its_answer_is_cut_off_and_holds_no_transaction(centre: Centre) -> None:
+    """A header line every 0.4 s stays under a per-read timeout forever; the send ran inside the delivery's
+    transaction, which held back the event window every subscriber is read from (an adversarial find)."""
+    settings = centre.settings.model_copy(update={"eido_delivery_timeout_s": 1.0})
+    with receiver() as (url, got):
+        got.trickle = (0.4, 25)  # 10 s of headers
+        centre.post("admin", "/v1/eido/subscriptions", {"url": url, "secret": SECRET})
+        a_call(centre, "CAD-1")
+        centre.clock.advance(2)
+        started = time.monotonic()
+        worker = threading.Thread(
+            target=convey_once, args=(centre.database, centre.clock, settings, load_protocol(None))
+        )
+        worker.start()
+        assert got.arrived.wait(10)
+        with centre.database.engine.connect() as db:
+            open_transactions = db.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()"
+                )
+            )
+        worker.join(30)
+        took = time.monotonic() - started
+    assert open_transactions == 0
+    assert took < 5
+    [logged] = centre.client.get("/v1/eido/deliveries", headers=centre.keys["admin"]).json()
+    assert (logged["state"], logged["attempts"], logged["last_error"]) == (
+        "pending",
+        1,
+        "no whole answer within 1 s",
+    )
