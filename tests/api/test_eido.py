@@ -7,10 +7,11 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from cadtriage.eido.schema import problems as schema_problems
-from tests.api.helpers import DOWNTOWN, call, status, unit
+from tests.api.helpers import DOWNTOWN, as_role, call, status, unit
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "eido"
 
@@ -150,3 +151,45 @@ def test_an_unknown_call_is_404(client: TestClient) -> None:
     response = client.get("/v1/calls/987654/eido")
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        # An adversarial client's finds: each was accepted and then POSTed every covered call, caller included.
+        (
+            "http://user:password@cad.example/eido",
+            "no user or password in the URL: the secret signs every body",
+        ),
+        ("http://cad.example:99999/eido", "a port from 1 to 65535"),
+        (
+            "http://169.254.169.254/latest/meta-data",
+            "169.254.169.254 is not an address a receiver listens on",
+        ),
+        ("http://[fe80::1]/eido", "fe80::1 is not an address a receiver listens on"),
+        ("http://0.0.0.0:8080/eido", "0.0.0.0 is not an address a receiver listens on"),
+    ],
+)
+def test_a_subscription_to_what_is_never_a_receiver_is_refused(
+    client: TestClient, url: str, message: str
+) -> None:
+    refused = client.post(
+        "/v1/eido/subscriptions",
+        json={"url": url, "secret": "0123456789abcdef"},
+        headers=as_role(client, "admin"),
+    )
+    assert refused.status_code == 422
+    [error] = refused.json()["errors"]
+    assert error["field"] == "url"
+    assert error["message"].endswith(message)
+    assert client.get("/v1/eido/subscriptions", headers=as_role(client, "admin")).json() == []
+
+
+def test_a_receiver_on_this_host_or_the_centres_network_is_allowed_and_each_type_counts_once(
+    client: TestClient,
+) -> None:
+    for url in ("http://127.0.0.1:9099/eido", "http://[::1]:9099/eido", "https://10.20.30.40:8443/eido"):
+        body = {"url": url, "secret": "0123456789abcdef", "response_types": ["police", "police"]}
+        made = client.post("/v1/eido/subscriptions", json=body, headers=as_role(client, "admin"))
+        assert made.status_code == 201, made.text
+        assert made.json()["response_types"] == ["police"]

@@ -92,3 +92,26 @@ def test_a_database_that_does_not_exist_is_reported_plainly(
     assert 'database "no_such_database" does not exist' in err
     assert "check DATABASE_URL" in err
     assert "Traceback" not in err
+
+
+def test_an_error_uvicorn_logs_after_a_500_keeps_its_type_not_its_message() -> None:
+    """A NUL in an EIDO's unread field reached PostgreSQL, whose error quoted the document around it (a caller's
+    name); uvicorn printed it with the traceback Starlette re-raises after sending the 500 (an adversarial find)."""
+    import io
+    import logging
+
+    from cadtriage.api.request_log import configure_logging
+
+    configure_logging("info")
+    written = io.StringIO()
+    handler = logging.StreamHandler(written)
+    uvicorn_errors = logging.getLogger("uvicorn.error")
+    uvicorn_errors.addHandler(handler)
+    try:
+        try:
+            raise ValueError('invalid input: CONTEXT: JSON data, line 1: ...{"value": "Maria Secretname"...')
+        except ValueError as error:
+            uvicorn_errors.error("Exception in ASGI application\n", exc_info=error)
+    finally:
+        uvicorn_errors.removeHandler(handler)
+    assert written.getvalue() == "Exception in ASGI application (ValueError)\n"

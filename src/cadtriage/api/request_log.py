@@ -39,14 +39,28 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line)
 
 
+class ExceptionTypeOnly(logging.Filter):
+    """Starlette re-raises an unhandled error after its 500 has been sent, and uvicorn logs it with the traceback;
+    a database error's message quotes the row or document it was about (caller details included). Keep the type."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[0] is not None:
+            record.msg = f"{record.getMessage().strip()} ({record.exc_info[0].__name__})"
+            record.args, record.exc_info, record.exc_text = (), None, None
+        return True
+
+
 def configure_logging(level: str) -> None:
-    """Send cadtriage's logs to stderr as JSON lines."""
+    """Send cadtriage's logs to stderr as JSON lines; keep only the type of an error uvicorn logs."""
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger("cadtriage")
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     root.propagate = False
+    uvicorn_errors = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, ExceptionTypeOnly) for f in uvicorn_errors.filters):
+        uvicorn_errors.addFilter(ExceptionTypeOnly())
 
 
 class RequestLogMiddleware:

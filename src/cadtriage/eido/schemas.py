@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import datetime
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cadtriage.calls.schemas import CallLocation, Screening
 from cadtriage.eido.models import DeliveryState, EidoIncident
@@ -32,6 +34,36 @@ class SubscriptionCreate(RequestModel):
     url: str = Field(pattern=r"^https?://[^\s/$.?#][^\s]*$", max_length=2000)
     secret: str = Field(min_length=16, max_length=200, description="the HMAC-SHA256 key; never shown again")
     response_types: list[ResponseType] | None = Field(default=None, min_length=1)
+
+    @field_validator("url")
+    @classmethod
+    def _a_receiver(cls, url: str) -> str:
+        # Every change to a covered call, caller details included, is POSTed here: no credentials that the
+        # subscription list would show to every admin (the secret signs instead), a real port, and no address that
+        # is never a receiver (link-local, where cloud metadata services answer; multicast; unspecified). Loopback
+        # and private addresses stay allowed: a centre's receivers are on its own network. Names are not resolved.
+        parts = urlsplit(url)
+        if parts.username is not None or parts.password is not None:
+            raise ValueError("no user or password in the URL: the secret signs every body")
+        try:
+            parts.port  # noqa: B018 - raises for a port outside 0-65535
+        except ValueError:
+            raise ValueError("a port from 1 to 65535") from None
+        if parts.port == 0:
+            raise ValueError("a port from 1 to 65535")
+        try:
+            address = ipaddress.ip_address((parts.hostname or "").strip("[]"))
+        except ValueError:
+            return url  # a name
+        never = address.is_link_local or address.is_multicast or address.is_unspecified or address.is_reserved
+        if never and not address.is_loopback:
+            raise ValueError(f"{address} is not an address a receiver listens on")
+        return url
+
+    @field_validator("response_types")
+    @classmethod
+    def _each_once(cls, types: list[ResponseType] | None) -> list[ResponseType] | None:
+        return list(dict.fromkeys(types)) if types else types
 
 
 class SubscriptionOut(BaseModel):
