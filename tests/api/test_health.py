@@ -24,7 +24,7 @@ def test_healthz_answers_without_touching_the_database(client: TestClient) -> No
 def test_readyz_is_ready_on_a_migrated_database(client: TestClient) -> None:
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json()["schema"] == head_revision() == "0020"
+    assert response.json()["schema"] == head_revision() == "0021"
 
 
 def test_readyz_is_not_ready_before_migration(pg: PgServer) -> None:

@@ -96,6 +96,28 @@ def test_0006_refuses_to_upgrade_over_look_alike_call_signs_naming_them(pg: PgSe
         assert [tuple(row) for row in signs] == [("CRT-01", "CRT01"), ("CRT-02", "CRT02"), ("P-1", "P1")]
 
 
+def test_0021_gives_an_unreadable_eido_time_the_time_it_was_received_and_refuses_more(pg: PgServer) -> None:
+    # Stored before import checked EIDO times: year 10000 in UTC could not be read back, and every read of the
+    # held list failed on it (an adversarial find).
+    with _empty_database(pg, "0021") as (url, engine):
+        migrations.upgrade(url, "0020")
+        insert = text(
+            "INSERT INTO eido_incidents (incident_id, issued_by, last_update, digest, document, received_at,"
+            " updated_at) VALUES (:i, 'other.example', :t, 'd', '{}', :r, :r)"
+        )
+        with engine.begin() as conn:
+            conn.execute(insert, {"i": "poisoned", "t": "10000-01-01 09:59:59+00", "r": NOW})
+            conn.execute(insert, {"i": "fine", "t": LATER, "r": NOW})
+        migrations.upgrade(url)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT incident_id, last_update FROM eido_incidents ORDER BY incident_id")
+            )
+            assert [tuple(row) for row in rows] == [("fine", LATER), ("poisoned", NOW)]
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(insert, {"i": "again", "t": "2999-01-01 00:00:00+00", "r": NOW})
+
+
 def test_0015_tells_a_lost_capability_from_one_never_covered_and_remembers_who_covers(pg: PgServer) -> None:
     with _empty_database(pg, "0015") as (url, engine):
         migrations.upgrade(url, "0014")
