@@ -12,8 +12,8 @@ import yaml
 from fastapi.testclient import TestClient
 
 from cadtriage.config import Settings
-from cadtriage.protocol_files import shipped_protocol_text
-from cadtriage.triage.protocol import ProtocolError, parse_protocol
+from cadtriage.protocol_files import parse, shipped_protocol_text
+from cadtriage.triage.protocol import ProtocolError
 from tests.api.helpers import DOWNTOWN, as_role, call, status, unit
 
 LAT, LON = DOWNTOWN
@@ -168,7 +168,7 @@ def test_protocol_check_refuses_a_plan_for_a_capability_the_catalogue_lacks() ->
     data = yaml.safe_load(shipped_protocol_text())
     data["response_plans"][0]["prefer"] = "telepath"
     with pytest.raises(ProtocolError, match="names 'telepath', which the capability catalogue lacks"):
-        parse_protocol(yaml.safe_dump(data), "plans.yaml")
+        parse(yaml.safe_dump(data), "plans.yaml")
 
 
 def test_a_dispatcher_reassigns_a_call_and_the_freed_unit_takes_the_queue(client: TestClient) -> None:

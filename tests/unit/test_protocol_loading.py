@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cadtriage.protocol_files import load_protocol, shipped_protocol_text
-from cadtriage.triage.protocol import ProtocolError, parse_protocol
+from cadtriage.protocol_files import load_protocol, parse, shipped_protocol_text
+from cadtriage.triage.protocol import ProtocolError
 
 
 def shipped() -> dict:  # type: ignore[type-arg]
@@ -21,7 +21,7 @@ def rule(data: dict, rule_id: str) -> dict:  # type: ignore[type-arg]
 
 def refused(data: object) -> str:
     with pytest.raises(ProtocolError) as caught:
-        parse_protocol(yaml.safe_dump(data), "jurisdiction.yaml")
+        parse(yaml.safe_dump(data), "jurisdiction.yaml")
     message = str(caught.value)
     assert message.startswith("jurisdiction.yaml:")
     return message
@@ -31,7 +31,7 @@ def test_the_shipped_protocol_loads_and_passes_its_examples() -> None:
     from cadtriage.triage.examples import run_examples
 
     protocol = load_protocol()
-    assert protocol.version == "2026.12.13"
+    assert protocol.version == "2026.12.14"
     assert run_examples(protocol) == []
 
 
@@ -93,14 +93,14 @@ def test_a_call_type_phrase_for_an_unknown_concept_is_refused() -> None:
 
 def test_yaml_that_does_not_parse_is_refused_with_the_file_name() -> None:
     with pytest.raises(ProtocolError, match=r"^broken.yaml: not valid YAML"):
-        parse_protocol("rules: [unclosed", "broken.yaml")
+        parse("rules: [unclosed", "broken.yaml")
 
 
 def test_a_key_given_twice_is_refused_not_silently_dropped() -> None:
     # Plain YAML keeps the second of two keys: a concept written twice would lose its first phrase list.
     text = shipped_protocol_text().replace("concepts:\n", "concepts:\n  weapon:\n    - heater\n", 1)
     with pytest.raises(ProtocolError, match=r"key 'weapon' is given twice in one mapping"):
-        parse_protocol(text, "jurisdiction.yaml")
+        parse(text, "jurisdiction.yaml")
 
 
 def test_a_missing_file_is_refused_with_its_path(tmp_path: Path) -> None:
@@ -184,7 +184,7 @@ def test_a_jurisdiction_without_a_desk_sets_mode_off_and_nothing_is_eligible() -
 
     data = shipped()
     data["consult"] = {"mode": "off"}
-    protocol = parse_protocol(yaml.safe_dump(data), "no-desk.yaml")
+    protocol = parse(yaml.safe_dump(data), "no-desk.yaml")
     decision = decide(CallText("MENTAL HEALTH", "hearing voices, no weapons, calm"), protocol)
     assert decision.consult.eligible is False
     assert "mode is off" in decision.consult.reason

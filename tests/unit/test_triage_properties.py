@@ -11,9 +11,9 @@ import re
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from cadtriage.protocol_files import load_protocol, shipped_protocol_text
+from cadtriage.protocol_files import load_protocol, parse, shipped_protocol_text
 from cadtriage.triage.engine import decide, resolve_facts
-from cadtriage.triage.protocol import DESK_DANGER_FIELDS, parse_protocol
+from cadtriage.triage.protocol import DESK_DANGER_FIELDS
 from cadtriage.triage.types import RESTRICTIVENESS, SCREENING_FIELDS, CallText, ResponseType
 from tests.corpus import load_split
 
@@ -160,7 +160,7 @@ def test_every_question_to_ask_leads_where_it_says(call: CallText) -> None:
         assert (after.response_type, after.notify_ems) != (decision.response_type, decision.notify_ems)
 
 
-RELOADED = parse_protocol(shipped_protocol_text(), "reloaded")
+RELOADED = parse(shipped_protocol_text(), "reloaded")
 
 
 @settings(max_examples=200)

@@ -9,7 +9,7 @@ authors expect).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Annotated, Any, Literal
 
 import yaml
@@ -25,8 +25,9 @@ from pydantic import (
 
 from cadtriage.triage.apco import APCO_INCIDENT_TYPES
 from cadtriage.triage.catalogue import CAPABILITY_ID, LANGUAGE_SLOT, CapabilityDef, ResponsePlan
+from cadtriage.triage.reader import DangerReader
 from cadtriage.triage.risk import RiskModel
-from cadtriage.triage.runtime import CompiledPlan, Condition, DeskRule, FactReading, Plans, Runtime
+from cadtriage.triage.runtime import CompiledPlan, Condition, DeskRule, FactReading, Plans, Reader, Runtime
 from cadtriage.triage.text import (
     BREAK,
     HISTORY_AFTER,
@@ -119,14 +120,18 @@ class FactDef(_Strict):
     outweighed_by: list[str] = []
     history_of: list[str] = []
     from_risk: Literal["ask", "assume"] | None = None
+    from_reader: bool = False  # set by the learned reader of the remarks (`danger_reader`), nothing else
     bars_civilian: bool = False
     description: str = ""
 
     @model_validator(mode="after")
     def _has_source(self) -> FactDef:
-        if self.from_risk is not None:
-            if self.screening or self.concepts or self.history_of or self.reassured_by or self.outweighed_by:
-                raise ValueError("a fact derived from the risk model has no other source")
+        if self.from_risk is not None or self.from_reader:
+            others = (
+                self.screening or self.concepts or self.history_of or self.reassured_by or self.outweighed_by
+            )
+            if others or (self.from_risk is not None and self.from_reader):
+                raise ValueError("a fact derived from the risk model or the reader has no other source")
             return self
         if self.screening is None and not self.concepts and not self.history_of:
             raise ValueError("a fact needs a screening field, concepts, history_of or from_risk")
@@ -135,6 +140,19 @@ class FactDef(_Strict):
                 f"unknown screening field {self.screening!r}; known: {', '.join(SCREENING_FIELDS)}"
             )
         return self
+
+
+class DangerReaderDef(_Strict):
+    """The learned reader of the remarks (`triage.reader`): its weights' file, beside the protocol file (else the
+    one shipped in the package), the score from which its fact is true, the concepts whose words it does not read
+    (reassurance), and the screening questions that, all answered "no", leave the decision to the rules."""
+
+    model: str = Field(pattern=r"^[A-Za-z0-9_.-]+\.json$")
+    threshold: float = Field(gt=0, lt=1)
+    fact: str
+    quiet: list[str] = []
+    deferred_by: list[str] = []
+    silent_with: list[str] = []  # facts that, true, leave the call to the rules
 
 
 class Rule(_Strict):
@@ -253,6 +271,7 @@ class Protocol(_Strict):
     facts: dict[str, FactDef]
     rules: list[Rule] = Field(min_length=1)
     risk: RiskModel = RiskModel()
+    danger_reader: DangerReaderDef | None = None
     escalation: dict[ResponseType, EscalationStep] = {}
     consult: ConsultSection = ConsultSection()
     capabilities: dict[Annotated[str, StringConstraints(pattern=CAPABILITY_ID)], CapabilityDef] = {}
@@ -272,6 +291,7 @@ class Protocol(_Strict):
                 if concept not in self.concepts:
                     raise ValueError(f"fact {name!r} names unknown concept {concept!r}")
         self._check_risk_model()
+        self._check_reader()
         seen: set[str] = set()
         for rule in self.rules:
             if rule.id in seen:
@@ -328,6 +348,30 @@ class Protocol(_Strict):
             raise ValueError("two facts derive from the same risk treatment")
         if risk.unknown and not risk.questions:
             raise ValueError("a risk model with treatments needs the questions they are about")
+
+    def _check_reader(self) -> None:
+        reader = self.danger_reader
+        fed = [name for name, fact in self.facts.items() if fact.from_reader]
+        if reader is None:
+            if fed:
+                raise ValueError(f"fact {fed[0]!r} is from_reader, but there is no danger_reader")
+            return
+        fact = self.facts.get(reader.fact)
+        if fact is None or not fact.from_reader or fed != [reader.fact]:
+            raise ValueError(f"danger_reader.fact {reader.fact!r} must be the one fact marked from_reader")
+        if not fact.bars_civilian:
+            raise ValueError(
+                f"danger_reader.fact {reader.fact!r} must bar a civilian team (bars_civilian: true)"
+            )
+        for concept in reader.quiet:
+            if concept not in self.concepts:
+                raise ValueError(f"danger_reader.quiet names unknown concept {concept!r}")
+        for field in reader.deferred_by:
+            if field not in SCREENING_FIELDS:
+                raise ValueError(f"danger_reader.deferred_by names unknown screening field {field!r}")
+        for name in reader.silent_with:
+            if name not in self.facts or self.facts[name].from_reader or self.facts[name].from_risk:
+                raise ValueError(f"danger_reader.silent_with names {name!r}, not a fact read from the call")
 
     def _check_civilian_guard(self, rule: Rule) -> None:
         # The safety invariant is structural: a civilian rule must itself exclude every danger, whatever rules
@@ -433,6 +477,7 @@ class Protocol(_Strict):
             version=self.version,
             lexicon=lexicon,
             call_type_lexicon=call_type_lexicon,
+            reader=self._reader(context),
             facts=facts,
             fact_names=tuple(f.name for f in facts),
             rules=tuple((rule, *rule.conditions()) for rule in self.rules),
@@ -449,6 +494,25 @@ class Protocol(_Strict):
             desk=self._desk_rule(),
             plans=self._plans(),
         )
+
+    def _reader(self, context: Any) -> Reader | None:
+        reader = self.danger_reader
+        if reader is None:
+            return None
+        trained = ((context or {}).get("models") or {}).get(reader.model)
+        if trained is None:
+            raise ValueError(
+                f"danger_reader model {reader.model!r} was not given: load_protocol reads it beside the protocol file"
+            )
+        model = DangerReader(
+            bias=float(trained["bias"]),
+            weights={str(k): float(v) for k, v in trained["weights"].items()},
+            threshold=reader.threshold,
+            quiet=frozenset(reader.quiet),
+            trained_on=str(trained.get("trained_on", "")),
+            unnamed=frozenset(str(f) for f in trained.get("unnamed", ())),
+        )
+        return Reader(model, reader.fact, tuple(reader.deferred_by), tuple(reader.silent_with))
 
     def _lexicon(self, phrases: dict[str, list[str]]) -> Lexicon:
         vocabulary = self.vocabulary
@@ -558,8 +622,9 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def parse_protocol(text: str, source: str) -> Protocol:
-    """Parse and validate protocol YAML; `source` names the file in error messages."""
+def parse_protocol(text: str, source: str, models: Mapping[str, Any] | None = None) -> Protocol:
+    """Parse and validate protocol YAML; `source` names the file in error messages; `models` holds the data
+    files it names (the danger reader's weights), by name."""
     try:
         raw = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
@@ -567,7 +632,7 @@ def parse_protocol(text: str, source: str) -> Protocol:
     if not isinstance(raw, dict):
         raise ProtocolError(f"{source}: a protocol is a mapping with version, rules, facts, ...")
     try:
-        return Protocol.model_validate(raw)
+        return Protocol.model_validate(raw, context={"models": models or {}})
     except ValidationError as exc:
         lines = [f"{source}: invalid protocol"]
         for err in exc.errors():

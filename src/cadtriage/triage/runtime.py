@@ -12,6 +12,7 @@ from typing import Any
 from typing import Protocol as Structural
 
 from cadtriage.triage.catalogue import LANGUAGE_SLOT
+from cadtriage.triage.reader import DangerReader
 from cadtriage.triage.risk import Treatment
 from cadtriage.triage.text import Lexicon
 from cadtriage.triage.types import NO_DESK, Consult, Evidence, Need, ResponseType
@@ -125,6 +126,16 @@ class Plans:
         return tuple(found)
 
 
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """The learned reader, the fact it sets, and the screening questions whose "no" answers leave it silent."""
+
+    model: DangerReader
+    fact: str
+    deferred_by: tuple[str, ...]
+    silent_with: tuple[str, ...]  # facts that, true, leave the call to the rules
+
+
 @dataclass(slots=True)
 class Runtime:
     """Everything the engine reads of a protocol, precomputed."""
@@ -132,6 +143,7 @@ class Runtime:
     version: str
     lexicon: Lexicon
     call_type_lexicon: Lexicon  # the lexicon and the phrases read in call types only
+    reader: Reader | None  # the learned reader of the remarks, when the protocol has one
     facts: tuple[FactReading, ...]
     fact_names: tuple[str, ...]
     rules: tuple[tuple[Any, Condition, tuple[Condition, ...]], ...]  # (Rule, when, any)
