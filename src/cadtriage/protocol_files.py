@@ -41,16 +41,21 @@ def _models(text: str, source: str, folder: Path | None) -> dict[str, Any]:
         raw = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError:
         return {}  # parse_protocol says what is wrong with it
-    reader = raw.get("danger_reader") if isinstance(raw, dict) else None
-    name = reader.get("model") if isinstance(reader, dict) else None
-    if not isinstance(name, str) or "/" in name or "\\" in name:
-        return {}  # absent, or not a plain file name: validation names it
-    beside = folder / name if folder is not None else None
-    try:
-        if beside is not None and beside.is_file():
-            content = beside.read_text(encoding="utf-8")
-        else:
-            content = resources.files("cadtriage.triage").joinpath(name).read_text(encoding="utf-8")
-        return {name: json.loads(content)}
-    except (OSError, ValueError) as exc:
-        raise ProtocolError(f"{source}: cannot read danger_reader model {name!r}: {exc}") from exc
+    readers = raw.get("readers") if isinstance(raw, dict) else None
+    names = (
+        {r.get("model") for r in readers.values() if isinstance(r, dict)}
+        if isinstance(readers, dict)
+        else set()
+    )
+    models: dict[str, Any] = {}
+    for name in sorted(n for n in names if isinstance(n, str) and "/" not in n and "\\" not in n):
+        beside = folder / name if folder is not None else None
+        try:
+            if beside is not None and beside.is_file():
+                content = beside.read_text(encoding="utf-8")
+            else:
+                content = resources.files("cadtriage.triage").joinpath(name).read_text(encoding="utf-8")
+            models[name] = json.loads(content)
+        except (OSError, ValueError) as exc:
+            raise ProtocolError(f"{source}: cannot read reader model {name!r}: {exc}") from exc
+    return models  # a name that is not a plain file name is left for validation to refuse

@@ -1,5 +1,6 @@
-"""The learned reader of the remarks: it holds a civilian team back from danger told in other words, and does
-nothing else (issue 'Triage that diverts', safety: "never a civilian team where any danger cue is present")."""
+"""The learned readers of the remarks: one holds a civilian team back from danger told in other words, the other
+tells EMS of a medical emergency told by its circumstances, and neither does anything else (issue 'Triage that
+diverts': "never a civilian team where any danger cue is present", "notify_ems on every medical emergency")."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from cadtriage.protocol_files import load_protocol, parse, shipped_protocol_text
 from cadtriage.triage.engine import decide
 from cadtriage.triage.protocol import Protocol, ProtocolError
-from cadtriage.triage.reader import features
+from cadtriage.triage.reader import features, parse_narrative
 from cadtriage.triage.types import RESTRICTIVENESS, CallText, ResponseType
 
 # Danger in words no phrase list has: stalking told by what he knows, a wound told by its look, an injury on a
@@ -32,11 +33,14 @@ TOLD_OTHERWISE = (
 
 
 def rules_only() -> Protocol:
-    """The shipped protocol as a centre that wants the rules alone has it: reader, fact and rule deleted."""
+    """The shipped protocol as a centre that wants the rules alone has it: readers, facts and rules deleted."""
     raw = yaml.safe_load(shipped_protocol_text())
-    del raw["danger_reader"]
-    del raw["facts"]["reads_like_danger"]
-    raw["rules"] = [r for r in raw["rules"] if r["id"] != "risk.reads_like_danger"]
+    del raw["readers"]
+    for fact in ("reads_like_danger", "reads_like_medical"):
+        del raw["facts"][fact]
+    raw["rules"] = [
+        r for r in raw["rules"] if r["id"] not in ("risk.reads_like_danger", "ems.reads_like_medical")
+    ]
     for rule in raw["rules"]:
         (rule.get("when") or {}).pop("reads_like_danger", None)
     raw["consult"]["when"].pop("reads_like_danger")
@@ -98,12 +102,10 @@ def test_a_call_the_rules_send_to_police_or_a_co_responder_is_never_changed(prot
 def test_reassurance_is_not_read_so_it_never_raises_the_score(
     protocol: Protocol, narrative: str, reassurance: str
 ) -> None:
-    reader = protocol.runtime.reader
-    assert reader is not None
+    [reader] = [r for r in protocol.runtime.readers_of_text if r.name == "danger"]
     quiet = reader.model.quiet
-    assert features(protocol.lexicon, f"{narrative}. {reassurance}", quiet) == features(
-        protocol.lexicon, narrative, quiet
-    )
+    longer = features(parse_narrative(protocol.lexicon, f"{narrative}. {reassurance}"), quiet)
+    assert longer == features(parse_narrative(protocol.lexicon, narrative), quiet)
 
 
 @settings(max_examples=300)
@@ -125,17 +127,61 @@ def test_the_reader_never_makes_a_decision_less_armed_than_the_rules_alone(
 def test_a_reader_fact_that_does_not_bar_a_civilian_team_is_refused() -> None:
     raw = yaml.safe_load(shipped_protocol_text())
     raw["facts"]["reads_like_danger"]["bars_civilian"] = False
-    with pytest.raises(ProtocolError, match="must bar a civilian team"):
+    with pytest.raises(
+        ProtocolError, match=r"decides rule 'risk\.reads_like_danger', so it must bar a civilian team"
+    ):
         parse(yaml.safe_dump(raw), "jurisdiction.yaml")
 
 
 def test_a_jurisdiction_file_uses_its_own_model_beside_it_else_the_shipped_one(tmp_path: Path) -> None:
     (tmp_path / "centre.yaml").write_text(shipped_protocol_text())
-    assert load_protocol(tmp_path / "centre.yaml").runtime.reader is not None  # the shipped model
+    assert len(load_protocol(tmp_path / "centre.yaml").runtime.readers_of_text) == 2  # the shipped models
     (tmp_path / "danger_reader.json").write_text('{"bias": -30.0, "weights": {}}')
     silent = load_protocol(tmp_path / "centre.yaml")
     call_type, narrative = TOLD_OTHERWISE[0]
     assert decide(CallText(call_type, narrative, {}), silent).response_type is ResponseType.civilian_crisis
     (tmp_path / "danger_reader.json").write_text("not json")
-    with pytest.raises(ProtocolError, match=r"cannot read danger_reader model 'danger_reader\.json'"):
+    with pytest.raises(ProtocolError, match=r"cannot read reader model 'danger_reader\.json'"):
         load_protocol(tmp_path / "centre.yaml")
+
+
+# Medical emergencies told by what happened, not by a symptom the phrase lists name.
+MEDICAL_BY_CIRCUMSTANCE = (
+    "elderly man wandering the parking lot, confused, skin is clammy, his wife says he took his insulin but "
+    "skipped lunch",
+    "lady at the library keeps rubbing her chest and says she feels like an elephant is sitting on her",
+)
+
+
+@pytest.mark.parametrize("narrative", MEDICAL_BY_CIRCUMSTANCE)
+def test_a_medical_emergency_told_by_its_circumstances_tells_ems(protocol: Protocol, narrative: str) -> None:
+    call = CallText("WELFARE CHECK", narrative, {})
+    assert not decide(call, RULES_ONLY).notify_ems
+    told = decide(call, protocol)
+    assert told.notify_ems
+    assert "ems.reads_like_medical" in told.rules
+    assert (
+        told.response_type is decide(call, RULES_ONLY).response_type
+    )  # it tells EMS; who goes is the rules'
+    [read] = [e for e in told.evidence if e.concept == "medical_reader"]
+    assert "weighed most: '" in (read.text or "")
+
+
+def test_the_medical_reader_is_silent_once_the_call_taker_says_no_medical_emergency(
+    protocol: Protocol,
+) -> None:
+    call = CallText("WELFARE CHECK", MEDICAL_BY_CIRCUMSTANCE[0], {"medical_emergency": False})
+    assert not decide(call, protocol).notify_ems
+
+
+def test_a_reader_that_decides_who_goes_must_bar_a_civilian_team_and_one_that_only_tells_ems_need_not() -> (
+    None
+):
+    raw = yaml.safe_load(shipped_protocol_text())
+    assert raw["facts"]["reads_like_medical"].get("bars_civilian", False) is False  # only a modifier reads it
+    medical_rule = next(r for r in raw["rules"] if r["id"] == "ems.reads_like_medical")
+    medical_rule.update(response_type="co_responder", priority=2)
+    with pytest.raises(
+        ProtocolError, match=r"decides rule 'ems\.reads_like_medical', so it must bar a civilian team"
+    ):
+        parse(yaml.safe_dump(raw), "jurisdiction.yaml")

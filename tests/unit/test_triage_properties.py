@@ -88,6 +88,11 @@ def test_a_danger_cue_in_the_text_never_makes_a_decision_less_armed(call: CallTe
 
 @settings(max_examples=400)
 @given(call=calls, words=st.sampled_from(REASSURANCE))
+# Found by this property: a suicidal runaway went co-responder while unassessed, then police once reassured.
+@example(
+    call=CallText("Runaway", None, {"self_harm": True, "behavioral_health": True, "police_requested": True}),
+    words=REASSURANCE[0],
+)
 def test_reassurance_never_makes_a_decision_more_armed(call: CallText, words: str) -> None:
     assert _armed(_appended(call, words)) <= _armed(call)
 

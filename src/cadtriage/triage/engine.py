@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cadtriage.triage.protocol import Protocol
+from cadtriage.triage.reader import Parsed, parse_narrative
 from cadtriage.triage.risk import Treatment, derive
 from cadtriage.triage.runtime import Condition, FactReading, Reader, Runtime
 from cadtriage.triage.text import Mention
@@ -122,25 +123,27 @@ def _resolve_all(
             touched[reading.name] = reading
     for name, reading in touched.items():
         facts[name] = _resolve(reading, call, mentions)
-    if rt.reader is not None and call.narrative:
-        facts[rt.reader.fact] = _read(rt, rt.reader, call, facts)
+    if call.narrative and rt.readers_of_text:
+        parsed = parse_narrative(rt.lexicon, call.narrative)
+        for reader in rt.readers_of_text:
+            facts[reader.fact] = _read(reader, parsed, call, facts)
     _add_derived_facts(rt, facts, mentions, present)
     return facts
 
 
-def _read(rt: Runtime, reader: Reader, call: CallText, facts: dict[str, Fact]) -> Fact:
-    # The learned reader speaks only where the call-taker has not answered every question it defers to (a call
+def _read(reader: Reader, parsed: Parsed, call: CallText, facts: dict[str, Fact]) -> Fact:
+    # A learned reader speaks only where the call-taker has not answered every question it defers to (a call
     # screened "no weapons, no violence" is left to the rules), and not on calls the protocol leaves to the rules.
     if reader.deferred_by and all(call.screening.get(field) is False for field in reader.deferred_by):
         return Fact(False)
     if any(facts[name].value is True for name in reader.silent_with):
         return Fact(False)
-    score, words = reader.model.read(rt.lexicon, call.narrative or "")
+    score, words = reader.model.read(parsed)
     if score < reader.model.threshold:
         return Fact(False)
     said = ", ".join(f"'{word}'" for word in words) or "the remarks as a whole"
-    text = f"read as {score:.2f} (held back from {reader.model.threshold:g}); weighed most: {said}"
-    return Fact(True, (Evidence("narrative", reader.fact, text=text, concept="danger_reader"),))
+    text = f"read as {score:.2f} (from {reader.model.threshold:g}); weighed most: {said}"
+    return Fact(True, (Evidence("narrative", reader.fact, text=text, concept=f"{reader.name}_reader"),))
 
 
 def _resolve(reading: FactReading, call: CallText, by_concept: Mentions) -> Fact:

@@ -120,7 +120,7 @@ class FactDef(_Strict):
     outweighed_by: list[str] = []
     history_of: list[str] = []
     from_risk: Literal["ask", "assume"] | None = None
-    from_reader: bool = False  # set by the learned reader of the remarks (`danger_reader`), nothing else
+    from_reader: bool = False  # set by a learned reader of the remarks (`readers`), nothing else
     bars_civilian: bool = False
     description: str = ""
 
@@ -142,10 +142,11 @@ class FactDef(_Strict):
         return self
 
 
-class DangerReaderDef(_Strict):
-    """The learned reader of the remarks (`triage.reader`): its weights' file, beside the protocol file (else the
+class ReaderDef(_Strict):
+    """A learned reader of the remarks (`triage.reader`): its weights' file, beside the protocol file (else the
     one shipped in the package), the score from which its fact is true, the concepts whose words it does not read
-    (reassurance), and the screening questions that, all answered "no", leave the decision to the rules."""
+    (reassurance), the screening questions that, all answered "no", leave the decision to the rules, and the facts
+    that, true, do the same."""
 
     model: str = Field(pattern=r"^[A-Za-z0-9_.-]+\.json$")
     threshold: float = Field(gt=0, lt=1)
@@ -271,7 +272,7 @@ class Protocol(_Strict):
     facts: dict[str, FactDef]
     rules: list[Rule] = Field(min_length=1)
     risk: RiskModel = RiskModel()
-    danger_reader: DangerReaderDef | None = None
+    readers: dict[Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,32}$")], ReaderDef] = {}
     escalation: dict[ResponseType, EscalationStep] = {}
     consult: ConsultSection = ConsultSection()
     capabilities: dict[Annotated[str, StringConstraints(pattern=CAPABILITY_ID)], CapabilityDef] = {}
@@ -291,7 +292,7 @@ class Protocol(_Strict):
                 if concept not in self.concepts:
                     raise ValueError(f"fact {name!r} names unknown concept {concept!r}")
         self._check_risk_model()
-        self._check_reader()
+        self._check_readers()
         seen: set[str] = set()
         for rule in self.rules:
             if rule.id in seen:
@@ -349,29 +350,34 @@ class Protocol(_Strict):
         if risk.unknown and not risk.questions:
             raise ValueError("a risk model with treatments needs the questions they are about")
 
-    def _check_reader(self) -> None:
-        reader = self.danger_reader
-        fed = [name for name, fact in self.facts.items() if fact.from_reader]
-        if reader is None:
-            if fed:
-                raise ValueError(f"fact {fed[0]!r} is from_reader, but there is no danger_reader")
-            return
-        fact = self.facts.get(reader.fact)
-        if fact is None or not fact.from_reader or fed != [reader.fact]:
-            raise ValueError(f"danger_reader.fact {reader.fact!r} must be the one fact marked from_reader")
-        if not fact.bars_civilian:
+    def _check_readers(self) -> None:
+        fed = sorted(name for name, fact in self.facts.items() if fact.from_reader)
+        read = sorted(reader.fact for reader in self.readers.values())
+        if fed != read:
             raise ValueError(
-                f"danger_reader.fact {reader.fact!r} must bar a civilian team (bars_civilian: true)"
+                f"readers and facts marked from_reader must match one to one: facts {fed}, readers' facts {read}"
+            )
+        for key, reader in self.readers.items():
+            self._check_reader(key, reader)
+
+    def _check_reader(self, key: str, reader: ReaderDef) -> None:
+        # A reader can only make a decision more careful: its fact bars a civilian team, or only modifiers read it.
+        fact = self.facts[reader.fact]
+        deciding = [r.id for r in self.rules if r.response_type is not None and reader.fact in r.facts()]
+        if deciding and not fact.bars_civilian:
+            raise ValueError(
+                f"readers.{key}: fact {reader.fact!r} decides rule {deciding[0]!r}, so it must bar a civilian team"
+                " (bars_civilian: true)"
             )
         for concept in reader.quiet:
             if concept not in self.concepts:
-                raise ValueError(f"danger_reader.quiet names unknown concept {concept!r}")
+                raise ValueError(f"readers.{key}.quiet names unknown concept {concept!r}")
         for field in reader.deferred_by:
             if field not in SCREENING_FIELDS:
-                raise ValueError(f"danger_reader.deferred_by names unknown screening field {field!r}")
+                raise ValueError(f"readers.{key}.deferred_by names unknown screening field {field!r}")
         for name in reader.silent_with:
             if name not in self.facts or self.facts[name].from_reader or self.facts[name].from_risk:
-                raise ValueError(f"danger_reader.silent_with names {name!r}, not a fact read from the call")
+                raise ValueError(f"readers.{key}.silent_with names {name!r}, not a fact read from the call")
 
     def _check_civilian_guard(self, rule: Rule) -> None:
         # The safety invariant is structural: a civilian rule must itself exclude every danger, whatever rules
@@ -477,7 +483,7 @@ class Protocol(_Strict):
             version=self.version,
             lexicon=lexicon,
             call_type_lexicon=call_type_lexicon,
-            reader=self._reader(context),
+            readers_of_text=tuple(self._reader(key, reader, context) for key, reader in self.readers.items()),
             facts=facts,
             fact_names=tuple(f.name for f in facts),
             rules=tuple((rule, *rule.conditions()) for rule in self.rules),
@@ -495,14 +501,11 @@ class Protocol(_Strict):
             plans=self._plans(),
         )
 
-    def _reader(self, context: Any) -> Reader | None:
-        reader = self.danger_reader
-        if reader is None:
-            return None
+    def _reader(self, key: str, reader: ReaderDef, context: Any) -> Reader:
         trained = ((context or {}).get("models") or {}).get(reader.model)
         if trained is None:
             raise ValueError(
-                f"danger_reader model {reader.model!r} was not given: load_protocol reads it beside the protocol file"
+                f"readers.{key}: model {reader.model!r} was not given: load_protocol reads it beside the protocol file"
             )
         model = DangerReader(
             bias=float(trained["bias"]),
@@ -512,7 +515,7 @@ class Protocol(_Strict):
             trained_on=str(trained.get("trained_on", "")),
             unnamed=frozenset(str(f) for f in trained.get("unnamed", ())),
         )
-        return Reader(model, reader.fact, tuple(reader.deferred_by), tuple(reader.silent_with))
+        return Reader(key, model, reader.fact, tuple(reader.deferred_by), tuple(reader.silent_with))
 
     def _lexicon(self, phrases: dict[str, list[str]]) -> Lexicon:
         vocabulary = self.vocabulary

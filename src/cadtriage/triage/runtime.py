@@ -128,8 +128,10 @@ class Plans:
 
 @dataclass(frozen=True, slots=True)
 class Reader:
-    """The learned reader, the fact it sets, and the screening questions whose "no" answers leave it silent."""
+    """A learned reader, the fact it sets, and what leaves it silent: screening questions all answered "no", or a
+    fact that is true."""
 
+    name: str
     model: DangerReader
     fact: str
     deferred_by: tuple[str, ...]
@@ -143,7 +145,7 @@ class Runtime:
     version: str
     lexicon: Lexicon
     call_type_lexicon: Lexicon  # the lexicon and the phrases read in call types only
-    reader: Reader | None  # the learned reader of the remarks, when the protocol has one
+    readers_of_text: tuple[Reader, ...]  # the protocol's learned readers of the remarks
     facts: tuple[FactReading, ...]
     fact_names: tuple[str, ...]
     rules: tuple[tuple[Any, Condition, tuple[Condition, ...]], ...]  # (Rule, when, any)
