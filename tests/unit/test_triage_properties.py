@@ -93,6 +93,8 @@ def test_a_danger_cue_in_the_text_never_makes_a_decision_less_armed(call: CallTe
     call=CallText("Runaway", None, {"self_harm": True, "behavioral_health": True, "police_requested": True}),
     words=REASSURANCE[0],
 )
+# And: a danger raised and unanswered on a call with no need went co-responder, then police once denied.
+@example(call=CallText(None, "not sure 12 gauge", {"police_requested": True}), words=REASSURANCE[0])
 def test_reassurance_never_makes_a_decision_more_armed(call: CallText, words: str) -> None:
     assert _armed(_appended(call, words)) <= _armed(call)
 

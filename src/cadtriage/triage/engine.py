@@ -238,8 +238,10 @@ def _present_treatments(rt: Runtime, mentions: Mentions, call: CallText) -> froz
                 treatment = rt.call_type_treatments[concept]  # a call type alone: the program's by-type rule
             present.add(treatment)
     present.update(t for field, t in rt.answers.items() if call.screening.get(field) is True)
-    if any(UNANSWERED + concept in mentions for concept in rt.question_concepts):
-        present.add("ask")  # a danger raised and left unanswered is risk nobody has assessed
+    if present and any(UNANSWERED + concept in mentions for concept in rt.question_concepts):
+        # A danger raised and left unanswered is risk nobody has assessed, for a need the teams could take; with
+        # no such need the call is police's anyway (and an answer must never send it from a clinician to police).
+        present.add("ask")
     return frozenset(present)
 
 
