@@ -27,8 +27,8 @@ def upgrade() -> None:
         "UPDATE eido_incidents SET last_update = received_at"
         " WHERE NOT (last_update >= '1970-01-01 00:00:00+00' AND last_update < '2100-01-01 00:00:00+00')"
     )
-    op.create_check_constraint("eido_incidents_last_update_in_range", "eido_incidents", IN_RANGE)
+    op.create_check_constraint("last_update_in_range", "eido_incidents", IN_RANGE)
 
 
 def downgrade() -> None:
-    op.drop_constraint("eido_incidents_last_update_in_range", "eido_incidents", type_="check")
+    op.drop_constraint("last_update_in_range", "eido_incidents", type_="check")
