@@ -69,6 +69,10 @@ def test_the_call_takers_no_to_weapons_and_violence_leaves_the_call_to_the_rules
     call_type, narrative = TOLD_OTHERWISE[0]
     one = decide(CallText(call_type, narrative, {"weapons": False}), protocol)
     assert one.response_type is ResponseType.co_responder  # one question answered: still held back
+    # ...and the decision says which answer would send a civilian team: the question left.
+    assert {"field": "violence", "if": False, "response_type": "civilian_crisis", "notify_ems": False} in (
+        one.as_dict()["ask"]
+    )
     both = decide(CallText(call_type, narrative, {"weapons": False, "violence": False}), protocol)
     assert both.response_type is ResponseType.civilian_crisis
     assert "risk.reads_like_danger" not in both.rules

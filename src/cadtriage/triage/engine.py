@@ -310,7 +310,12 @@ def _outcome(rt: Runtime, values: Values, present: frozenset[Treatment], call: C
         for r in rt.screened
         if values[r.name] is None and call.screening.get(r.screening or "") is None
     )
-    key = (tuple(values.values()), present, unanswered)
+    # A reader goes silent when the call-taker answers "no" to every question it defers to, so which of those the
+    # screening has answered "no" is part of what the questions would change.
+    said_no = frozenset(
+        f for r in rt.readers_of_text for f in r.deferred_by if call.screening.get(f) is False
+    )
+    key = (tuple(values.values()), present, unanswered, said_no)
     found: _Outcome | None = rt.outcomes.get(key)
     if found is None:
         decider, modifiers = _fired_rules(rt, values)
@@ -319,7 +324,7 @@ def _outcome(rt: Runtime, values: Values, present: frozenset[Treatment], call: C
             question
             for name in unanswered
             for answer in (True, False)
-            if (question := _question(rt, values, present, name, answer, decider, ems)) is not None
+            if (question := _question(rt, values, present, (name, answer), said_no, decider, ems)) is not None
         )
         found = _Outcome(decider, modifiers, ask)
         if len(rt.outcomes) >= OUTCOME_CACHE_SIZE:
@@ -332,15 +337,20 @@ def _question(
     rt: Runtime,
     values: Values,
     present: frozenset[Treatment],
-    name: str,
-    answer: bool,
+    asked: tuple[str, bool],
+    said_no: frozenset[str],
     decider: Any,
     ems: bool,
 ) -> Question | None:
+    name, answer = asked
     base = dict(values)
     base[name] = answer
     field = next(r.screening for r in rt.facts if r.name == name)
     assert field is not None
+    no = said_no | {field} if answer is False else said_no
+    for reader in rt.readers_of_text:
+        if reader.deferred_by and no.issuperset(reader.deferred_by):
+            base[reader.fact] = False
     treatment = rt.answers.get(field)
     if answer and treatment is not None:  # "yes" to a question that names a need brings the need's treatment
         present = present | {treatment}
