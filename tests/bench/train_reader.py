@@ -29,7 +29,7 @@ import yaml
 from cadtriage.protocol_files import shipped_protocol_text
 from cadtriage.triage.engine import decide
 from cadtriage.triage.protocol import Protocol, parse_protocol
-from cadtriage.triage.reader import features, parse_narrative
+from cadtriage.triage.reader import features
 from tests.corpus import Case, load_split
 
 FOLDER = Path(__file__).parents[2] / "src" / "cadtriage" / "triage"
@@ -103,7 +103,7 @@ def main() -> None:
     cases: list[Case] = [c for c in load_split("dev") if c.call.narrative]
     examples = {
         id(c): (
-            features(parse_narrative(protocol.lexicon, c.call.narrative or ""), definition.quiet),
+            features(protocol.lexicon.read(c.call.narrative or ""), definition.quiet),
             label(c),
         )
         for c in cases

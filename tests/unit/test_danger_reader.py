@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from cadtriage.protocol_files import load_protocol, parse, shipped_protocol_text
 from cadtriage.triage.engine import decide
 from cadtriage.triage.protocol import Protocol, ProtocolError
-from cadtriage.triage.reader import features, parse_narrative
+from cadtriage.triage.reader import features
 from cadtriage.triage.types import RESTRICTIVENESS, CallText, ResponseType
 
 # Danger in words no phrase list has: stalking told by what he knows, a wound told by its look, an injury on a
@@ -108,8 +108,8 @@ def test_reassurance_is_not_read_so_it_never_raises_the_score(
 ) -> None:
     [reader] = [r for r in protocol.runtime.readers_of_text if r.name == "danger"]
     quiet = reader.model.quiet
-    longer = features(parse_narrative(protocol.lexicon, f"{narrative}. {reassurance}"), quiet)
-    assert longer == features(parse_narrative(protocol.lexicon, narrative), quiet)
+    longer = features(protocol.lexicon.read(f"{narrative}. {reassurance}"), quiet)
+    assert longer == features(protocol.lexicon.read(narrative), quiet)
 
 
 @settings(max_examples=300)

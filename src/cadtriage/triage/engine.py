@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from cadtriage.triage.protocol import Protocol
-from cadtriage.triage.reader import Parsed, parse_narrative
 from cadtriage.triage.risk import Treatment, derive
 from cadtriage.triage.runtime import Condition, FactReading, Reader, Runtime
-from cadtriage.triage.text import Mention
+from cadtriage.triage.text import Mention, Reading
 from cadtriage.triage.types import CallText, Decision, Evidence, Question, ResponseType
 
 Mentions = dict[str, list[tuple[str, Mention]]]
@@ -71,9 +70,9 @@ def decide(call: CallText, protocol: Protocol) -> Decision:
 
 
 def _decide(call: CallText, rt: Runtime) -> Decision:
-    mentions = _mentions(call, rt)
+    mentions, narrative = _mentions(call, rt)
     present = _present_treatments(rt, mentions, call)
-    facts = _resolve_all(call, rt, mentions, present)
+    facts = _resolve_all(call, rt, mentions, present, narrative)
     outcome = _outcome(rt, {name: fact.value for name, fact in facts.items()}, present, call)
     decider = outcome.decider
     fired = [decider, *outcome.modifiers]
@@ -95,25 +94,30 @@ def _decide(call: CallText, rt: Runtime) -> Decision:
 def resolve_facts(call: CallText, protocol: Protocol) -> dict[str, Fact]:
     """Every fact the protocol defines, resolved for this call (the risk model's derived facts included)."""
     rt = protocol.runtime
-    mentions = _mentions(call, rt)
-    return _resolve_all(call, rt, mentions, _present_treatments(rt, mentions, call))
+    mentions, narrative = _mentions(call, rt)
+    return _resolve_all(call, rt, mentions, _present_treatments(rt, mentions, call), narrative)
 
 
-def _mentions(call: CallText, rt: Runtime) -> Mentions:
+def _mentions(call: CallText, rt: Runtime) -> tuple[Mentions, Reading | None]:
+    # The call type's mentions (remembered per call type), and the narrative read once: its mentions for the rules,
+    # its words and spans for the learned readers.
     by_concept: Mentions = {}
-    for source, text, lexicon, is_call_type in (
-        ("call_type", call.call_type, rt.call_type_lexicon, True),
-        ("narrative", call.narrative, rt.lexicon, False),
+    narrative = rt.lexicon.read(call.narrative) if call.narrative else None
+    for source, found in (
+        (
+            "call_type",
+            rt.call_type_lexicon.mentions(call.call_type, call_type=True) if call.call_type else (),
+        ),
+        ("narrative", narrative.mentions if narrative else ()),
     ):
-        if text:
-            for mention in lexicon.mentions(text, call_type=is_call_type):
-                key = UNANSWERED + mention.concept if mention.unknown else mention.concept
-                by_concept.setdefault(key, []).append((source, mention))
-    return by_concept
+        for mention in found:
+            key = UNANSWERED + mention.concept if mention.unknown else mention.concept
+            by_concept.setdefault(key, []).append((source, mention))
+    return by_concept, narrative
 
 
 def _resolve_all(
-    call: CallText, rt: Runtime, mentions: Mentions, present: frozenset[Treatment]
+    call: CallText, rt: Runtime, mentions: Mentions, present: frozenset[Treatment], narrative: Reading | None
 ) -> dict[str, Fact]:
     # Most facts are untouched by a call: unknown unless a screening answer or a mention reaches them.
     facts = dict.fromkeys(rt.fact_names, UNKNOWN)
@@ -123,22 +127,21 @@ def _resolve_all(
             touched[reading.name] = reading
     for name, reading in touched.items():
         facts[name] = _resolve(reading, call, mentions)
-    if call.narrative and rt.readers_of_text:
-        parsed = parse_narrative(rt.lexicon, call.narrative)
+    if narrative is not None:
         for reader in rt.readers_of_text:
-            facts[reader.fact] = _read(reader, parsed, call, facts)
+            facts[reader.fact] = _read(reader, narrative, call, facts)
     _add_derived_facts(rt, facts, mentions, present)
     return facts
 
 
-def _read(reader: Reader, parsed: Parsed, call: CallText, facts: dict[str, Fact]) -> Fact:
+def _read(reader: Reader, narrative: Reading, call: CallText, facts: dict[str, Fact]) -> Fact:
     # A learned reader speaks only where the call-taker has not answered every question it defers to (a call
     # screened "no weapons, no violence" is left to the rules), and not on calls the protocol leaves to the rules.
     if reader.deferred_by and all(call.screening.get(field) is False for field in reader.deferred_by):
         return Fact(False)
     if any(facts[name].value is True for name in reader.silent_with):
         return Fact(False)
-    score, words = reader.model.read(parsed)
+    score, words = reader.model.read(narrative)
     if score < reader.model.threshold:
         return Fact(False)
     said = ", ".join(f"'{word}'" for word in words) or "the remarks as a whole"

@@ -25,7 +25,7 @@ from pydantic import (
 
 from cadtriage.triage.apco import APCO_INCIDENT_TYPES
 from cadtriage.triage.catalogue import CAPABILITY_ID, LANGUAGE_SLOT, CapabilityDef, ResponsePlan
-from cadtriage.triage.reader import DangerReader
+from cadtriage.triage.reader import LearnedReader
 from cadtriage.triage.risk import RiskModel
 from cadtriage.triage.runtime import CompiledPlan, Condition, DeskRule, FactReading, Plans, Reader, Runtime
 from cadtriage.triage.text import (
@@ -507,7 +507,7 @@ class Protocol(_Strict):
             raise ValueError(
                 f"readers.{key}: model {reader.model!r} was not given: load_protocol reads it beside the protocol file"
             )
-        model = DangerReader(
+        model = LearnedReader(
             bias=float(trained["bias"]),
             weights={str(k): float(v) for k, v in trained["weights"].items()},
             threshold=reader.threshold,

@@ -21,40 +21,21 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from itertools import pairwise
 
-from cadtriage.triage.text import BREAK, CUE_IDS, Lexicon
+from cadtriage.triage.text import BREAK, CUE_IDS, Reading
 
 _CLAUSE_MARKS = frozenset(".,;!")
 
 
-@dataclass(frozen=True, slots=True)
-class Parsed:
-    """A narrative as the readers see it, read once for all of them: its words, its concept spans, and where the
-    mentions a denial covers start."""
-
-    tokens: tuple[str, ...]
-    spans: tuple[tuple[str, int, int], ...]
-    denied_at: frozenset[int]
-
-
-def parse_narrative(lexicon: Lexicon, text: str) -> Parsed:
-    """Read a narrative once for every reader."""
-    tokens = lexicon.tokens(text)
-    return Parsed(
-        tuple(tokens),
-        tuple(lexicon.spans(tokens)),
-        frozenset(m.start for m in lexicon.mentions(text) if m.negated),
-    )
-
-
-def features(parsed: Parsed, quiet: Collection[str]) -> frozenset[str]:
+def features(reading: Reading, quiet: Collection[str]) -> frozenset[str]:
     """The words and adjacent word pairs of a narrative a reader weighs. A clause (between clause marks and the
     words that break one, such as "but") that denies something or reassures (a concept in `quiet`) is not read at
     all: "no wpns seen, not a threat" adds nothing. Cue words are never read; pairs never span a clause."""
-    tokens, spans = parsed.tokens, parsed.spans
+    tokens, spans = reading.tokens, reading.spans
     breaks = {start for concept, start, _ in spans if concept == BREAK}
     breaks.update(i for i, token in enumerate(tokens) if token in _CLAUSE_MARKS)
     silent = {i for concept, start, end in spans if concept in CUE_IDS for i in range(start, end)}
-    quieted = {start for concept, start, _ in spans if concept in quiet} | parsed.denied_at
+    quieted = {start for concept, start, _ in spans if concept in quiet}
+    quieted.update(m.start for m in reading.mentions if m.negated)
     found: set[str] = set()
     clause: list[int] = []
     for index in [*range(len(tokens)), len(tokens)]:
@@ -70,7 +51,7 @@ def features(parsed: Parsed, quiet: Collection[str]) -> frozenset[str]:
 
 
 @dataclass(frozen=True)
-class DangerReader:
+class LearnedReader:
     """The trained weights, and the score from which a narrative is held back from a civilian team alone."""
 
     bias: float
@@ -85,9 +66,9 @@ class DangerReader:
         z = self.bias + sum(self.weights.get(feature, 0.0) for feature in found)
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
-    def read(self, parsed: Parsed) -> tuple[float, tuple[str, ...]]:
+    def read(self, reading: Reading) -> tuple[float, tuple[str, ...]]:
         """The narrative's score and the words that weighed most toward it (at most three)."""
-        found = features(parsed, self.quiet)
+        found = features(reading, self.quiet)
         named = (f for f in found if self.weights.get(f, 0.0) > 0 and f not in self.unnamed)
         heaviest = sorted(named, key=lambda f: (-self.weights[f], f))
         return self.score(found), tuple(heaviest[:3])

@@ -12,7 +12,7 @@ from typing import Any
 from typing import Protocol as Structural
 
 from cadtriage.triage.catalogue import LANGUAGE_SLOT
-from cadtriage.triage.reader import DangerReader
+from cadtriage.triage.reader import LearnedReader
 from cadtriage.triage.risk import Treatment
 from cadtriage.triage.text import Lexicon
 from cadtriage.triage.types import NO_DESK, Consult, Evidence, Need, ResponseType
@@ -132,7 +132,7 @@ class Reader:
     fact that is true."""
 
     name: str
-    model: DangerReader
+    model: LearnedReader
     fact: str
     deferred_by: tuple[str, ...]
     silent_with: tuple[str, ...]  # facts that, true, leave the call to the rules

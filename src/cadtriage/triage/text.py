@@ -65,6 +65,15 @@ class Mention:
     unknown: bool = False  # raised but unanswered: "not sure if he has a gun", "WPNS UNK"
 
 
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """A text read once: its words, the phrases and cues found in them (concept, start, end), and the mentions."""
+
+    tokens: tuple[str, ...]
+    spans: tuple[tuple[str, int, int], ...]
+    mentions: tuple[Mention, ...]
+
+
 @dataclass(slots=True)
 class _Phrase:
     concepts: list[
@@ -269,15 +278,16 @@ class Lexicon:
         narratives are free text and read every time.
         """
         if not call_type:
-            return self._read(text, call_type=False)
+            return self.read(text).mentions
         found = self._call_types.get(text)
         if found is None:
             if len(self._call_types) >= CALL_TYPE_CACHE_SIZE:
                 self._call_types.clear()
-            found = self._call_types[text] = self._read(text, call_type=True)
+            found = self._call_types[text] = self.read(text, call_type=True).mentions
         return found
 
-    def _read(self, text: str, *, call_type: bool) -> tuple[Mention, ...]:
+    def read(self, text: str, *, call_type: bool = False) -> Reading:
+        """A text's words, phrases and mentions, read once (for whoever needs more than the mentions)."""
         tokens = self.tokens(text, drop_leading_codes=call_type)
         spans = self.spans(tokens)
         result: list[Mention] = []
@@ -299,7 +309,7 @@ class Lexicon:
                     unknown=before == UNKNOWN or after == UNKNOWN_AFTER,
                 )
             )
-        return tuple(result)
+        return Reading(tuple(tokens), tuple(spans), tuple(result))
 
     def _cue_before(
         self, spans: Sequence[tuple[str, int, int]], index: int, start: int, tokens: Sequence[str]
