@@ -7,12 +7,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from cadtriage.triage.protocol import Protocol, ProtocolError, parse_protocol
 
 SHIPPED = "cadtriage/triage/protocol.yaml"
-_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def shipped_protocol_text() -> str:
@@ -33,29 +30,16 @@ def load_protocol(path: Path | None = None) -> Protocol:
 
 def parse(text: str, source: str, folder: Path | None = None) -> Protocol:
     """Parse protocol text with the data files it names: beside it in `folder` when there, else the shipped ones."""
-    return parse_protocol(text, source, models=_models(text, source, folder))
 
-
-def _models(text: str, source: str, folder: Path | None) -> dict[str, Any]:
-    try:
-        raw = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
-    except yaml.YAMLError:
-        return {}  # parse_protocol says what is wrong with it
-    readers = raw.get("readers") if isinstance(raw, dict) else None
-    names = (
-        {r.get("model") for r in readers.values() if isinstance(r, dict)}
-        if isinstance(readers, dict)
-        else set()
-    )
-    models: dict[str, Any] = {}
-    for name in sorted(n for n in names if isinstance(n, str) and "/" not in n and "\\" not in n):
+    def read_model(name: str) -> Any:  # a plain file name: the protocol's validation sees to it
         beside = folder / name if folder is not None else None
         try:
             if beside is not None and beside.is_file():
                 content = beside.read_text(encoding="utf-8")
             else:
                 content = resources.files("cadtriage.triage").joinpath(name).read_text(encoding="utf-8")
-            models[name] = json.loads(content)
+            return json.loads(content)
         except (OSError, ValueError) as exc:
-            raise ProtocolError(f"{source}: cannot read reader model {name!r}: {exc}") from exc
-    return models  # a name that is not a plain file name is left for validation to refuse
+            raise ProtocolError(f"cannot read reader model {name!r}: {exc}") from exc
+
+    return parse_protocol(text, source, read_model=read_model)

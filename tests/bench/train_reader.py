@@ -41,9 +41,8 @@ EPOCHS, RATE, L2, SEED = 8, 0.2, 1e-4, 0
 def rules_only() -> Protocol:
     """The shipped protocol with its readers silent: what the rules alone decide."""
     raw = yaml.safe_load(shipped_protocol_text())
-    silent = {"bias": -30.0, "weights": {}}
     return parse_protocol(
-        yaml.safe_dump(raw), "rules-only", models={r["model"]: silent for r in raw["readers"].values()}
+        yaml.safe_dump(raw), "rules-only", read_model=lambda _: {"bias": -30.0, "weights": {}}
     )
 
 

@@ -9,7 +9,7 @@ authors expect).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Annotated, Any, Literal
 
 import yaml
@@ -502,11 +502,12 @@ class Protocol(_Strict):
         )
 
     def _reader(self, key: str, reader: ReaderDef, context: Any) -> Reader:
-        trained = ((context or {}).get("models") or {}).get(reader.model)
-        if trained is None:
+        read_model = (context or {}).get("read_model")
+        if read_model is None:
             raise ValueError(
                 f"readers.{key}: model {reader.model!r} was not given: load_protocol reads it beside the protocol file"
             )
+        trained = read_model(reader.model)
         model = LearnedReader(
             bias=float(trained["bias"]),
             weights={str(k): float(v) for k, v in trained["weights"].items()},
@@ -625,9 +626,11 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def parse_protocol(text: str, source: str, models: Mapping[str, Any] | None = None) -> Protocol:
-    """Parse and validate protocol YAML; `source` names the file in error messages; `models` holds the data
-    files it names (the danger reader's weights), by name."""
+def parse_protocol(
+    text: str, source: str, read_model: Callable[[str], Mapping[str, Any]] | None = None
+) -> Protocol:
+    """Parse and validate protocol YAML; `source` names the file in error messages; `read_model` reads a data
+    file the protocol names (a learned reader's weights) by its file name."""
     try:
         raw = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
@@ -635,7 +638,7 @@ def parse_protocol(text: str, source: str, models: Mapping[str, Any] | None = No
     if not isinstance(raw, dict):
         raise ProtocolError(f"{source}: a protocol is a mapping with version, rules, facts, ...")
     try:
-        return Protocol.model_validate(raw, context={"models": models or {}})
+        return Protocol.model_validate(raw, context={"read_model": read_model})
     except ValidationError as exc:
         lines = [f"{source}: invalid protocol"]
         for err in exc.errors():
