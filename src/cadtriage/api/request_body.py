@@ -57,7 +57,7 @@ def _shape_problem(value: Any, check_text: bool, path: str = "", depth: int = 0)
             if key in seen:
                 return where, "given more than once"
             seen.add(key)
-            problem = (check_text and _text_problem(key)) or None
+            problem = _text_problem(key) if check_text else None
             if problem:
                 return where, f"its name {problem}"
             found = _shape_problem(item, check_text, where, depth + 1)

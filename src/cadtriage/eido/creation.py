@@ -9,7 +9,6 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from cadtriage.calls.models import Call
 from cadtriage.calls.schemas import CallView, IntakeRecord
 from cadtriage.context import Context
 from cadtriage.dispatch import intake
@@ -95,12 +94,12 @@ def create_call(ctx: Context, report: Report, given: dict[str, Any] | None = Non
     """Triage and dispatch the call an incident describes, and link the incident (claimed, or held) to it in the
     transaction that writes the call: a concurrent snapshot finds the call linked, never the incident alone."""
 
-    def link(call: Call) -> None:
-        repository.link(ctx.session, report.incident_id, call.id, ctx.now())
+    def link(call_id: int) -> None:
+        repository.link(ctx.session, report.incident_id, call_id, ctx.now())
 
-    item, created = intake.intake(ctx, record_of(report, given), on_stored=link)
+    item, created = intake.intake(ctx, record_of(report, given), on_stored=lambda call: link(call.id))
     if not created:  # its call was taken already under this external id
-        repository.link(ctx.session, report.incident_id, item.call.id, ctx.now())
+        link(item.call.id)
     added = sorted(key for key, value in (given or {}).items() if value is not None)
     ctx.record(
         "eido.received",

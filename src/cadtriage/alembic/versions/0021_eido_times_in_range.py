@@ -12,6 +12,7 @@ Create Date: 2026-12-01
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0021"
@@ -19,14 +20,17 @@ down_revision = "0020"
 branch_labels = None
 depends_on = None
 
-IN_RANGE = "last_update >= '1970-01-01 00:00:00+00' AND last_update < '2100-01-01 00:00:00+00'"
+EARLIEST, UNTIL = "1970-01-01 00:00:00+00", "2100-01-01 00:00:00+00"
+IN_RANGE = f"last_update >= '{EARLIEST}' AND last_update < '{UNTIL}'"
 
 
 def upgrade() -> None:
-    op.execute(
-        "UPDATE eido_incidents SET last_update = received_at"
-        " WHERE NOT (last_update >= '1970-01-01 00:00:00+00' AND last_update < '2100-01-01 00:00:00+00')"
+    incidents = sa.table("eido_incidents", sa.column("last_update"), sa.column("received_at"))
+    when = sa.DateTime(timezone=True)
+    out_of_range = sa.or_(
+        incidents.c.last_update < sa.cast(EARLIEST, when), incidents.c.last_update >= sa.cast(UNTIL, when)
     )
+    op.execute(sa.update(incidents).where(out_of_range).values(last_update=incidents.c.received_at))
     op.create_check_constraint("last_update_in_range", "eido_incidents", IN_RANGE)
 
 
