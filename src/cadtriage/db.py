@@ -5,7 +5,8 @@ from __future__ import annotations
 from enum import StrEnum
 
 from sqlalchemy import Engine, Enum, MetaData, create_engine
-from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 NAMING_CONVENTION = {
@@ -38,16 +39,10 @@ class Database:
     """One engine and its session factory for the life of a process."""
 
     def __init__(self, url: str, pool_size: int = 10) -> None:
-        self.url = url
+        self.url, self.pool_size = url, pool_size
         # As many again in overflow: the most connections, so the most requests, this process holds at once.
         self.capacity = 2 * pool_size
-        self.engine: Engine = create_engine(
-            url,
-            pool_size=pool_size,
-            max_overflow=self.capacity - pool_size,
-            pool_pre_ping=True,
-            hide_parameters=True,  # a statement's parameters are callers' data: never in an error or a log
-        )
+        self.engine: Engine = create_engine(url, **_pool_options(pool_size))
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         # A new connection for each readiness probe, outside the pool: a database that refuses connections (full,
         # down, restarting) shows as not ready even while pooled connections still answer.
@@ -59,3 +54,36 @@ class Database:
         """Close every pooled connection."""
         self.engine.dispose()
         self.probe.dispose()
+
+
+class LoopDatabase:
+    """The engine requests use: the same ORM sessions on psycopg's async driver, run on the event loop.
+
+    A request's handler runs in a greenlet on the event loop (`api.session.LoopRoute`); each statement suspends it
+    while PostgreSQL answers. Threads cost three hops per request and, worse, a crowd of them sharing the GIL kept
+    the event loop from answering anything quickly — a 503 or a readiness probe waited hundreds of milliseconds
+    behind them. Its connections belong to the event loop that opened them, so it lives and dies with one
+    application's lifespan; `Database` keeps the threaded engine for background work, streams and the CLI.
+    """
+
+    def __init__(self, url: str, pool_size: int) -> None:
+        self.engine: AsyncEngine = create_async_engine(url, **_pool_options(pool_size))
+        self.sessions = sessionmaker(self.engine.sync_engine, expire_on_commit=False, info={"on_loop": True})
+
+    async def dispose(self) -> None:
+        """Close every pooled connection (on the event loop that opened them)."""
+        await self.engine.dispose()
+
+
+def on_loop(session: Session) -> bool:
+    """Whether this session's statements must run in a greenlet on the event loop (a `LoopDatabase` session)."""
+    return bool(session.info.get("on_loop"))
+
+
+def _pool_options(pool_size: int) -> dict[str, object]:
+    return {
+        "pool_size": pool_size,
+        "max_overflow": pool_size,  # as many again in overflow: see `Database.capacity`
+        "pool_pre_ping": True,
+        "hide_parameters": True,  # a statement's parameters are callers' data: never in an error or a log
+    }

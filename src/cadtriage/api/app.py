@@ -101,6 +101,7 @@ def create_app(
                 worker.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker
+            await app.state.loop_database.dispose()
             if owned:
                 app.state.database.dispose()
 

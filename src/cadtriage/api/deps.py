@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from cadtriage.access.models import Role
 from cadtriage.access.service import Principal, authenticate
-from cadtriage.api.session import SessionDep
+from cadtriage.api.session import SessionDep, in_session
 from cadtriage.context import Context
 from cadtriage.errors import Forbidden, Unauthorized
 from cadtriage.triage.protocol import Protocol
@@ -18,7 +18,7 @@ from cadtriage.triage.protocol import Protocol
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer ctk_...`")
 
 
-def get_principal(
+async def get_principal(
     request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -26,7 +26,7 @@ def get_principal(
     """The caller, from its bearer key; 401 when the key is missing, unknown or revoked."""
     if credentials is None:
         raise Unauthorized("send an API key as 'Authorization: Bearer <key>'")
-    principal = authenticate(session, credentials.credentials)
+    principal = await in_session(session, authenticate, session, credentials.credentials)
     if principal is None:
         raise Unauthorized("the API key is unknown or revoked")
     request.state.actor = principal.name  # for the request log

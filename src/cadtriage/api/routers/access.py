@@ -12,8 +12,9 @@ from cadtriage.access.schemas import KeyCreate, KeyCreated, KeyOut, Me, Protocol
 from cadtriage.access.service import Principal
 from cadtriage.api.deps import Admin, ContextDep, ProtocolDep, require
 from cadtriage.api.problems import problem_responses as problems
+from cadtriage.api.session import LoopRoute
 
-router = APIRouter(tags=["admin"])
+router = APIRouter(tags=["admin"], route_class=LoopRoute)
 ProtocolReader = Annotated[Principal, Depends(require(Role.admin, Role.supervisor))]
 AnyKey = Annotated[Principal, Depends(require(*Role))]
 KeyName = Annotated[str, Path(min_length=1, max_length=64)]

@@ -10,7 +10,7 @@ from cadtriage.access.models import Role
 from cadtriage.access.service import Principal
 from cadtriage.api.deps import CallId, ContextDep, Dispatcher, ProtocolDep, Reader, require
 from cadtriage.api.problems import problem_responses as problems
-from cadtriage.api.session import commit_before_answer
+from cadtriage.api.session import LoopRoute, commit_before_answer
 from cadtriage.calls.models import CallStatus
 from cadtriage.calls.schemas import (
     CallCancel,
@@ -33,7 +33,7 @@ from cadtriage.requests import Moment
 from cadtriage.triage.engine import decide
 from cadtriage.triage.types import ResponseType
 
-router = APIRouter(tags=["calls"])
+router = APIRouter(tags=["calls"], route_class=LoopRoute)
 CallReader = Annotated[
     Principal, Depends(require(Role.dispatcher, Role.supervisor, Role.unit, Role.clinician))
 ]

@@ -10,14 +10,14 @@ from cadtriage.access.models import Role
 from cadtriage.access.service import Principal
 from cadtriage.api.deps import CallId, ContextDep, require
 from cadtriage.api.problems import problem_responses as problems
-from cadtriage.api.session import commit_before_answer
+from cadtriage.api.session import LoopRoute, commit_before_answer
 from cadtriage.calls.schemas import CallOut
 from cadtriage.consults.models import ConsultState
 from cadtriage.consults.schemas import ConsultDecision, ConsultPull
 from cadtriage.dispatch import consults, views
 from cadtriage.dispatch.schemas import Desk
 
-router = APIRouter(tags=["crisis desk"])
+router = APIRouter(tags=["crisis desk"], route_class=LoopRoute)
 Clinician = Annotated[Principal, Depends(require(Role.clinician))]
 DeskReader = Annotated[Principal, Depends(require(Role.clinician, Role.dispatcher, Role.supervisor))]
 DeskDispatcher = Annotated[Principal, Depends(require(Role.dispatcher, Role.supervisor))]

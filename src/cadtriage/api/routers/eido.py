@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from cadtriage.api.deps import Admin, CallId, ContextDep, Dispatcher, Reader
 from cadtriage.api.problems import problem_responses as problems
-from cadtriage.api.session import commit_before_answer
+from cadtriage.api.session import LoopRoute, commit_before_answer
 from cadtriage.calls.schemas import CallOut
 from cadtriage.eido import awaiting, importer, subscriptions
 from cadtriage.eido.export import call_as_eido
@@ -23,7 +23,7 @@ from cadtriage.eido.schemas import (
     SubscriptionOut,
 )
 
-router = APIRouter(tags=["interoperability"])
+router = APIRouter(tags=["interoperability"], route_class=LoopRoute)
 SubscriptionId = Annotated[int, PathParam(ge=1, le=2**62)]
 EidoBody = Annotated[dict[str, Any], Body(description="an EIDO 1.0 document (NENA-STA-021)")]
 

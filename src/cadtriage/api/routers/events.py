@@ -13,12 +13,13 @@ from cadtriage.access.service import Principal
 from cadtriage.api.deps import CallId, ContextDep, require
 from cadtriage.api.problems import problem_responses as problems
 from cadtriage.api.routers.calls import desk_call
+from cadtriage.api.session import LoopRoute
 from cadtriage.dispatch import views
 from cadtriage.events import stream
 from cadtriage.events.schemas import EventFilter, EventOut
 from cadtriage.events.service import latest_event_id, replay_late, replay_page
 
-router = APIRouter(tags=["events"])
+router = APIRouter(tags=["events"], route_class=LoopRoute)
 EventReader = Annotated[Principal, Depends(require(Role.dispatcher, Role.supervisor, Role.clinician))]
 # What each role may see in the stream (empty: everything): who was given access is for supervisors, not every
 # console on the floor; a clinician sees the desk's own events, not those of calls that never reached it.

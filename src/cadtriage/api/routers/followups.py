@@ -10,12 +10,13 @@ from cadtriage.access.models import Role
 from cadtriage.access.service import Principal
 from cadtriage.api.deps import CallId, ContextDep, Reader, require
 from cadtriage.api.problems import problem_responses as problems
+from cadtriage.api.session import LoopRoute
 from cadtriage.followups import service
 from cadtriage.followups.models import FollowupStatus
 from cadtriage.followups.schemas import FollowupCreate, FollowupDone, FollowupOut
 from cadtriage.requests import Moment
 
-router = APIRouter(tags=["follow-ups"])
+router = APIRouter(tags=["follow-ups"], route_class=LoopRoute)
 CaseWorker = Annotated[Principal, Depends(require(Role.dispatcher, Role.supervisor))]
 FollowupId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 

@@ -9,13 +9,14 @@ from fastapi import APIRouter, Query
 
 from cadtriage.api.deps import ContextDep, Reader
 from cadtriage.api.problems import problem_responses as problems
+from cadtriage.api.session import LoopRoute
 from cadtriage.requests import Moment
 from cadtriage.stats import service
 from cadtriage.stats.outcomes import OutcomeStats, outcome_statistics
 from cadtriage.stats.schemas import Stats
 from cadtriage.triage.types import ResponseType
 
-router = APIRouter(tags=["supervision"])
+router = APIRouter(tags=["supervision"], route_class=LoopRoute)
 
 
 @router.get("/stats", response_model=Stats, responses=problems())

@@ -8,12 +8,13 @@ from fastapi import APIRouter, Query
 
 from cadtriage.api.deps import ContextDep, Reader
 from cadtriage.api.problems import problem_responses as problems
+from cadtriage.api.session import LoopRoute
 from cadtriage.dispatch import views
 from cadtriage.dispatch.schemas import Availability, Queue
 from cadtriage.triage.types import ResponseType
 from cadtriage.units.schemas import parse_point
 
-router = APIRouter(tags=["supervision"])
+router = APIRouter(tags=["supervision"], route_class=LoopRoute)
 
 
 @router.get("/availability", response_model=Availability, responses=problems())

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from cadtriage.api.deps import ContextDep, Reader, UnitId, UnitManager, UnitReporter, own_unit_only
 from cadtriage.api.problems import problem_responses as problems
-from cadtriage.api.session import commit_before_answer
+from cadtriage.api.session import LoopRoute, commit_before_answer
 from cadtriage.dispatch import units as service
 from cadtriage.dispatch import views
 from cadtriage.dispatch.schemas import NearbyUnit
@@ -26,7 +26,7 @@ from cadtriage.units.schemas import (
     parse_point,
 )
 
-router = APIRouter(tags=["units"])
+router = APIRouter(tags=["units"], route_class=LoopRoute)
 
 
 @router.post(
