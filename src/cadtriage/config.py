@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     # No "trace": uvicorn then logs each request's scope, its path and query string, which can hold caller data.
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
     db_pool_size: int = Field(default=10, ge=1, le=200)
-    max_in_flight: int = Field(default=16, ge=1, le=10_000)
+    max_in_flight: int = Field(default=8, ge=1, le=10_000)
     max_distance_police_m: float = Field(default=40_000, gt=0)
     max_distance_co_responder_m: float = Field(default=25_000, gt=0)
     max_distance_civilian_crisis_m: float = Field(default=15_000, gt=0)

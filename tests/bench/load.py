@@ -342,6 +342,9 @@ def main() -> None:
     parser.add_argument(
         "--pool-size", type=int, help="the service's CADTRIAGE_DB_POOL_SIZE (default: its own)"
     )
+    parser.add_argument(
+        "--max-in-flight", type=int, help="the service's CADTRIAGE_MAX_IN_FLIGHT (default: its own)"
+    )
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="cadtriage-load-"))
     server = EmbeddedPostgres(tmp / "pgdata")
@@ -364,6 +367,8 @@ def main() -> None:
         env.update({"DATABASE_URL": url, "CADTRIAGE_LOG_LEVEL": "warning"})
         if args.pool_size:
             env["CADTRIAGE_DB_POOL_SIZE"] = str(args.pool_size)
+        if args.max_in_flight:
+            env["CADTRIAGE_MAX_IN_FLIGHT"] = str(args.max_in_flight)
         # The service's log goes to a file: an unread pipe fills up during the crash's error bursts, and then
         # every worker blocks writing its log (which an earlier run mistook for a service that did not recover).
         service_log = (tmp / "service.log").open("w")
@@ -416,6 +421,7 @@ def main() -> None:
         result = {
             "rate_target": args.rate,
             "pool_size": args.pool_size,
+            "max_in_flight": args.max_in_flight,
             "seconds": round(elapsed, 1),
             "crash": args.crash,
             "crash_log": crash_log,

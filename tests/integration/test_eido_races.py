@@ -71,7 +71,8 @@ def _with_server(pg: PgServer, check: Callable[[str, str, dict[str, Any], Any], 
     dispatcher, supervisor = (create_key_in(url, role, name=role) for role in ("dispatcher", "supervisor"))
     engine = create_engine(url)
     try:
-        with uvicorn_server(url, workers=2) as base:
+        # Admission is not under test here: every racing request must be let in.
+        with uvicorn_server(url, workers=2, CADTRIAGE_MAX_IN_FLIGHT="100") as base:
             units = [
                 ("CRT-1", "civilian_crisis"),
                 ("COR-1", "co_responder"),
