@@ -164,3 +164,29 @@ def test_a_bare_word_names_a_category_in_a_call_type_and_not_in_a_sentence(proto
     # Cutting oneself is self-harm wherever it is written, never an assault.
     self_harm = decide(CallText(call_type="SELF INFLICTED CUTTING"), protocol)
     assert (self_harm.response_type.value, self_harm.notify_ems) == ("co_responder", True)
+
+
+class _CountingJoiners(frozenset[str]):
+    """The list joiners, counting each step a cue's walk back through a list takes."""
+
+    steps = 0
+
+    def issuperset(self, other: object) -> bool:  # type: ignore[override]
+        _CountingJoiners.steps += 1
+        return super().issuperset(other)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("item", ["od", "fx od", "no weapons or", "dva stab"])
+def test_a_long_list_of_mentions_is_read_in_steps_proportional_to_its_length(
+    protocol: Protocol, item: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A 4,000-character narrative of one cue repeated ("od od od ...") took half a second: each mention walked
+    # back through the whole list before it, and on the event loop that stalled every request of the worker.
+    import cadtriage.triage.text as text
+
+    monkeypatch.setattr(text, "_LIST_JOINERS", _CountingJoiners(text._LIST_JOINERS))
+    narrative = (item + " ") * (4000 // (len(item) + 1))
+    _CountingJoiners.steps = 0
+    mentions = protocol.lexicon.read(narrative).mentions
+    assert len(mentions) > 250
+    assert _CountingJoiners.steps <= 2 * len(mentions)

@@ -291,10 +291,11 @@ class Lexicon:
         tokens = self.tokens(text, drop_leading_codes=call_type)
         spans = self.spans(tokens)
         result: list[Mention] = []
+        governed: dict[int, str | None] = {}  # each mention's cue before it, for the lists that follow
         for index, (concept, start, end) in enumerate(spans):
             if concept in CUE_IDS:
                 continue
-            before = self._cue_before(spans, index, start, tokens)
+            before = governed[index] = self._cue_before(spans, index, start, tokens, governed)
             after = self._cue_after(spans, index, end, tokens)
             # "hasn't hit her yet": a denial that expects the thing is no denial.
             uncertain = before == UNCERTAIN or after == UNCERTAIN_AFTER
@@ -312,11 +313,17 @@ class Lexicon:
         return Reading(tuple(tokens), tuple(spans), tuple(result))
 
     def _cue_before(
-        self, spans: Sequence[tuple[str, int, int]], index: int, start: int, tokens: Sequence[str]
+        self,
+        spans: Sequence[tuple[str, int, int]],
+        index: int,
+        start: int,
+        tokens: Sequence[str],
+        governed: dict[int, str | None],
     ) -> str | None:
         # The nearest cue before the mention, in the same clause and within the window, governs it, unless another
         # concept stands between. A list carries the cue on: in "no weapons or violence" the "no" reaches
-        # "violence" through "weapons or".
+        # "violence" through "weapons or". Whatever governs the list item before us governs us too, so that answer
+        # (in `governed`) is reused: walking the whole list again for every item made a long list quadratic.
         for j in range(index - 1, -1, -1):
             concept, span_start, span_end = spans[j]
             distance = start - span_end
@@ -332,6 +339,8 @@ class Lexicon:
             if not _LIST_JOINERS.issuperset(tokens[span_end:start]):
                 # Another concept stands between: "no weapons and threatening" denies only weapons.
                 return None
+            if j in governed:
+                return governed[j]
             start = span_start
         return None
 
