@@ -29,8 +29,10 @@ def _serve(args: argparse.Namespace) -> int:
             from cadtriage.seed import seed_demo_if_empty
 
             print(seed_demo_if_empty(url), flush=True)
-        # Workers are separate processes: they read the URL from the environment, never start a server.
+        # Workers are separate processes: they read the URL from the environment, never start a server. A single
+        # worker runs in this process, so the settings read above are read again, with the URL.
         os.environ["DATABASE_URL"] = url
+        get_settings.cache_clear()
         uvicorn.run(
             "cadtriage.api.app:create_app",
             factory=True,

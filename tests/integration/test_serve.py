@@ -56,9 +56,19 @@ def _cli(data_dir: Path, *args: str) -> str:
     return done.stdout
 
 
-def _serve(data_dir: Path, port: int, key_name: str) -> tuple[subprocess.Popen[str], int]:
+def _serve(data_dir: Path, port: int, key_name: str, workers: int = 2) -> tuple[subprocess.Popen[str], int]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "cadtriage.cli", "serve", "--demo", "--port", str(port), "--workers", "2"],
+        [
+            sys.executable,
+            "-m",
+            "cadtriage.cli",
+            "serve",
+            "--demo",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
         env=_env(data_dir),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -106,4 +116,14 @@ def test_serve_demo_is_ready_in_30_s_stops_postgres_on_ctrl_c_and_keeps_data(tmp
     assert "units already present" in output
     assert _postgres_serving(data_dir) == []
     assert "demo-admin" in _cli(data_dir, "keys", "list")  # the data, keys included, survived the restart
+    assert _postgres_serving(data_dir) == []
+
+
+def test_serve_with_a_single_worker_runs_on_the_embedded_database(tmp_path: Path) -> None:
+    # With one worker uvicorn builds the app in the serving process itself, which had read its settings before
+    # the embedded database's URL was known: it stopped with "DATABASE_URL is not set".
+    data_dir = tmp_path / "data"
+    process, units = _serve(data_dir, _free_port(), "single", workers=1)
+    assert units == 85
+    _interrupt(process)
     assert _postgres_serving(data_dir) == []
