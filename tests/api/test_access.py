@@ -262,6 +262,14 @@ def test_admins_create_list_and_revoke_keys(client: TestClient, world: dict[str,
     assert unbound.json()["errors"][0]["field"] == "unit"
 
 
+def test_revoking_a_name_with_a_control_character_is_refused_naming_the_name(client: TestClient) -> None:
+    # A NUL reached PostgreSQL, which refuses it in text: the answer was a 500.
+    refused = client.post("/v1/keys/a%00b/revoke", headers=as_role(client, "admin"))
+    assert refused.status_code == 422
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["errors"][0]["field"] == "name"
+
+
 @pytest.mark.parametrize(
     ("name", "status"),
     [

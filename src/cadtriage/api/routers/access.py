@@ -17,7 +17,8 @@ from cadtriage.api.session import LoopRoute
 router = APIRouter(tags=["admin"], route_class=LoopRoute)
 ProtocolReader = Annotated[Principal, Depends(require(Role.admin, Role.supervisor))]
 AnyKey = Annotated[Principal, Depends(require(*Role))]
-KeyName = Annotated[str, Path(min_length=1, max_length=64)]
+# Any name a key may have been given, but no control character (PostgreSQL refuses a NUL in text: that was a 500).
+KeyName = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")]
 
 
 @router.get("/me", response_model=Me, responses=problems(), tags=["access"])
