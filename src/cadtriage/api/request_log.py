@@ -21,6 +21,7 @@ from cadtriage.api.problems import problem
 log = logging.getLogger("cadtriage.request")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 MAX_BODY_BYTES = 64 * 1024
+CLIENT_GONE = 499  # logged for a request that ended unanswered (nginx's "client closed request"); never sent
 
 
 class JsonFormatter(logging.Formatter):
@@ -77,17 +78,21 @@ class RequestLogMiddleware:
         request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
-        status = 500
+        # Until an answer starts: 500 if the app fails, CLIENT_GONE if it ends without answering (the client hung
+        # up or its body never came), so that those do not pass for the service's own errors.
+        status, answered = 500, False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, answered
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, answered = message["status"], True
                 message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+            if not answered:
+                status = CLIENT_GONE
         finally:
             log.info(
                 "request",
