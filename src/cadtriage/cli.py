@@ -29,6 +29,12 @@ def _serve(args: argparse.Namespace) -> int:
             from cadtriage.seed import seed_demo_if_empty
 
             print(seed_demo_if_empty(url), flush=True)
+        host, port = args.host or settings.host, args.port or settings.port
+        print(
+            f"next: the API and its documentation at http://{host}:{port}/docs, the live console at "
+            f"http://{host}:{port}/console; README.md, 'A dispatcher's session', walks through both",
+            flush=True,
+        )
         # Workers are separate processes: they read the URL from the environment, never start a server. A single
         # worker runs in this process, so the settings read above are read again, with the URL.
         os.environ["DATABASE_URL"] = url
@@ -36,8 +42,8 @@ def _serve(args: argparse.Namespace) -> int:
         uvicorn.run(
             "cadtriage.api.app:create_app",
             factory=True,
-            host=args.host or settings.host,
-            port=args.port or settings.port,
+            host=host,
+            port=port,
             workers=args.workers or settings.workers,
             log_level=settings.log_level,
             access_log=False,  # cadtriage logs each request itself, as a JSON line with its request id

@@ -78,6 +78,7 @@ def test_the_root_points_a_newcomer_to_the_documentation(client: TestClient) -> 
     body = client.get("/").json()
     assert body["docs"] == "/docs"
     assert client.get(body["openapi"]).status_code == 200
+    assert client.get(body["console"]).status_code == 200
 
 
 def test_readyz_is_not_ready_when_the_database_refuses_new_connections(pg: PgServer) -> None:

@@ -106,6 +106,7 @@ def test_serve_demo_is_ready_in_30_s_stops_postgres_on_ctrl_c_and_keeps_data(tmp
     assert units == 85
     output = _interrupt(process)
     assert "demo roster seeded" in output
+    assert f"http://127.0.0.1:{port}/docs" in output  # and where to go next
     for role in ("dispatcher", "supervisor", "admin", "clinician", "unit"):  # one key per role, printed once
         assert f"demo-{role}" in output, role
     assert _postgres_serving(data_dir) == []

@@ -22,6 +22,7 @@ def root() -> dict[str, str]:
     return {
         "service": "cadtriage",
         "docs": "/docs",
+        "console": "/console",
         "openapi": "/openapi.json",
         "health": "/healthz",
         "ready": "/readyz",
