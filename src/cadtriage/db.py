@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Engine, Enum, MetaData, create_engine
+from sqlalchemy import Engine, Enum, MetaData, create_engine, event, exc
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
@@ -43,6 +45,7 @@ class Database:
         # As many again in overflow: the most connections, so the most requests, this process holds at once.
         self.capacity = 2 * pool_size
         self.engine: Engine = create_engine(url, **_pool_options(pool_size))
+        ping_after_idle(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         # A new connection for each readiness probe, outside the pool: a database that refuses connections (full,
         # down, restarting) shows as not ready even while pooled connections still answer.
@@ -68,6 +71,7 @@ class LoopDatabase:
 
     def __init__(self, url: str, pool_size: int) -> None:
         self.engine: AsyncEngine = create_async_engine(url, **_pool_options(pool_size))
+        ping_after_idle(self.engine.sync_engine)
         self.sessions = sessionmaker(self.engine.sync_engine, expire_on_commit=False, info={"on_loop": True})
 
     async def dispose(self) -> None:
@@ -80,10 +84,38 @@ def on_loop(session: Session) -> bool:
     return bool(session.info.get("on_loop"))
 
 
+# A pooled connection idle longer than this is pinged before use. One back in the pool for less was answering a
+# moment ago; a server that died since fails the statement itself, and SQLAlchemy then replaces the whole pool.
+PING_AFTER_IDLE_S = 1.0
+
+
+def ping_after_idle(engine: Engine, idle_s: float = PING_AFTER_IDLE_S) -> None:
+    """Ping a pooled connection before use only when it has been idle for `idle_s` or longer.
+
+    SQLAlchemy's `pool_pre_ping` pings at every checkout: a round trip per request, and two for an intake that
+    commits a queued call before matching it. Under load a connection is back in use within milliseconds.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def returned(dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def ping_if_idle(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since < idle_s:
+            return  # new (just connected) or just returned
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # any failure of an empty statement means the connection is gone
+            raise exc.DisconnectionError() from error  # the pool replaces it and checks out again
+
+
 def _pool_options(pool_size: int) -> dict[str, object]:
     return {
         "pool_size": pool_size,
         "max_overflow": pool_size,  # as many again in overflow: see `Database.capacity`
-        "pool_pre_ping": True,
+        # The most recently returned connection first: the busy few stay warm (no ping), the rest age out.
+        "pool_use_lifo": True,
         "hide_parameters": True,  # a statement's parameters are callers' data: never in an error or a log
     }
