@@ -26,7 +26,7 @@ TOLD_OTHERWISE = (
     ),
     (
         None,
-        "homeless man at the bus shelter, very confused, his foot is black and swollen and he cant walk on it",
+        "homeless man at the bus shelter, very confused, his leg is black and swollen, wont let anyone look",
     ),
     ("DISTURBANCE", "man outside the bar arguing with his girlfriend, she has a cut over her eye"),
 )
