@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, event
 
 from tests.api.helpers import DOWNTOWN, as_role, call, unit
 
@@ -137,3 +140,23 @@ def test_bad_unit_input_names_the_field(client: TestClient) -> None:
         client.put("/v1/units/1/location", json={"lat": 10, "lon": 200}).json()["errors"][0]["field"] == "lon"
     )
     assert client.get("/v1/units/424242").status_code == 404
+
+
+def test_a_unit_is_read_with_the_call_it_is_on_in_one_statement(client: TestClient, engine: Engine) -> None:
+    # Issue 'Intake at the database's speed': a unit terminal polls its unit every second; that read was two
+    # round trips (the unit, then its open assignment).
+    crt = unit(client, "CRT-12", "civilian_crisis", *DOWNTOWN)
+    sent = call(client, "c-1")
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        read = client.get(f"/v1/units/{crt['id']}").json()
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert read["call_id"] == sent["id"]
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "api_keys" not in s]
+    assert len(reads) == 1, reads

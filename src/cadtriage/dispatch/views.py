@@ -125,17 +125,22 @@ def call_page(
 
 def unit(ctx: Context, unit_id: int) -> UnitOut:
     """A unit with the call it is on; 404 when there is none."""
-    found = units.get(ctx.session, unit_id)
+    found = units.with_open_call(ctx.session, unit_id)
     if found is None:
         raise NotFound(f"no unit with id {unit_id}", unit_id=unit_id)
-    return _with_calls(ctx, [found])[0]
+    unit, call_id = found
+    return UnitOut.from_unit(unit, call_id, today(ctx), _eido_codes(ctx))
 
 
 def _with_calls(ctx: Context, rows: Sequence[Unit]) -> list[UnitOut]:
     calls = units.open_call_ids(ctx.session, [u.id for u in rows])
-    eido = {name: item.eido for name, item in ctx.protocol.capabilities.items()}
+    eido = _eido_codes(ctx)
     on = today(ctx)
     return [UnitOut.from_unit(u, calls.get(u.id), on, eido) for u in rows]
+
+
+def _eido_codes(ctx: Context) -> dict[str, str | None]:
+    return {name: item.eido for name, item in ctx.protocol.capabilities.items()}
 
 
 def unit_page(

@@ -97,6 +97,20 @@ def open_call_ids(session: Session, unit_ids: Sequence[int]) -> dict[int, int]:
     return {unit_id: call_id for unit_id, call_id in rows}
 
 
+# A unit and the call it is on, in one round trip: a unit has at most one open assignment (a partial unique index).
+_WITH_OPEN_CALL = (
+    select(Unit, Assignment.call_id)
+    .outerjoin(Assignment, and_(Assignment.unit_id == Unit.id, Assignment.released_at.is_(None)))
+    .where(Unit.id == bindparam("unit_id"))
+)
+
+
+def with_open_call(session: Session, unit_id: int) -> tuple[Unit, int | None] | None:
+    """A unit by id and the call it is on (None when it is on none); None when there is no such unit."""
+    row = session.execute(_WITH_OPEN_CALL, {"unit_id": unit_id}).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
 def _target(lat: float, lon: float) -> ColumnElement[object]:
     return func.ll_to_earth(lat, lon)
 
