@@ -76,3 +76,13 @@ def test_a_suicidal_call_type_alone_goes_by_type_and_remarks_that_deny_it_are_re
     assert decide(denied, protocol).response_type is ResponseType.civilian_crisis
     remarks = CallText("SUICIDAL PERSON", "on the tracks by the depot, says he is waiting for the train", {})
     assert decide(remarks, protocol).response_type is not ResponseType.civilian_crisis
+
+
+def test_remarks_that_tell_the_need_s_history_do_not_deny_what_the_call_type_names(protocol: Protocol) -> None:
+    # Round 19: "MENTAL PERSON" with "HX PSYCHOSIS, getting worse" sent a civilian team, the history read as if
+    # the remarks had denied the mental-health need, so nobody asked whether the person was armed or violent.
+    told = CallText("MENTAL PERSON", "PARENTS SAY ADULT SON 27 HX PSYCHOSIS. RP HUNG UP BEFORE FURTHER INFO.", {})
+    held = decide(told, protocol)
+    assert held.response_type is ResponseType.co_responder
+    assert held.rules[0] == "risk.unassessed"
+    assert {q["field"] for q in held.as_dict()["ask"]} >= {"weapons", "violence"}  # type: ignore[index]

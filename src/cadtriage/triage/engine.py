@@ -234,7 +234,7 @@ def _present_treatments(rt: Runtime, mentions: Mentions, call: CallText) -> froz
         if treatment is None or _screened_out(rt, concept, call):
             continue
         current = [source for source, m in found if not m.negated and not m.historical]
-        if current and "narrative" not in current and any(source == "narrative" for source, _ in found):
+        if current and "narrative" not in current and any(s == "narrative" and m.negated for s, m in found):
             continue  # the remarks deny what the call type names ("SUICIDAL PERSON" ... "she's not suicidal")
         if current:
             if not call.narrative and concept in rt.call_type_treatments:
