@@ -22,7 +22,7 @@ from cadtriage.triage.types import RESTRICTIVENESS, CallText, ResponseType
 TOLD_OTHERWISE = (
     (
         "WELFARE CHECK",
-        "man at the gas station seems off, told the clerk he knows when her shift ends and where she parks",
+        "guy sitting in the lot for hours seems off, wrote down the plate of every woman who left the store",
     ),
     (
         None,
