@@ -78,10 +78,14 @@ def test_a_suicidal_call_type_alone_goes_by_type_and_remarks_that_deny_it_are_re
     assert decide(remarks, protocol).response_type is not ResponseType.civilian_crisis
 
 
-def test_remarks_that_tell_the_need_s_history_do_not_deny_what_the_call_type_names(protocol: Protocol) -> None:
+def test_remarks_that_tell_the_need_s_history_do_not_deny_what_the_call_type_names(
+    protocol: Protocol,
+) -> None:
     # Round 19: "MENTAL PERSON" with "HX PSYCHOSIS, getting worse" sent a civilian team, the history read as if
     # the remarks had denied the mental-health need, so nobody asked whether the person was armed or violent.
-    told = CallText("MENTAL PERSON", "PARENTS SAY ADULT SON 27 HX PSYCHOSIS. RP HUNG UP BEFORE FURTHER INFO.", {})
+    told = CallText(
+        "MENTAL PERSON", "PARENTS SAY ADULT SON 27 HX PSYCHOSIS. RP HUNG UP BEFORE FURTHER INFO.", {}
+    )
     held = decide(told, protocol)
     assert held.response_type is ResponseType.co_responder
     assert held.rules[0] == "risk.unassessed"
