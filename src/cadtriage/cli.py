@@ -173,7 +173,7 @@ def _keys(args: argparse.Namespace) -> int:
                         state = (
                             f"revoked {stored.revoked_at:%Y-%m-%d %H:%M}" if stored.revoked_at else "active"
                         )
-                        unit = f" unit {stored.unit_id}" if stored.unit_id else ""
+                        unit = f" unit {stored.unit_call_sign}" if stored.unit_id else ""
                         print(f"{stored.name:<24} {stored.role:<11} {state}{unit}")
         except CadTriageError as exc:
             print(exc.detail, file=sys.stderr)

@@ -100,3 +100,25 @@ def test_concurrent_creations_of_one_key_name_give_one_key_and_conflicts(pg: PgS
         thread.join(30)
     database.dispose()
     assert sorted(outcomes) == ["conflict"] * 9 + ["created"]
+
+
+def test_keys_list_names_a_unit_key_s_unit_by_its_call_sign(pg: PgServer) -> None:
+    url = pg.copy()
+    database = Database(url, pool_size=1)
+    app = create_app(Settings(database_url=url), database=database, run_escalation=False)
+    key = _cli(url, "create", "--role", "supervisor", "--name", "sup").stdout.split(": ")[1].strip()
+    with TestClient(app) as client:
+        registered = client.post(
+            "/v1/units",
+            json={
+                "call_sign": "CRT-12",
+                "unit_type": "civilian_crisis",
+                "location": {"lat": 47.61, "lon": -122.33},
+            },
+            headers={"Authorization": f"Bearer {key}"},
+        )
+        assert registered.status_code == 201, registered.text
+    database.dispose()
+    assert _cli(url, "create", "--role", "unit", "--name", "crt-12-mdt", "--unit", "crt 12").returncode == 0
+    line = next(row for row in _cli(url, "list").stdout.splitlines() if row.startswith("crt-12-mdt"))
+    assert line.split()[-2:] == ["unit", "CRT-12"]

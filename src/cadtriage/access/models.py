@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Identity, String, func
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Identity, String, func, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from cadtriage.db import Base
+from cadtriage.units.models import Unit
 
 
 class Role(StrEnum):
@@ -32,5 +33,9 @@ class ApiKey(Base):
     role: Mapped[str] = mapped_column(String(16))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    # The unit's call sign, read with the key: a key is created for a call sign, and listed by it.
+    unit_call_sign: Mapped[str | None] = column_property(
+        select(Unit.call_sign).where(Unit.id == unit_id).correlate_except(Unit).scalar_subquery()
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from cadtriage.access.models import Role
 from cadtriage.requests import RequestModel
@@ -37,6 +37,11 @@ class KeyOut(BaseModel):
     name: str
     role: Role
     unit_id: int | None
+    unit: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("unit_call_sign", "unit"),  # the entity's attribute, or a dumped KeyOut
+        description="the call sign of the key's unit",
+    )
     created_at: datetime
     revoked_at: datetime | None
 
