@@ -236,3 +236,20 @@ def test_a_cadtriage_centres_own_triage_reasons_are_not_read_as_the_callers_word
     taken = other_centre.post("/v1/eido", json=document).json()
     narrative_there = other_centre.get(f"/v1/calls/{taken['id']}").json()["narrative"]
     assert "triage: " not in (narrative_there or "")
+
+
+def test_this_centres_own_call_sent_back_changes_nothing(client: TestClient) -> None:
+    # A partner echoing our EIDO back made a second call for the incident, and dispatched it again.
+    document = exported(client)
+    calls_before = client.get("/v1/calls").json()
+    echoed = client.post("/v1/eido", json=document)
+    assert echoed.status_code == 200, echoed.text
+    assert echoed.headers["EIDO-Result"] == "own"
+    assert echoed.json()["id"] == int(document["$id"].split(":cad")[1].split(":")[0])
+    assert client.get("/v1/calls").json() == calls_before
+    named_nothing = copy.deepcopy(document)
+    named_nothing["$id"] = document["$id"].replace(":cad", ":cad9999", 1)
+    refused = client.post("/v1/eido", json=named_nothing)
+    assert refused.status_code == 409
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert client.get("/v1/calls").json() == calls_before

@@ -14,7 +14,7 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from cadtriage.calls.models import Assignment, Call, CallOutcome, TriageDecision
-from cadtriage.eido.reading import TRIAGE_NOTE
+from cadtriage.eido.reading import INCIDENT_ID, TRIAGE_NOTE
 from cadtriage.units.models import Unit
 
 EIDO_VERSION = "1.0"
@@ -59,7 +59,7 @@ class _Ids:
 
     def __init__(self, agency: str, call: Call, incident_id: str | None) -> None:
         self.agency = agency
-        self.incident = incident_id or f"urn:emergency:uid:incidentid:cad{call.id}:{agency}"
+        self.incident = incident_id or INCIDENT_ID.format(call_id=call.id, agency=agency)
         self.call = f"urn:emergency:uid:callid:cad{call.id}:{agency}"
         self.location = f"urn:cadtriage:{agency}:call:{call.id}:location"
         self.caller = f"urn:cadtriage:{agency}:call:{call.id}:caller"

@@ -21,16 +21,17 @@ from cadtriage.dispatch.transitions import OPEN_CALL
 from cadtriage.eido import awaiting, repository
 from cadtriage.eido.creation import claim, create_call, digest, take_snapshot
 from cadtriage.eido.models import EidoIncident
-from cadtriage.eido.reading import Report, read
+from cadtriage.eido.reading import Report, own_call_id, read
 from cadtriage.eido.schema import problems
-from cadtriage.errors import Conflict, Unprocessable
+from cadtriage.errors import Conflict, NotFound, Unprocessable
 
 Received = tuple[CallView | awaiting.Held, str]
 
 
 def receive(ctx: Context, document: Any) -> Received:
     """Create or update what an EIDO describes: the call (or, when it cannot be dispatched as sent, the held
-    incident), and what happened: created, unchanged, updated or awaiting."""
+    incident), and what happened: created, unchanged, updated or awaiting; or `own` for this centre's own call
+    sent back to it, which changes nothing."""
     found = problems(document)
     if found:
         pointer, message = found[0]
@@ -39,6 +40,9 @@ def receive(ctx: Context, document: Any) -> Received:
             errors=[{"field": pointer or "/", "message": message} for pointer, message in found[:20]],
         )
     report = read(document)
+    own = own_call_id(report.incident_id, ctx.settings.eido_agency)
+    if own is not None:  # our own call, sent back (a partner echoing it): ours is the current state
+        return _own(ctx, own, report.incident_id), "own"
     if claim(ctx, report, document):  # the first snapshot: a concurrent one waits for this one to be written
         if awaiting.held_back(report):
             return awaiting.hold(ctx, report), "awaiting"
@@ -63,6 +67,17 @@ def receive(ctx: Context, document: Any) -> Received:
         return views.view(ctx, known.call_id), "unchanged"
     _update(ctx, known, report, document)
     return views.view(ctx, known.call_id), "updated"
+
+
+def _own(ctx: Context, call_id: int, incident_id: str) -> CallView:
+    # Nothing is created or changed: the document can only repeat, or be older than, what this centre holds.
+    try:
+        return views.view(ctx, call_id)
+    except NotFound:
+        raise Conflict(
+            f"incident {incident_id} is named as this centre's own call {call_id}, which does not exist",
+            call_id=call_id,
+        ) from None
 
 
 def _update(ctx: Context, known: EidoIncident, report: Report, document: dict[str, Any]) -> None:

@@ -51,7 +51,10 @@ def call_eido(call_id: CallId, ctx: ContextDep, _: Reader) -> JSONResponse:
     response_model=CallOut,
     status_code=status.HTTP_201_CREATED,
     responses={
-        200: {"description": "The same snapshot again (unchanged), or a newer one applied (updated)"},
+        200: {
+            "description": "The same snapshot again (unchanged), a newer one applied (updated), or this "
+            "centre's own call sent back to it (own: nothing changed)"
+        },
         202: {
             "model": IncidentOut,
             "description": "Held: the EIDO lacks a point or anything to triage, or its sender closed it",
@@ -66,8 +69,9 @@ def receive_eido(
     """Validate the document against NENA's EIDO schema (422 naming the JSON pointer of each problem, first the
     first in the document), then create the call it describes — triaged and dispatched like any intake — or, for
     an incident already received (same `$id`), apply a newer snapshot (notes re-triaged, location while still
-    queued, callback; recorded in the timeline as `eido.updated`) or refuse an older one (409). The header
-    `EIDO-Result` says `created`, `unchanged`, `updated` or `awaiting`: an EIDO with no point to send a unit to
+    queued, callback; recorded in the timeline as `eido.updated`) or refuse an older one (409). This centre's own
+    call sent back (its `$id` is one this centre gave) changes nothing and answers the call (`own`). The header
+    `EIDO-Result` says `created`, `unchanged`, `updated`, `own` or `awaiting`: an EIDO with no point to send a unit to
     (a civic address only), nothing to triage, or that its sender has closed is held (202, listed in
     `GET /v1/eido/incidents`) until a dispatcher completes it or a newer snapshot brings what it lacks."""
     item, result = importer.receive(ctx, document)
