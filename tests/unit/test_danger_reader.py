@@ -44,6 +44,7 @@ def rules_only() -> Protocol:
     for rule in raw["rules"]:
         (rule.get("when") or {}).pop("reads_like_danger", None)
     raw["consult"]["when"].pop("reads_like_danger")
+    raw["consult"]["when"].pop("reads_like_medical")
     return parse(yaml.safe_dump(raw), "rules-only.yaml")
 
 

@@ -209,6 +209,16 @@ def test_a_danger_or_medical_cue_in_the_text_never_puts_a_call_on_the_crisis_des
 
 @settings(max_examples=400)
 @given(call=calls)
+# Found by this test on the embedded run (2026-12-01): the medical reader told EMS of "10 56" and the desk still
+# took the call, its conditions not reading the reader's fact.
+@example(
+    call=CallText(
+        None,
+        "10 56",
+        {"weapons": False, "violence": False, "crime_in_progress": False, "self_harm": True,
+         "behavioral_health": True, "domestic_violence": False, "police_requested": False},
+    )
+)  # fmt: skip
 def test_the_crisis_desk_takes_only_behavioural_calls_with_no_known_danger(call: CallText) -> None:
     decision = decide(call, PROTOCOL)
     if not decision.consult.eligible:
