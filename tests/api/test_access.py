@@ -307,19 +307,3 @@ def test_the_cli_refuses_a_bad_key_name_plainly(db_url: str, capsys: pytest.Capt
     err = capsys.readouterr().err
     assert "invalid key name" in err
     assert "Traceback" not in err
-
-
-def test_a_unit_key_is_shown_with_its_unit_s_call_sign(client: TestClient) -> None:
-    # A key is created for a call sign ("unit": "crt 12" finds CRT-12); it was listed by the unit's row id only.
-    crt = unit(client, "CRT-12", "civilian_crisis", 47.61, -122.33)
-    admin = as_role(client, "admin")
-    created = client.post(
-        "/v1/keys", json={"name": "crt-12-mdt", "role": "unit", "unit": "crt 12"}, headers=admin
-    )
-    assert created.status_code == 201
-    assert (created.json()["unit"], created.json()["unit_id"]) == ("CRT-12", crt["id"])
-    listed = {k["name"]: k for k in client.get("/v1/keys", headers=admin).json()}
-    assert listed["crt-12-mdt"]["unit"] == "CRT-12"
-    assert listed["test-admin"]["unit"] is None
-    revoked = client.post("/v1/keys/crt-12-mdt/revoke", headers=admin).json()
-    assert revoked["unit"] == "CRT-12"

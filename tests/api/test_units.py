@@ -56,6 +56,10 @@ def test_a_unit_key_names_its_unit_however_the_call_sign_is_written(client: Test
         "/v1/keys", json={"name": "mdt-crt-01", "role": "unit", "unit": "crt 01"}, headers=admin
     )
     assert created.status_code == 201
+    # ...and the key is shown with the canonical call sign (it was listed by the unit's row id only).
+    assert (created.json()["unit"], created.json()["unit_id"]) == ("CRT-01", crt["id"])
+    listed = {k["name"]: k for k in client.get("/v1/keys", headers=admin).json()}
+    assert (listed["mdt-crt-01"]["unit"], listed["test-admin"]["unit"]) == ("CRT-01", None)
     token = created.json()["key"]
     mine = client.post(
         f"/v1/units/{crt['id']}/status",
@@ -63,6 +67,8 @@ def test_a_unit_key_names_its_unit_however_the_call_sign_is_written(client: Test
         headers={"Authorization": f"Bearer {token}"},
     )
     assert mine.status_code == 200
+    revoked = client.post("/v1/keys/mdt-crt-01/revoke", headers=admin).json()
+    assert revoked["unit"] == "CRT-01"
 
 
 def test_an_illegal_transition_is_a_409_naming_both_states(client: TestClient) -> None:
