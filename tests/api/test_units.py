@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, select
+from sqlalchemy.orm import Session
 
+from cadtriage.events.models import Event
 from tests.api.helpers import DOWNTOWN, as_role, call, unit
 
 
@@ -166,3 +168,36 @@ def test_a_unit_is_read_with_the_call_it_is_on_in_one_statement(client: TestClie
     assert read["call_id"] == sent["id"]
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "api_keys" not in s]
     assert len(reads) == 1, reads
+
+
+def test_the_avl_ping_is_one_statement_and_records_where_the_unit_moved_from(
+    client: TestClient, engine: Engine, session: Session
+) -> None:
+    # Issue 'Intake at the database's speed': the ping was an entity read and lock, an event, an update and the
+    # answer's read; it is the most frequent write there is. Now the move and its event are one statement.
+    crt = unit(client, "CRT-12", "civilian_crisis", 47.61, -122.33)
+    client.post(f"/v1/units/{crt['id']}/status", json={"status": "out_of_service"})
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        moved = client.put(f"/v1/units/{crt['id']}/location", json={"lat": 47.615, "lon": -122.335})
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert moved.status_code == 200
+    assert moved.json()["location"] == {"lat": 47.615, "lon": -122.335}
+    work = [
+        s
+        for s in statements
+        if "api_keys" not in s and not s.lstrip().upper().startswith(("SAVEPOINT", "RELEASE"))
+    ]
+    assert len(work) == 2, work  # the move with its event, and the answer's read
+    logged = session.scalars(
+        select(Event).where(Event.unit_id == crt["id"], Event.kind == "unit.location")
+    ).one()
+    assert logged.data == {"from": [47.61, -122.33], "to": [47.615, -122.335]}
+    assert logged.actor == "test-dispatcher"
+    assert client.put("/v1/units/999999/location", json={"lat": 47.6, "lon": -122.3}).status_code == 404

@@ -25,8 +25,9 @@ from cadtriage.dispatch.transitions import (
     require_transition,
 )
 from cadtriage.errors import Conflict, InvalidTransition, NotFound, Unprocessable
+from cadtriage.events.service import entry
 from cadtriage.service_area import refuse_outside
-from cadtriage.units import repository
+from cadtriage.units import avl, repository
 from cadtriage.units.models import Unit, UnitStatus
 from cadtriage.units.schemas import CapabilityGrant, Position, UnitCreate
 
@@ -159,24 +160,15 @@ def _abandon_call(ctx: Context, call_id: int, unit_id: int, reason: str | None) 
     requeue(ctx, call, f"{unit.call_sign} went out of service before arriving")
 
 
-def move(ctx: Context, unit_id: int, position: Position, *, mutual_aid: bool = False) -> Unit:
+def move(ctx: Context, unit_id: int, position: Position, *, mutual_aid: bool = False) -> None:
     """The AVL ping: a unit's new position. An available unit that moves may come in range of a waiting call.
     A position outside the service area is refused unless the unit is there on purpose (`mutual_aid`)."""
     refuse_outside(ctx.settings.area, position.lat, position.lon, mutual_aid=mutual_aid)
-    unit = repository.get(ctx.session, unit_id, for_update=True)
-    if unit is None:
+    moved = entry(actor=ctx.actor, kind="unit.location", at=ctx.now(), unit_id=unit_id)
+    status = avl.move(ctx.session, unit_id, position.lat, position.lon, moved)
+    if status is None:
         raise NotFound(f"no unit with id {unit_id}", unit_id=unit_id)
-    now = ctx.now()
-    ctx.record(
-        "unit.location",
-        at=now,
-        unit_id=unit.id,
-        data={"from": [unit.lat, unit.lon], "to": [position.lat, position.lon]},
-    )
-    unit.lat, unit.lon = position.lat, position.lon
-    unit.location_updated_at = now
-    unit.updated_at = now
-    ctx.session.flush()  # the generated position column must be current before a distance query
-    if unit.status is UnitStatus.available:
+    if status is UnitStatus.available:
+        unit = repository.get(ctx.session, unit_id, for_update=True)  # read after the move, and still locked
+        assert unit is not None
         offer_unit(ctx, unit)
-    return unit

@@ -25,12 +25,6 @@ def for_call(session: Session, call_id: int) -> Sequence[Event]:
     return session.scalars(select(Event).where(Event.call_id == call_id).order_by(Event.id)).all()
 
 
-def for_unit(session: Session, unit_id: int, limit: int = 100) -> Sequence[Event]:
-    """A unit's most recent events, oldest first."""
-    newest = select(Event).where(Event.unit_id == unit_id).order_by(Event.id.desc()).limit(limit).subquery()
-    return session.scalars(select(Event).join(newest, Event.id == newest.c.id).order_by(Event.id)).all()
-
-
 _COLUMNS = [c for c in Event.__table__.columns]
 _AFTER = select(*_COLUMNS).where(Event.id > bindparam("after")).order_by(Event.id).limit(bindparam("limit"))
 
