@@ -1,13 +1,13 @@
 """End-to-end load and crash run: `cadtriage serve --workers 2` under dispatchers and units, against two ceilings.
 
-    .venv/bin/python -m tests.bench.load [--rate 200] [--seconds 60] [--crash]
+    .venv/bin/python -m tests.bench.load [--rate 200] [--seconds 60] [--crash] [--avl-s 5]
 
 Starts its own embedded PostgreSQL (so it can restart it) and the service with the Seattle demo roster. Measures
 the HTTP ceiling (wrk on /healthz, when wrk is installed: `apt-get install wrk`), the database ceiling (the same
 intake transaction issued directly with psycopg on 4 connections: `tests/bench/db_ceiling.py`) and, between the
 two, the service layer's rate (the intake through the ORM in-process, no HTTP, 4 threads). Then dispatcher
 clients post real Seattle 2016 calls at --rate per second (open loop) while unit clients move their units through
-their calls.
+their calls (and, with --avl-s, report their units' locations that often, as AVL does).
 With --crash, a uvicorn worker is SIGKILLed a third of the way in and PostgreSQL is restarted (immediate mode) at
 two thirds. Afterwards: every call that got a 201 is stored, the dispatch invariants hold, and /readyz is 200.
 Prints a table; writes tests/bench/results/load.json (or load-crash.json).
@@ -257,11 +257,23 @@ async def dispatcher(
     await asyncio.gather(*tasks)
 
 
-async def unit_mover(client: httpx.AsyncClient, unit_id: int, seconds: float, out: dict[str, Any]) -> None:
+async def unit_mover(
+    client: httpx.AsyncClient, unit_id: int, seconds: float, out: dict[str, Any], avl_s: float = 0
+) -> None:
     stop = time.monotonic() + seconds
+    next_ping = time.monotonic() + random.uniform(0, avl_s)  # terminals' reports spread over the interval
     while time.monotonic() < stop:
         try:
             unit = (await client.get(f"/v1/units/{unit_id}")).json()
+            if avl_s and time.monotonic() >= next_ping:  # the AVL ping: a few metres from where it was
+                here = unit["location"]
+                step = {
+                    "lat": here["lat"] + random.uniform(-2e-4, 2e-4),
+                    "lon": here["lon"] + random.uniform(-2e-4, 2e-4),
+                }
+                pinged = await client.put(f"/v1/units/{unit_id}/location", json=step)
+                out["unit_codes"][pinged.status_code] = out["unit_codes"].get(pinged.status_code, 0) + 1
+                next_ping += avl_s
             if unit.get("call_id"):
                 for step in ("en_route", "on_scene"):
                     await client.post(f"/v1/units/{unit_id}/status", json={"status": step})
@@ -308,7 +320,7 @@ async def ready_prober(client: httpx.AsyncClient, seconds: float, out: dict[str,
         await asyncio.sleep(0.5)
 
 
-async def run_load(base: str, key: str, rate: float, seconds: float) -> dict[str, Any]:
+async def run_load(base: str, key: str, rate: float, seconds: float, avl_s: float = 0) -> dict[str, Any]:
     out: dict[str, Any] = {
         "latency_ms": [], "refused_ms": [], "codes": {}, "created": {}, "unit_codes": {}, "offered": 0,
         "readyz_ms": [], "readyz_codes": {},
@@ -327,7 +339,7 @@ async def run_load(base: str, key: str, rate: float, seconds: float) -> dict[str
         terminals = await stack.enter_async_context(client(10))  # the unit terminals' shared uplink
         prober = await stack.enter_async_context(client(1))
         units = (await terminals.get("/v1/units", params={"limit": 500})).json()["items"]
-        movers = [unit_mover(terminals, u["id"], seconds, out) for u in units[:30]]
+        movers = [unit_mover(terminals, u["id"], seconds, out, avl_s) for u in units[:30]]
         start = time.monotonic()
         calls = [dispatcher(c, i, rate, start, seconds, out) for i, c in enumerate(consoles)]
         await asyncio.gather(*calls, *movers, ready_prober(prober, seconds, out))
@@ -344,6 +356,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--max-in-flight", type=int, help="the service's CADTRIAGE_MAX_IN_FLIGHT (default: its own)"
+    )
+    parser.add_argument(
+        "--avl-s", type=float, default=0, help="each unit terminal also reports its location this often (s)"
     )
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="cadtriage-load-"))
@@ -394,7 +409,7 @@ def main() -> None:
             ).start()
         cpu_before = cpu_seconds(tmp / "pgdata", serve)
         started = time.monotonic()
-        out = asyncio.run(run_load(base, key, args.rate, args.seconds))
+        out = asyncio.run(run_load(base, key, args.rate, args.seconds, args.avl_s))
         elapsed = time.monotonic() - started
         cpu_after = cpu_seconds(tmp / "pgdata", serve)
         ready_after = None
