@@ -86,6 +86,32 @@ def test_a_danger_cue_in_the_text_never_makes_a_decision_less_armed(call: CallTe
     assert decide(_appended(unscreened, cue), PROTOCOL).response_type is not ResponseType.civilian_crisis
 
 
+# Characters a text can carry that no reader sees: zero-width space, non-joiner and joiner, soft hyphen, word
+# joiner, direction marks; and letters of other scripts drawn like Latin ones (Cyrillic а, е, о, с, і).
+INVISIBLE = ("\u200b", "\u200c", "\u200d", "\u00ad", "\u2060", "\u200e", "\u202e", "\ufeff")
+LOOKALIKE = {"a": "\u0430", "e": "\u0435", "o": "\u043e", "c": "\u0441", "i": "\u0456"}
+
+
+@settings(max_examples=400)
+@given(call=calls, cue=st.sampled_from(DANGER_CUES), data=st.data())
+def test_an_invisible_character_or_a_look_alike_letter_never_hides_a_danger_cue(
+    call: CallText, cue: str, data: st.DataObject
+) -> None:
+    # Found by an adversarial pass: "he has a kn\u200bife" sent a civilian team (the zero-width space split the
+    # word). Each word of the cue gets an invisible character inside it, or a look-alike for one of its letters.
+    def disguised(word: str) -> str:
+        if len(word) < 2:
+            return word
+        at = data.draw(st.integers(1, len(word) - 1))
+        if data.draw(st.booleans()):
+            return word[:at] + data.draw(st.sampled_from(INVISIBLE)) + word[at:]
+        return "".join(LOOKALIKE.get(ch, ch) if i == at else ch for i, ch in enumerate(word))
+
+    unscreened = CallText(call.call_type, call.narrative, {})
+    hidden = _appended(unscreened, " ".join(disguised(w) for w in cue.split()))
+    assert _armed(hidden) == _armed(_appended(unscreened, cue))
+
+
 @settings(max_examples=400)
 @given(call=calls, words=st.sampled_from(REASSURANCE))
 # Found by this property: a suicidal runaway went co-responder while unassessed, then police once reassured.

@@ -369,13 +369,29 @@ def _replacement_pattern(keys: Sequence[str]) -> re.Pattern[str]:
     return re.compile(r"(?<![a-z0-9])(?:" + alternatives + ")")
 
 
+# Letters of other scripts drawn like Latin ones. Inside a word that also has Latin letters ("knіfe" with a
+# Cyrillic і) they are read as the Latin letter; a word wholly in another script is left as written.
+_LOOKALIKES = str.maketrans("аеорсухіјѕԁһӏοαρτνκυ", "aeopcyxijsdhloaptvku")
+_LATIN = frozenset("abcdefghijklmnopqrstuvwxyz")
+
+
+def _latin_lookalikes(word: str) -> str:
+    folded = word.translate(_LOOKALIKES)
+    return folded if folded != word and _LATIN.intersection(word) else word
+
+
 def normalise(text: str) -> str:
     """Lower case without accents ("convulsión" is "convulsion"), with hyphens and slashes between words made
-    spaces (but kept inside `i/p`-style shorthand)."""
+    spaces (but kept inside `i/p`-style shorthand). Invisible characters (zero-width spaces and joiners, soft
+    hyphens, direction marks) are dropped and look-alike letters read as Latin inside Latin words, so that neither
+    can hide a word from triage ("kn\u200bife" is "knife")."""
     lowered = text.lower().replace("\u2019", "'")
     if not lowered.isascii():
         decomposed = unicodedata.normalize("NFKD", lowered)
-        lowered = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        lowered = "".join(
+            ch for ch in decomposed if not unicodedata.combining(ch) and unicodedata.category(ch) != "Cf"
+        )
+        lowered = " ".join(_latin_lookalikes(word) for word in lowered.split())
     if "-" in lowered or "/" in lowered:
         lowered = _NON_PREFIX.sub("non", lowered)  # "non-crim": the prefix negates its own word, no other
         lowered = _JOINED_WORDS.sub(" ", lowered)
