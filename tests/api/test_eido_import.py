@@ -178,6 +178,10 @@ def test_the_raw_document_is_kept_whole(client: TestClient, other_centre: TestCl
             lambda d: d["callComponent"][0].update(callStartTimestamp="2026-13-45T99:00:00Z"),
             "/callComponent/0/callStartTimestamp",
         ),
+        (  # a call started in 2099 would measure every time from it as negative
+            lambda d: d["callComponent"][0].update(callStartTimestamp="2099-06-01T12:00:00Z"),
+            "/callComponent/0/callStartTimestamp",
+        ),
         (
             lambda d: d["notesComponent"][0].update(lastUpdateTimeStamp="yesterday"),
             "/notesComponent/0/lastUpdateTimeStamp",

@@ -146,3 +146,21 @@ def test_a_long_queue_is_counted_to_its_bound_and_the_position_says_at_least(
     assert listed["CAD-2"] == (QUEUE_COUNTED + 1, True)
     assert listed[f"BULK-{QUEUE_COUNTED + 5}"] == (QUEUE_COUNTED + 1, True)  # the youngest of the bulk
     assert listed[f"BULK-{QUEUE_COUNTED - 1}"] == (QUEUE_COUNTED, False)  # behind CAD-3 and 998 older ones
+
+
+def test_a_call_received_in_the_future_is_refused_naming_the_field(client: TestClient) -> None:
+    # An adversarial pass: received_at 2099 was stored, every latency measured from it came out negative, and
+    # closing the call with police backup "at" any real time was refused as before the call.
+    record = {
+        "external_id": "FUT-1",
+        "call_type": "TRESPASS",
+        "location": {"lat": DOWNTOWN[0], "lon": DOWNTOWN[1]},
+    }
+    future = client.post("/v1/calls", json={**record, "received_at": "2099-06-01T12:00:00Z"})
+    assert future.status_code == 422
+    assert future.headers["content-type"].startswith("application/problem+json")
+    assert future.json()["errors"][0]["field"] == "received_at"
+    assert client.get("/v1/calls").json()["items"] == []  # nothing stored
+    # A console clock a minute ahead of the service's is tolerated (the fake clock reads 2026-11-22T10:00Z).
+    ahead = client.post("/v1/calls", json={**record, "received_at": "2026-11-22T10:01:00Z"})
+    assert ahead.status_code == 201, ahead.text

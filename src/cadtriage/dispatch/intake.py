@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from cadtriage.calls import repository
@@ -16,11 +16,24 @@ from cadtriage.context import Context
 from cadtriage.dispatch import desk
 from cadtriage.dispatch.matching import match_committed_call, record_queued, try_assign
 from cadtriage.dispatch.views import new_call_view, views
-from cadtriage.errors import IdempotencyConflict
+from cadtriage.errors import IdempotencyConflict, Unprocessable
 from cadtriage.events.service import entry
 from cadtriage.service_area import refuse_outside
 from cadtriage.triage.engine import decide
 from cadtriage.triage.types import Decision
+
+# A console's clock may run a little ahead of the service's; a call received later than this from now is a wrong
+# clock or a typo, and every time measured from it (to dispatch, to arrival) would be negative.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def refuse_future(received_at: datetime | None, now: datetime, field: str = "received_at") -> None:
+    """Refuse (422, naming `field`) a call received more than CLOCK_SKEW after now."""
+    if received_at is not None and received_at > now + CLOCK_SKEW:
+        message = (
+            f"is later than the service's clock ({now.isoformat(timespec='seconds')}) by more than 5 minutes"
+        )
+        raise Unprocessable(f"{field} {message}", errors=[{"field": field, "message": message}])
 
 
 def record_hash(record: IntakeRecord) -> str:
@@ -83,6 +96,7 @@ def intake(
     the lock is never held while the call itself is written and flushed to disk, so intakes queue in parallel.
     """
     record.require_triage_input()
+    refuse_future(record.received_at, ctx.now())
     refuse_outside(ctx.settings.area, record.location.lat, record.location.lon, mutual_aid=record.mutual_aid)
     digest = record_hash(record)
     decision = decide(record.call_text(), ctx.protocol)

@@ -97,6 +97,7 @@ def create_call(ctx: Context, report: Report, given: dict[str, Any] | None = Non
     def link(call_id: int) -> None:
         repository.link(ctx.session, report.incident_id, call_id, ctx.now())
 
+    intake.refuse_future(report.started_at, ctx.now(), _POINTERS["received_at"])
     item, created = intake.intake(ctx, record_of(report, given), on_stored=lambda call: link(call.id))
     if not created:  # its call was taken already under this external id
         link(item.call.id)
