@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -169,3 +170,16 @@ def test_a_sender_closing_an_incident_already_taken_is_recorded_and_the_call_sta
     ]
     assert "status changed; applied: nothing" in event["reason"]
     assert event["reason"].endswith("its sender closed the incident, the call here stays open")
+
+
+def test_a_held_incident_whose_id_holds_a_slash_can_be_completed(other_centre: TestClient) -> None:
+    # An adversarial pass: an incident id may hold "/" (a sender's own scheme); sent percent-encoded, the path no
+    # longer matched the route and the held incident could never be made a call (404).
+    slashed = {**SAMPLE, "$id": "urn:emergency:uid:incidentid:a/b/2026:other.example"}
+    assert other_centre.post("/v1/eido", json=slashed).status_code == 202
+    path = "/v1/eido/incidents/" + urllib.parse.quote(slashed["$id"], safe="") + "/call"
+    made = other_centre.post(
+        path, json={"location": HERE, "call_type": "WELFARE CHECK", "narrative": "confused"}
+    )
+    assert made.status_code == 201, made.text
+    assert other_centre.get("/v1/eido/incidents").json() == []

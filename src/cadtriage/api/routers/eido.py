@@ -102,7 +102,7 @@ def held_incidents(
 
 
 @router.post(
-    "/eido/incidents/{incident_id}/call",
+    "/eido/incidents/{incident_id:path}/call",  # an incident id may hold "/" (sent percent-encoded)
     response_model=CallOut,
     status_code=status.HTTP_201_CREATED,
     responses=problems(404, 409, 422),
