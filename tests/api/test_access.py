@@ -204,6 +204,15 @@ def test_a_unit_key_acts_only_on_its_own_unit_and_call(
         ]
         == "en_route"
     )
+    # Its current call only: once the call is closed the unit key reads it no more (an adversarial pass read
+    # every past call a unit had been on, narrative included).
+    for step in ("on_scene", "closed"):
+        extra = {"disposition": "resolved"} if step == "closed" else {}
+        assert (
+            client.post(f"/v1/calls/{world['call']}/status", json={"status": step, **extra}).status_code
+            == 200
+        )
+    assert client.get(f"/v1/calls/{world['call']}", headers=mine).status_code == 404
 
 
 def test_every_change_records_the_key_that_made_it(client: TestClient, world: dict[str, Any]) -> None:

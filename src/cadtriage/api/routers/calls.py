@@ -95,7 +95,9 @@ def get_call(call_id: CallId, ctx: ContextDep, principal: CallReader) -> CallOut
             item = views.view(ctx, call_id)
         except NotFound:
             item = None
-        if item is None or item.assignment is None or item.assignment.unit_id != principal.unit_id:
+        sent = item.assignment if item is not None else None
+        # Its current call only: a finished call keeps its last assignment, released.
+        if item is None or sent is None or sent.released_at is not None or sent.unit_id != principal.unit_id:
             raise NotFound(f"no call {call_id} on this unit's assignment", call_id=call_id)
         return CallOut.from_view(item, show_caller=False)
     return CallOut.from_view(views.view(ctx, call_id), show_caller=_sees_caller(principal))
