@@ -310,6 +310,10 @@ def test_the_cli_refuses_a_bad_key_name_plainly(db_url: str, capsys: pytest.Capt
     try:
         assert main(["keys", "create", "--role", "admin", "--name", "system:escalation"]) == 1
         assert main(["keys", "create", "--role", "admin", "--name", "y" * 70]) == 1
+        # A trailing newline passed a `$` check: stored, it broke `keys list` and could not be revoked over the
+        # API; at 64 characters it made the insert fail with a traceback.
+        assert main(["keys", "create", "--role", "admin", "--name", "nl-x\n"]) == 1
+        assert main(["keys", "create", "--role", "admin", "--name", "z" * 64 + "\n"]) == 1
     finally:
         del os.environ["DATABASE_URL"]
         get_settings.cache_clear()

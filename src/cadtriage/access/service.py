@@ -42,7 +42,7 @@ RESERVED_PREFIXES = ("system:", "cli:")  # the service's own actors, and an oper
 
 def _check_name(name: str) -> None:
     problem = None
-    if not KEY_NAME.match(name):
+    if not KEY_NAME.fullmatch(name):  # `$` alone would let a trailing newline through
         problem = "1 to 64 letters, digits and _ . : - , starting with a letter or digit"
     elif name.lower().startswith(RESERVED_PREFIXES):
         problem = (

@@ -54,7 +54,7 @@ def require(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
 
 
 def _article(word: str) -> str:
-    return "an" if word[:1] in "aeiou" else "a"
+    return "an" if word[:1] in "aeio" else "a"  # "an admin", "a unit", "a researcher"
 
 
 def own_unit_only(principal: Principal, unit_id: int) -> None:
