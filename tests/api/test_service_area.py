@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -10,7 +12,7 @@ from sqlalchemy.orm import Session
 from cadtriage.calls.models import Call
 from cadtriage.config import Settings
 from cadtriage.units.models import Unit
-from tests.api.helpers import as_role, unit
+from tests.api.helpers import as_role, exported, unit
 
 SEATTLE = "-122.46,47.48,-122.22,47.76"
 
@@ -64,3 +66,27 @@ def test_a_unit_outside_the_area_is_refused_at_registration_and_on_a_ping(
     assert client.get(f"/v1/units/{crt['id']}").json()["location"] == {"lat": 47.6, "lon": -122.33}
     away = {"lat": 47.61, "lon": -122.10, "mutual_aid": True}
     assert client.put(f"/v1/units/{crt['id']}/location", json=away, headers=supervisor).status_code == 200
+
+
+def test_a_newer_eido_snapshot_cannot_move_a_waiting_call_outside_the_area(client: TestClient) -> None:
+    # An adversarial pass: a new incident at (0, 0) is refused, but a newer snapshot moved a queued call there,
+    # out of every unit's range.
+    document = exported(
+        client
+    )  # this centre's call, which takes its only unit; a copy comes back as another's
+    foreign = {
+        **copy.deepcopy(document),
+        "$id": "urn:emergency:uid:incidentid:77:psap.neighbour.example",
+        "issuingElementIdentification": "psap.neighbour.example",
+    }
+    taken = client.post("/v1/eido", json=foreign)
+    assert (taken.status_code, taken.json()["status"]) == (201, "queued")
+    newer = copy.deepcopy(foreign)
+    newer["lastUpdateTimeStamp"] = "2026-11-22T10:05:00.000+00:00"
+    position = newer["locationComponent"][0]["locationByValue"]
+    start, end = position.index("<gml:pos>") + len("<gml:pos>"), position.index("</gml:pos>")
+    newer["locationComponent"][0]["locationByValue"] = position[:start] + "0 0" + position[end:]
+    moved = client.post("/v1/eido", json=newer)
+    assert moved.status_code == 422, moved.text
+    assert moved.json()["errors"][0]["field"] == "location"
+    assert client.get(f"/v1/calls/{taken.json()['id']}").json()["location"] == taken.json()["location"]

@@ -24,6 +24,7 @@ from cadtriage.eido.models import EidoIncident
 from cadtriage.eido.reading import Report, own_call_id, read
 from cadtriage.eido.schema import problems
 from cadtriage.errors import Conflict, NotFound, Unprocessable
+from cadtriage.service_area import refuse_outside
 
 Received = tuple[CallView | awaiting.Held, str]
 
@@ -89,6 +90,8 @@ def _update(ctx: Context, known: EidoIncident, report: Report, document: dict[st
     point = (report.lat, report.lon) if report.lat is not None and report.lon is not None else None
     if point is not None and point != (call.lat, call.lon):  # a snapshot without a point moves nothing
         changed.append("location")
+        if _applies("location", call.status):  # a new incident there is refused: so is a move there
+            refuse_outside(ctx.settings.area, *point, mutual_aid=False)
     if (report.caller_name, report.caller_phone) != (call.caller_name, call.caller_phone):
         changed.append("callback")
     if report.closed and not read(known.document).closed:  # recorded, never applied: the call is ours to end
