@@ -251,9 +251,35 @@ def test_this_centres_own_call_sent_back_changes_nothing(client: TestClient) -> 
     assert echoed.headers["EIDO-Result"] == "own"
     assert echoed.json()["id"] == int(document["$id"].split(":cad")[1].split(":")[0])
     assert client.get("/v1/calls").json() == calls_before
+    # However its id is written: leading zeros, the agency in capitals.
+    for spelling in (document["$id"].replace(":cad", ":cad00", 1), document["$id"].upper()):
+        again = client.post("/v1/eido", json={**document, "$id": spelling})
+        assert (again.status_code, again.headers["EIDO-Result"]) == (200, "own"), spelling
+    assert client.get("/v1/calls").json() == calls_before
     named_nothing = copy.deepcopy(document)
     named_nothing["$id"] = document["$id"].replace(":cad", ":cad9999", 1)
     refused = client.post("/v1/eido", json=named_nothing)
     assert refused.status_code == 409
     assert refused.headers["content-type"].startswith("application/problem+json")
     assert client.get("/v1/calls").json() == calls_before
+
+
+def test_notes_a_partner_adds_to_this_centres_own_call_are_read_and_recorded(client: TestClient) -> None:
+    # The adversarial pass's sequel: our own call sent back with a partner's note ("he now has a gun") was
+    # answered "own" and the note dropped: the civilian team stayed on a weapon call.
+    document = exported(client, screening={})  # nothing answered: the remarks decide
+    call_id = int(document["$id"].split(":cad")[1].split(":")[0])
+    assert client.get(f"/v1/calls/{call_id}").json()["requested_type"] == "civilian_crisis"
+    added = copy.deepcopy(document)
+    added["lastUpdateTimeStamp"] = "2026-11-22T10:05:00.000+00:00"
+    note = copy.deepcopy(added["notesComponent"][0])
+    note["$id"] = "urn:partner:note:1"
+    note["notesActionComments"] = "UPDATE: he now has a gun and is threatening people"
+    added["notesComponent"].append(note)
+    sent = client.post("/v1/eido", json=added)
+    assert (sent.status_code, sent.headers["EIDO-Result"]) == (200, "updated"), sent.text
+    now = client.get(f"/v1/calls/{call_id}").json()
+    assert "he now has a gun" in now["narrative"]
+    assert now["requested_type"] == "police"
+    assert "eido.updated" in [e["kind"] for e in client.get(f"/v1/calls/{call_id}/timeline").json()]
+    assert len(client.get("/v1/calls").json()["items"]) == 1  # still one call

@@ -42,8 +42,8 @@ def receive(ctx: Context, document: Any) -> Received:
         )
     report = read(document)
     own = own_call_id(report.incident_id, ctx.settings.eido_agency)
-    if own is not None:  # our own call, sent back (a partner echoing it): ours is the current state
-        return _own(ctx, own, report.incident_id), "own"
+    if own is not None:  # our own call, sent back (a partner echoing it, or adding notes)
+        return _own(ctx, own, report)
     if claim(ctx, report, document):  # the first snapshot: a concurrent one waits for this one to be written
         if awaiting.held_back(report):
             return awaiting.hold(ctx, report), "awaiting"
@@ -70,15 +70,29 @@ def receive(ctx: Context, document: Any) -> Received:
     return views.view(ctx, known.call_id), "updated"
 
 
-def _own(ctx: Context, call_id: int, incident_id: str) -> CallView:
-    # Nothing is created or changed: the document can only repeat, or be older than, what this centre holds.
+def _own(ctx: Context, call_id: int, report: Report) -> Received:
+    """This centre's own call sent back: what it holds is the incident's state, so nothing the document says
+    replaces it — except notes a partner added, which are read like any newer snapshot's (a weapon mentioned in
+    them must reach triage), and recorded."""
     try:
-        return views.view(ctx, call_id)
+        views.view(ctx, call_id)
     except NotFound:
         raise Conflict(
-            f"incident {incident_id} is named as this centre's own call {call_id}, which does not exist",
+            f"incident {report.incident_id} is named as this centre's own call {call_id}, which does not exist",
             call_id=call_id,
         ) from None
+    call = lock_call(ctx, call_id)
+    if (report.narrative or None) == (call.narrative or None) or call.status not in OPEN_CALL:
+        return views.view(ctx, call_id), "own"
+    ctx.record(
+        "eido.updated",
+        call_id=call.id,
+        reason=f"this centre's own incident sent back by {report.issued_by} with new notes; applied: notes",
+        data={"changed": ["notes"], "applied": ["notes"], "last_update": report.last_update.isoformat()},
+    )
+    call.narrative = report.narrative
+    lifecycle.answer_screening(ctx, call.id, {}, note=f"new notes in EIDO snapshot from {report.issued_by}")
+    return views.view(ctx, call_id), "updated"
 
 
 def _update(ctx: Context, known: EidoIncident, report: Report, document: dict[str, Any]) -> None:

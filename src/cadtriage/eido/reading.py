@@ -23,7 +23,7 @@ from cadtriage.errors import Unprocessable
 TRIAGE_NOTE = "triage: "
 # The incident tracking id this centre gives a call of its own in the EIDOs it sends.
 INCIDENT_ID = "urn:emergency:uid:incidentid:cad{call_id}:{agency}"
-_OWN_INCIDENT = re.compile(r"^urn:emergency:uid:incidentid:cad([1-9]\d{0,17}):(.+)$")
+_OWN_INCIDENT = re.compile(r"^urn:emergency:uid:incidentid:cad0*([1-9]\d{0,17}):(.+)$", re.IGNORECASE)
 _TRIAGE_NOTE_ID = re.compile(r"^urn:cadtriage:([^:]+):call:\d+:note:[1-9]\d*$")
 _LOCATION_ORDER = ("InitialIncident", "Caller", "RoutingLocation")
 _PHONE = re.compile(r"^tel:([0-9+() .-]{3,32})$")
@@ -71,7 +71,8 @@ def _identifier(document: dict[str, Any], key: str) -> str:
 def own_call_id(incident_id: str, agency: str) -> int | None:
     """The call an incident tracking id names when this centre (`agency`) gave it, else None."""
     found = _OWN_INCIDENT.match(incident_id)
-    return int(found.group(1)) if found and found.group(2) == agency else None
+    # Leading zeros and the agency's case do not make another incident (a domain name ignores case).
+    return int(found.group(1)) if found and found.group(2).casefold() == agency.casefold() else None
 
 
 def read(document: dict[str, Any]) -> Report:
