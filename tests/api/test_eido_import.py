@@ -167,6 +167,14 @@ def test_the_raw_document_is_kept_whole(client: TestClient, other_centre: TestCl
             lambda d: d["locationComponent"][0].update(locationByValue="<not xml"),
             "/locationComponent/0/locationByValue",
         ),
+        (  # float() reads "4_7.6" as 47.6: a typo would have sent a unit to the wrong place
+            lambda d: d["locationComponent"][0].update(
+                locationByValue=d["locationComponent"][0]["locationByValue"].replace(
+                    "<gml:pos>4", "<gml:pos>4_", 1
+                )
+            ),
+            "/locationComponent/0/locationByValue",
+        ),
         # An adversarial client's finds: each was stored, then every export of the call, the held list or the
         # whole webhook queue failed on it with a 500 (a year past 9999 in UTC, a reference that is not an
         # object), or froze the incident against every real update (year 2999), or failed the insert.

@@ -21,6 +21,7 @@ from typing import Any
 from cadtriage.errors import Unprocessable
 
 TRIAGE_NOTE = "triage: "
+_DEGREES = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,2})?")
 # The incident tracking id this centre gives a call of its own in the EIDOs it sends.
 INCIDENT_ID = "urn:emergency:uid:incidentid:cad{call_id}:{agency}"
 _OWN_INCIDENT = re.compile(r"^urn:emergency:uid:incidentid:cad0*([1-9]\d{0,17}):(.+)$", re.IGNORECASE)
@@ -194,10 +195,10 @@ def _point(root: ElementTree.Element | None, pointer: str) -> tuple[float, float
     for element in root.iter():
         if element.tag.endswith("}pos") and element.text:
             parts = element.text.split()
-            try:
-                lat, lon = float(parts[0]), float(parts[1])
-            except (IndexError, ValueError):
-                raise _refuse(pointer, "a gml:pos must hold a latitude and a longitude") from None
+            # Decimal degrees as XML writes numbers: Python's float() would also take "4_7.6", "nan" or "1e400".
+            if len(parts) < 2 or not all(_DEGREES.fullmatch(part) for part in parts[:2]):
+                raise _refuse(pointer, "a gml:pos must hold a latitude and a longitude")
+            lat, lon = float(parts[0]), float(parts[1])
             if not (-90 <= lat <= 90 and -180 <= lon <= 180):
                 raise _refuse(pointer, "a gml:pos out of range: latitude then longitude, in degrees")
             return lat, lon
