@@ -264,7 +264,12 @@ async def unit_mover(
     next_ping = time.monotonic() + random.uniform(0, avl_s)  # terminals' reports spread over the interval
     while time.monotonic() < stop:
         try:
-            unit = (await client.get(f"/v1/units/{unit_id}")).json()
+            polled = await client.get(f"/v1/units/{unit_id}")
+            out["unit_codes"][polled.status_code] = out["unit_codes"].get(polled.status_code, 0) + 1
+            if polled.status_code != 200:  # refused (503): the terminal asks again at its next poll
+                await asyncio.sleep(POLL_S)
+                continue
+            unit = polled.json()
             if avl_s and time.monotonic() >= next_ping:  # the AVL ping: a few metres from where it was
                 here = unit["location"]
                 step = {
