@@ -36,7 +36,7 @@ def test_the_development_split_agrees_with_its_labels(protocol: Protocol) -> Non
     assert measures["agreement"] >= 0.95
 
 
-# docs/triage.md, 2026-12-01 (protocol 2026.12.18; held-out narratives are round 18 since 2026.12.17):
+# docs/triage.md, 2026-12-01 (protocol 2026.12.19; held-out narratives are round 18 since 2026.12.17):
 # narratives 77 / 94 / 98 / 85 %, call types 82 / 80 / 64 / 94 %.
 HELD_OUT_FLOORS = {
     "narrative": {"civilian recall": 0.76, "diversion recall": 0.93, "EMS recall": 0.97, "agreement": 0.84},

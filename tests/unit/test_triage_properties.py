@@ -121,6 +121,12 @@ def test_an_invisible_character_or_a_look_alike_letter_never_hides_a_danger_cue(
 )
 # And: a danger raised and unanswered on a call with no need went co-responder, then police once denied.
 @example(call=CallText(None, "not sure 12 gauge", {"police_requested": True}), words=REASSURANCE[0])
+# And (CI, 2026-12-01): a lost-person search for someone with a behavioural need went co-responder while
+# unassessed, then police once reassured. A police matter now comes before unassessed risk, as labelled.
+@example(
+    call=CallText("--PERSON - LOST PERSON", None, {"behavioral_health": True, "police_requested": True}),
+    words=REASSURANCE[0],
+)
 def test_reassurance_never_makes_a_decision_more_armed(call: CallText, words: str) -> None:
     assert _armed(_appended(call, words)) <= _armed(call)
 
