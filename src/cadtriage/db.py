@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Engine, Enum, MetaData, create_engine, event, exc
+from sqlalchemy import BindParameter, Engine, Enum, MetaData, Table, bindparam, create_engine, event, exc
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
@@ -35,6 +36,16 @@ def status_column(statuses: type[StrEnum], length: int = 20) -> Enum:
         length=length,
         values_callable=lambda members: [m.value for m in members],
     )
+
+
+def placeholders(names: Sequence[str], prefix: str = "") -> str:
+    """`:a, :b` for hand-written SQL that names its parameters after columns (`prefix` tells two rows apart)."""
+    return ", ".join(f":{prefix}{name}" for name in names)
+
+
+def typed_binds(table: Table, names: Sequence[str], prefix: str = "") -> list[BindParameter[Any]]:
+    """Those parameters, each bound with its column's type (JSONB documents, timestamps), as the ORM binds them."""
+    return [bindparam(prefix + name, type_=table.c[name].type) for name in names]
 
 
 class Database:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -150,11 +152,9 @@ def test_bad_unit_input_names_the_field(client: TestClient) -> None:
     assert client.get("/v1/units/424242").status_code == 404
 
 
-def test_a_unit_is_read_with_the_call_it_is_on_in_one_statement(client: TestClient, engine: Engine) -> None:
-    # Issue 'Intake at the database's speed': a unit terminal polls its unit every second; that read was two
-    # round trips (the unit, then its open assignment).
-    crt = unit(client, "CRT-12", "civilian_crisis", *DOWNTOWN)
-    sent = call(client, "c-1")
+@contextmanager
+def statements_sent(engine: Engine) -> Iterator[list[str]]:
+    """The SQL statements the test's database connection is sent meanwhile (authentication's among them)."""
     statements: list[str] = []
 
     def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
@@ -162,9 +162,18 @@ def test_a_unit_is_read_with_the_call_it_is_on_in_one_statement(client: TestClie
 
     event.listen(engine, "before_cursor_execute", seen)
     try:
-        read = client.get(f"/v1/units/{crt['id']}").json()
+        yield statements
     finally:
         event.remove(engine, "before_cursor_execute", seen)
+
+
+def test_a_unit_is_read_with_the_call_it_is_on_in_one_statement(client: TestClient, engine: Engine) -> None:
+    # Issue 'Intake at the database's speed': a unit terminal polls its unit every second; that read was two
+    # round trips (the unit, then its open assignment).
+    crt = unit(client, "CRT-12", "civilian_crisis", *DOWNTOWN)
+    sent = call(client, "c-1")
+    with statements_sent(engine) as statements:
+        read = client.get(f"/v1/units/{crt['id']}").json()
     assert read["call_id"] == sent["id"]
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "api_keys" not in s]
     assert len(reads) == 1, reads
@@ -177,16 +186,8 @@ def test_the_avl_ping_is_one_statement_and_records_where_the_unit_moved_from(
     # answer's read; it is the most frequent write there is. Now the move and its event are one statement.
     crt = unit(client, "CRT-12", "civilian_crisis", 47.61, -122.33)
     client.post(f"/v1/units/{crt['id']}/status", json={"status": "out_of_service"})
-    statements: list[str] = []
-
-    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with statements_sent(engine) as statements:
         moved = client.put(f"/v1/units/{crt['id']}/location", json={"lat": 47.615, "lon": -122.335})
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
     assert moved.status_code == 200
     assert moved.json()["location"] == {"lat": 47.615, "lon": -122.335}
     work = [

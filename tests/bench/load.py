@@ -257,6 +257,11 @@ async def dispatcher(
     await asyncio.gather(*tasks)
 
 
+def _count(out: dict[str, Any], code: int) -> None:
+    # A unit terminal's answers by status (0: no answer, or one it could not read).
+    out["unit_codes"][code] = out["unit_codes"].get(code, 0) + 1
+
+
 async def unit_mover(
     client: httpx.AsyncClient, unit_id: int, seconds: float, out: dict[str, Any], avl_s: float = 0
 ) -> None:
@@ -265,7 +270,7 @@ async def unit_mover(
     while time.monotonic() < stop:
         try:
             polled = await client.get(f"/v1/units/{unit_id}")
-            out["unit_codes"][polled.status_code] = out["unit_codes"].get(polled.status_code, 0) + 1
+            _count(out, polled.status_code)
             if polled.status_code != 200:  # refused (503): the terminal asks again at its next poll
                 await asyncio.sleep(POLL_S)
                 continue
@@ -277,7 +282,7 @@ async def unit_mover(
                     "lon": here["lon"] + random.uniform(-2e-4, 2e-4),
                 }
                 pinged = await client.put(f"/v1/units/{unit_id}/location", json=step)
-                out["unit_codes"][pinged.status_code] = out["unit_codes"].get(pinged.status_code, 0) + 1
+                _count(out, pinged.status_code)
                 next_ping += avl_s
             if unit.get("call_id"):
                 for step in ("en_route", "on_scene"):
@@ -286,9 +291,9 @@ async def unit_mover(
                     f"/v1/calls/{unit['call_id']}/status",
                     json={"status": "closed", "disposition": "resolved"},
                 )
-                out["unit_codes"][response.status_code] = out["unit_codes"].get(response.status_code, 0) + 1
+                _count(out, response.status_code)
         except (httpx.HTTPError, ValueError, KeyError):
-            out["unit_codes"][0] = out["unit_codes"].get(0, 0) + 1
+            _count(out, 0)
         await asyncio.sleep(POLL_S)
 
 

@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import BindParameter, Table, bindparam, insert, select, text
+from sqlalchemy import Table, insert, select, text
 from sqlalchemy.orm import Session
 
 from cadtriage.calls.models import Call, CallOutcome, TriageDecision
+from cadtriage.db import placeholders, typed_binds
 from cadtriage.events.models import Event
 
 # Columns an intake sets; the others take their defaults.
@@ -18,15 +19,6 @@ INTAKE_COLUMNS = (
     "caller_phone", "screening", "received_at", "created_at", "status", "queued_at", "priority", "notify_ems",
     "decided_type", "requested_type", "person_key", "person_key_version", "needs",
 )  # fmt: skip
-
-
-def _params(names: Sequence[str], prefix: str = "") -> str:
-    return ", ".join(f":{prefix}{name}" for name in names)
-
-
-def _typed(table: Table, names: Sequence[str], prefix: str = "") -> list[BindParameter[Any]]:
-    # Each value bound with its column's type (JSONB documents, timestamps), as the ORM would bind it.
-    return [bindparam(prefix + name, type_=table.c[name].type) for name in names]
 
 
 _CALLS, _DECISIONS, _EVENTS = (cast(Table, m.__table__) for m in (Call, TriageDecision, Event))
@@ -39,18 +31,18 @@ _EVENT_COLUMNS = [c.key for c in _EVENTS.columns if c.key not in ("id", "call_id
 # cost more than the rest of the transaction's SQL.
 _INSERT_IF_NEW = select(Call).from_statement(
     text(
-        f"WITH made AS (INSERT INTO calls ({', '.join(INTAKE_COLUMNS)}) VALUES ({_params(INTAKE_COLUMNS)}) "  # noqa: S608 (constant names)
+        f"WITH made AS (INSERT INTO calls ({', '.join(INTAKE_COLUMNS)}) VALUES ({placeholders(INTAKE_COLUMNS)}) "  # noqa: S608 (constant names)
         f"ON CONFLICT (external_id) DO NOTHING RETURNING {', '.join(c.name for c in _CALLS.columns)}), "
         f"decided AS (INSERT INTO triage_decisions (call_id, {', '.join(_DECIDED)}) "
-        f"SELECT id, {_params(_DECIDED, 'decision_')} FROM made), "
+        f"SELECT id, {placeholders(_DECIDED, 'decision_')} FROM made), "
         f"received AS (INSERT INTO events (call_id, {', '.join(_EVENT_COLUMNS)}) "
-        f"SELECT id, {_params(_EVENT_COLUMNS, 'event_')} FROM made) "
+        f"SELECT id, {placeholders(_EVENT_COLUMNS, 'event_')} FROM made) "
         "SELECT * FROM made"
     )
     .bindparams(
-        *_typed(_CALLS, INTAKE_COLUMNS),
-        *_typed(_DECISIONS, _DECIDED, "decision_"),
-        *_typed(_EVENTS, _EVENT_COLUMNS, "event_"),
+        *typed_binds(_CALLS, INTAKE_COLUMNS),
+        *typed_binds(_DECISIONS, _DECIDED, "decision_"),
+        *typed_binds(_EVENTS, _EVENT_COLUMNS, "event_"),
     )
     .columns(*_CALLS.columns)
 )

@@ -30,9 +30,8 @@ CLOCK_SKEW = timedelta(minutes=5)
 def refuse_future(received_at: datetime | None, now: datetime, field: str = "received_at") -> None:
     """Refuse (422, naming `field`) a call received more than CLOCK_SKEW after now."""
     if received_at is not None and received_at > now + CLOCK_SKEW:
-        message = (
-            f"is later than the service's clock ({now.isoformat(timespec='seconds')}) by more than 5 minutes"
-        )
+        clock, minutes = now.isoformat(timespec="seconds"), CLOCK_SKEW.total_seconds() / 60
+        message = f"is later than the service's clock ({clock}) by more than {minutes:.0f} minutes"
         raise Unprocessable(f"{field} {message}", errors=[{"field": field, "message": message}])
 
 

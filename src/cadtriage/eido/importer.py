@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cadtriage.calls.models import CallStatus
+from cadtriage.calls.models import Call, CallStatus
 from cadtriage.calls.schemas import CallView
 from cadtriage.context import Context
 from cadtriage.dispatch import lifecycle, views
@@ -75,13 +75,12 @@ def _own(ctx: Context, call_id: int, report: Report) -> Received:
     replaces it — except notes a partner added, which are read like any newer snapshot's (a weapon mentioned in
     them must reach triage), and recorded."""
     try:
-        views.view(ctx, call_id)
+        call = lock_call(ctx, call_id)
     except NotFound:
         raise Conflict(
             f"incident {report.incident_id} is named as this centre's own call {call_id}, which does not exist",
             call_id=call_id,
         ) from None
-    call = lock_call(ctx, call_id)
     if (report.narrative or None) == (call.narrative or None) or call.status not in OPEN_CALL:
         return views.view(ctx, call_id), "own"
     ctx.record(
@@ -90,9 +89,14 @@ def _own(ctx: Context, call_id: int, report: Report) -> Received:
         reason=f"this centre's own incident sent back by {report.issued_by} with new notes; applied: notes",
         data={"changed": ["notes"], "applied": ["notes"], "last_update": report.last_update.isoformat()},
     )
+    _read_new_notes(ctx, call, report)
+    return views.view(ctx, call_id), "updated"
+
+
+def _read_new_notes(ctx: Context, call: Call, report: Report) -> None:
+    # The snapshot's notes become the call's remarks, and the call is triaged again on them.
     call.narrative = report.narrative
     lifecycle.answer_screening(ctx, call.id, {}, note=f"new notes in EIDO snapshot from {report.issued_by}")
-    return views.view(ctx, call_id), "updated"
 
 
 def _update(ctx: Context, known: EidoIncident, report: Report, document: dict[str, Any]) -> None:
@@ -127,10 +131,7 @@ def _update(ctx: Context, known: EidoIncident, report: Report, document: dict[st
         call.lat, call.lon = point
         dispatch_or_queue(ctx, call)
     if "notes" in applied:
-        call.narrative = report.narrative
-        lifecycle.answer_screening(
-            ctx, call.id, {}, note=f"new notes in EIDO snapshot from {report.issued_by}"
-        )
+        _read_new_notes(ctx, call, report)
 
 
 def _applies(field: str, status: CallStatus) -> bool:

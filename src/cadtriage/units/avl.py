@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import BindParameter, Double, Table, bindparam, text
+from sqlalchemy import Double, Table, bindparam, text
 from sqlalchemy.orm import Session
 
+from cadtriage.db import placeholders, typed_binds
 from cadtriage.events.models import Event
 from cadtriage.units.models import Unit, UnitStatus
 
 _UNITS, _EVENTS = (cast(Table, m.__table__) for m in (Unit, Event))
 # The event's columns the use case gives (`events.service.entry`); its unit and its data come from the row moved.
 _EVENT_COLUMNS = [c.key for c in _EVENTS.columns if c.key not in ("id", "unit_id", "data")]
-
-
-def _typed(table: Table, names: list[str], prefix: str = "") -> list[BindParameter[Any]]:
-    return [bindparam(prefix + name, type_=table.c[name].type) for name in names]
 
 
 # A terminal reports every few seconds, so the ping is the most frequent write there is: one round trip, no entity.
@@ -32,7 +29,7 @@ _MOVE = (
         f"logged AS (INSERT INTO events (unit_id, data, {', '.join(_EVENT_COLUMNS)}) "
         "SELECT id, jsonb_build_object('from', jsonb_build_array(from_lat, from_lon), "
         "'to', jsonb_build_array(:lat, :lon)), "
-        f"{', '.join(':event_' + name for name in _EVENT_COLUMNS)} FROM moved) "
+        f"{placeholders(_EVENT_COLUMNS, 'event_')} FROM moved) "
         "SELECT status FROM moved"
     )
     .bindparams(
@@ -40,7 +37,7 @@ _MOVE = (
         bindparam("lat", type_=Double()),
         bindparam("lon", type_=Double()),
         bindparam("at", type_=_UNITS.c.updated_at.type),
-        *_typed(_EVENTS, _EVENT_COLUMNS, "event_"),
+        *typed_binds(_EVENTS, _EVENT_COLUMNS, "event_"),
     )
     .columns(_UNITS.c.status)
 )
