@@ -19,7 +19,7 @@ from sqlalchemy import (
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cadtriage.db import Base, status_column
 
@@ -148,6 +148,9 @@ class Assignment(Base):
     release_reason: Mapped[str | None] = mapped_column(String(32))
     # Which unit was the nearest, which was chosen, and why (when a response plan applied).
     recommendation: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # Read only, and set by whoever sends the unit (`dispatch.moves.send_unit`): the answer to a dispatch names the
+    # unit without reading it again. Elsewhere it loads on first use. Named, not imported: units import calls.
+    unit: Mapped[Any] = relationship("Unit", viewonly=True)
 
 
 class CallOutcome(Base):

@@ -14,7 +14,7 @@ from cadtriage.calls import repository as calls
 from cadtriage.calls.models import Assignment, Call, CallStatus
 from cadtriage.context import Context
 from cadtriage.dispatch import repository
-from cadtriage.dispatch.moves import set_call_status, set_unit_status
+from cadtriage.dispatch.moves import send_unit, set_call_status, set_unit_status
 from cadtriage.dispatch.recommend import (
     explain,
     freed_reason,
@@ -99,26 +99,10 @@ def assign(
     ctx: Context, call: Call, unit: Unit, distance_m: float, recommendation: dict[str, Any] | None = None
 ) -> Assignment:
     """Send `unit` (locked, available) to `call`, with why it was the one when a response plan applied."""
-    now = ctx.now()
-    assignment = repository.add(
-        ctx.session,
-        Assignment(
-            call_id=call.id,
-            unit_id=unit.id,
-            is_primary=True,
-            distance_m=distance_m,
-            assigned_at=now,
-            recommendation=recommendation,
-        ),
-    )
-    call.dispatched_type = unit.unit_type
-    set_unit_status(ctx, unit, UnitStatus.dispatched, reason=f"assigned to call {call.id}", call_id=call.id)
     reason = f"{unit.call_sign} at {distance_m:.0f} m" + (
         f"; {recommendation['reason']}" if recommendation else ""
     )
-    data = {"recommendation": recommendation} if recommendation else None
-    set_call_status(ctx, call, CallStatus.assigned, reason=reason, unit_id=unit.id, data=data)
-    return assignment
+    return send_unit(ctx, call, unit, distance_m, recommendation, reason)
 
 
 def try_assign(ctx: Context, call: Call, *, wait_for_nearer: bool = False) -> Assignment | None:

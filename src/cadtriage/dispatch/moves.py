@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from cadtriage.calls.models import Call, CallStatus
+from sqlalchemy.orm.attributes import set_committed_value
+
+from cadtriage.calls.models import Assignment, Call, CallStatus
 from cadtriage.consults.models import Consult, ConsultState
 from cadtriage.context import Context
+from cadtriage.dispatch import sending
 from cadtriage.dispatch.transitions import CALL_MOVES, CONSULT_MOVES, UNIT_MOVES, require_transition
+from cadtriage.events.service import entry
 from cadtriage.units.models import Unit, UnitStatus
 
 # When each call status was reached; cancelled closes the call as closed does. The desk's own times are the
@@ -75,6 +79,68 @@ def set_unit_status(
         to_state=target.value,
         reason=reason,
     )
+
+
+def send_unit(
+    ctx: Context,
+    call: Call,
+    unit: Unit,
+    distance_m: float,
+    recommendation: dict[str, Any] | None,
+    reason: str,
+) -> Assignment:
+    """Send a unit (locked, available) to a call (locked): the assignment, the unit's move to dispatched and the
+    call's to assigned (unless it is already), stamped and recorded, as `set_unit_status` and `set_call_status`
+    would, in one statement. `reason` is the call's; the rows in the session are updated as written."""
+    now, previous = ctx.now(), CallStatus(call.status)
+    require_transition("unit", UNIT_MOVES, UnitStatus(unit.status), UnitStatus.dispatched, unit_id=unit.id)
+    events = [
+        entry(
+            actor=ctx.actor,
+            kind="unit.status",
+            at=now,
+            unit_id=unit.id,
+            call_id=call.id,
+            from_state=UnitStatus(unit.status).value,
+            to_state=UnitStatus.dispatched.value,
+            reason=f"assigned to call {call.id}",
+        )
+    ]
+    if previous is not CallStatus.assigned:  # the timeline records changes, not restatements
+        require_transition("call", CALL_MOVES, previous, CallStatus.assigned, call_id=call.id)
+        data = {"recommendation": recommendation} if recommendation else None
+        events.append(
+            entry(
+                actor=ctx.actor,
+                kind="call.assigned",
+                at=now,
+                call_id=call.id,
+                unit_id=unit.id,
+                from_state=previous.value,
+                to_state=CallStatus.assigned.value,
+                reason=reason,
+                data=data,
+            )
+        )
+    values = {
+        "call_id": call.id,
+        "unit_id": unit.id,
+        "is_primary": True,
+        "distance_m": distance_m,
+        "assigned_at": now,
+        "recommendation": recommendation,
+    }
+    moves = {"unit_status": UnitStatus.dispatched, "call_status": CallStatus.assigned}
+    assignment = sending.send(ctx.session, values, {**moves, "call_dispatched_type": unit.unit_type}, events)
+    # What the statement wrote, as the rows' committed state: no flush writes it again.
+    set_committed_value(unit, "status", UnitStatus.dispatched)
+    set_committed_value(unit, "updated_at", now)
+    set_committed_value(call, "status", CallStatus.assigned)
+    set_committed_value(call, "dispatched_type", unit.unit_type)
+    if call.assigned_at is None:  # a second assignment keeps the first's time (`set_call_status`)
+        set_committed_value(call, "assigned_at", now)
+    set_committed_value(assignment, "unit", unit)
+    return assignment
 
 
 # The event of each move of a consult (its creation is `consult.requested`, recorded by `dispatch.desk`).

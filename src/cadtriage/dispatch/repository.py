@@ -35,13 +35,6 @@ def open_assignment_for_unit(session: Session, unit_id: int, *, lock: bool = Fal
     return session.scalars(_locked(query) if lock else query).one_or_none()
 
 
-def add(session: Session, assignment: Assignment) -> Assignment:
-    """Insert an assignment; the partial unique indexes refuse a second open one for the unit or call."""
-    session.add(assignment)
-    session.flush()
-    return assignment
-
-
 def next_queued_call_for(
     session: Session, unit: Unit, max_distance_m: float, capabilities: Sequence[str]
 ) -> Call | None:

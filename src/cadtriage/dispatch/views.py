@@ -43,10 +43,8 @@ def new_call_view(
     is read."""
     desk = ConsultOut.from_row(consult, ctx.now()) if consult else None
     if assignment is not None:
-        # The unit is locked by this transaction, so already in the session: no query.
-        unit = ctx.session.get(Unit, assignment.unit_id)
-        assert unit is not None
-        return CallView(call, triage, assignment, unit.call_sign, None, consult=desk)
+        # The unit was just sent, so the assignment holds it: no query.
+        return CallView(call, triage, assignment, assignment.unit.call_sign, None, consult=desk)
     if call.status == CallStatus.on_desk:
         return CallView(call, triage, None, None, None, consult=desk)
     if call.status == CallStatus.queued:

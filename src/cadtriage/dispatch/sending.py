@@ -1,0 +1,63 @@
+"""SQL for sending a unit to a call: the assignment, both rows' moves and their events, in one statement."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, cast
+
+from sqlalchemy import Table, TextClause, select, text
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import ExecutableReturnsRows
+
+from cadtriage.calls.models import Assignment, Call
+from cadtriage.db import placeholders, typed_binds
+from cadtriage.events.models import Event
+from cadtriage.units.models import Unit
+
+_ASSIGNMENTS, _CALLS, _UNITS, _EVENTS = (cast(Table, m.__table__) for m in (Assignment, Call, Unit, Event))
+ASSIGNMENT_COLUMNS = ("call_id", "unit_id", "is_primary", "distance_m", "assigned_at", "recommendation")
+_EVENT_COLUMNS = [c.key for c in _EVENTS.columns if c.key != "id"]
+
+
+def _statement(events: int) -> ExecutableReturnsRows:
+    # Every match of a call and a unit (intake, a freed unit taking the queue, an override) ends here, so it is
+    # one round trip: the unit flush, the two UPDATEs and the event INSERTs it replaces were five, each with the
+    # unit of work's bookkeeping. Both rows are locked by the caller; the sub-statements touch different rows, so
+    # sharing one snapshot changes nothing. The events' VALUES keep their order, so their ids do too.
+    rows = ", ".join(f"({placeholders(_EVENT_COLUMNS, f'event{n}_')})" for n in range(events))
+    statement: TextClause = text(
+        f"WITH sent AS (INSERT INTO assignments ({', '.join(ASSIGNMENT_COLUMNS)}) "  # noqa: S608 (constant names)
+        f"VALUES ({placeholders(ASSIGNMENT_COLUMNS)}) "
+        f"RETURNING {', '.join(c.name for c in _ASSIGNMENTS.columns)}), "
+        "unit_moved AS (UPDATE units SET status = :unit_status, updated_at = :assigned_at WHERE id = :unit_id), "
+        "call_moved AS (UPDATE calls SET status = :call_status, dispatched_type = :call_dispatched_type, "
+        "assigned_at = coalesce(assigned_at, :assigned_at) WHERE id = :call_id), "
+        f"logged AS (INSERT INTO events ({', '.join(_EVENT_COLUMNS)}) VALUES {rows}) "
+        "SELECT * FROM sent"
+    ).bindparams(
+        *typed_binds(_ASSIGNMENTS, ASSIGNMENT_COLUMNS),
+        *typed_binds(_UNITS, ["status"], "unit_"),
+        *typed_binds(_CALLS, ["status", "dispatched_type"], "call_"),
+        *(bind for n in range(events) for bind in typed_binds(_EVENTS, _EVENT_COLUMNS, f"event{n}_")),
+    )
+    return select(Assignment).from_statement(statement.columns(*_ASSIGNMENTS.columns))
+
+
+# The unit's move is always recorded; the call's only when it changes (a call already assigned keeps its status).
+_SEND = {1: _statement(1), 2: _statement(2)}
+
+
+def send(
+    session: Session,
+    assignment: dict[str, Any],
+    moves: dict[str, Any],
+    events: Sequence[dict[str, Any]],
+) -> Assignment:
+    """Write an assignment (`ASSIGNMENT_COLUMNS`), the unit's and the call's new status (`moves`: unit_status,
+    call_status, dispatched_type; the call's assigned_at is stamped if unset) and their events (the values of
+    `events.service.entry`); the assignment, as an entity of the session."""
+    params = {**assignment, **moves}
+    for n, event in enumerate(events):
+        params.update({f"event{n}_{name}": event[name] for name in _EVENT_COLUMNS})
+    sent: Assignment = session.scalars(_SEND[len(events)], params).one()
+    return sent
