@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select, text
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from cadtriage.calls.models import QUEUE_COUNTED, Call, TriageDecision
-from tests.api.helpers import DOWNTOWN, call, unit
+from cadtriage.events.models import Event
+from tests.api.helpers import DOWNTOWN, call, statements_sent, unit
 
 
 def test_a_call_is_sent_the_nearest_available_unit_of_the_decided_type(client: TestClient) -> None:
@@ -18,11 +19,41 @@ def test_a_call_is_sent_the_nearest_available_unit_of_the_decided_type(client: T
     assert body["status"] == "assigned"
     assert body["decision"]["response_type"] == "civilian_crisis"
     assert body["assignment"]["unit_id"] == near["id"]
-    assert body["assignment"]["call_sign"] == "CRT-NEAR"
+    assert body["assignment"]["call_sign"] == "P-NEAR"
     assert 250 < body["assignment"]["distance_m"] < 400
     assert body["dispatched_type"] == body["decided_type"] == "civilian_crisis"
     assert body["divergence"] is None
     assert body["queue_position"] is None
+    assert client.get(f"/v1/units/{near['id']}").json()["status"] == "dispatched"
+
+
+def test_sending_a_unit_is_one_statement_and_records_both_moves(
+    client: TestClient, engine: Engine, session: Session
+) -> None:
+    # Issue 'Intake at the database's speed': the assignment, the unit's and the call's moves and their two events
+    # were five round trips after the unit was found. Now: the call stored, the unit looked for and locked, sent.
+    near = unit(client, "P-NEAR", "police", 47.612, -122.335)
+    with statements_sent(engine) as statements:
+        body = call(client, "CAD-1", call_type="BURGLARY")  # a police call: no crisis desk to consult
+    work = [
+        s for s in statements if "api_keys" not in s and not s.lstrip().startswith(("SAVEPOINT", "RELEASE"))
+    ]
+    assert len(work) == 4, [s[:90] for s in work]
+    assert body["status"] == "assigned"
+    assert body["assignment"]["call_sign"] == "P-NEAR"
+    stored = session.get(Call, body["id"])
+    assert stored is not None
+    session.refresh(stored)
+    assert stored.status == "assigned"
+    assert stored.dispatched_type == "police"
+    assert stored.assigned_at is not None
+    events = session.scalars(select(Event).where(Event.call_id == body["id"]).order_by(Event.id)).all()
+    assert [(e.kind, e.from_state, e.to_state, e.unit_id) for e in events] == [
+        ("call.received", None, "queued", None),
+        ("unit.status", "available", "dispatched", near["id"]),
+        ("call.assigned", "queued", "assigned", near["id"]),
+    ]
+    assert events[2].reason.startswith("P-NEAR at ")
     assert client.get(f"/v1/units/{near['id']}").json()["status"] == "dispatched"
 
 

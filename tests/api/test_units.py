@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from cadtriage.events.models import Event
-from tests.api.helpers import DOWNTOWN, as_role, call, unit
+from tests.api.helpers import DOWNTOWN, as_role, call, statements_sent, unit
 
 
 def test_register_read_and_list(client: TestClient) -> None:
@@ -150,21 +146,6 @@ def test_bad_unit_input_names_the_field(client: TestClient) -> None:
         client.put("/v1/units/1/location", json={"lat": 10, "lon": 200}).json()["errors"][0]["field"] == "lon"
     )
     assert client.get("/v1/units/424242").status_code == 404
-
-
-@contextmanager
-def statements_sent(engine: Engine) -> Iterator[list[str]]:
-    """The SQL statements the test's database connection is sent meanwhile (authentication's among them)."""
-    statements: list[str] = []
-
-    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
 
 
 def test_a_unit_is_read_with_the_call_it_is_on_in_one_statement(client: TestClient, engine: Engine) -> None:
