@@ -19,7 +19,7 @@ def test_a_call_is_sent_the_nearest_available_unit_of_the_decided_type(client: T
     assert body["status"] == "assigned"
     assert body["decision"]["response_type"] == "civilian_crisis"
     assert body["assignment"]["unit_id"] == near["id"]
-    assert body["assignment"]["call_sign"] == "P-NEAR"
+    assert body["assignment"]["call_sign"] == "CRT-NEAR"
     assert 250 < body["assignment"]["distance_m"] < 400
     assert body["dispatched_type"] == body["decided_type"] == "civilian_crisis"
     assert body["divergence"] is None
@@ -30,15 +30,16 @@ def test_a_call_is_sent_the_nearest_available_unit_of_the_decided_type(client: T
 def test_sending_a_unit_is_one_statement_and_records_both_moves(
     client: TestClient, engine: Engine, session: Session
 ) -> None:
-    # Issue 'Intake at the database's speed': the assignment, the unit's and the call's moves and their two events
-    # were five round trips after the unit was found. Now: the call stored, the unit looked for and locked, sent.
+    # Issue 'Intake at the database's speed': looking for the nearest unit and locking it were two round trips, and
+    # the assignment, the unit's and the call's moves and their two events five more. Now: the call stored (with
+    # its decision and event), the unit looked for and locked, the unit sent.
     near = unit(client, "P-NEAR", "police", 47.612, -122.335)
     with statements_sent(engine) as statements:
         body = call(client, "CAD-1", call_type="BURGLARY")  # a police call: no crisis desk to consult
     work = [
         s for s in statements if "api_keys" not in s and not s.lstrip().startswith(("SAVEPOINT", "RELEASE"))
     ]
-    assert len(work) == 4, [s[:90] for s in work]
+    assert len(work) == 3, [s[:90] for s in work]
     assert body["status"] == "assigned"
     assert body["assignment"]["call_sign"] == "P-NEAR"
     stored = session.get(Call, body["id"])

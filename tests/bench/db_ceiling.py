@@ -1,11 +1,12 @@
 """The database ceiling: the intake transaction issued directly with psycopg — no ORM, no web stack.
 
 The same statements, in the same order and transactions, as `dispatch.intake.intake` sends for a call: insert it
-(ON CONFLICT on external_id), look for the nearest fresh available unit and, failing that, for any unit in range;
-then either assign (assignment, unit and call updates, their events) or queue (decision and events), commit, and
-match the committed call again under the shared queue lock, reading its queue position for the answer. What the
-service adds on top of this — SQLAlchemy's ORM, pydantic, FastAPI, the thread hops — is the difference between
-this ceiling and the service layer's.
+with its decision and its `call.received` event (one statement, ON CONFLICT on external_id), look for the nearest
+fresh available unit and, failing that, for any unit in range; then either assign (the assignment, the unit's and
+the call's moves and their events: one statement) or leave it queued, commit, and match the committed call again
+under the shared queue lock, reading its queue position for the answer. What the service adds on top of this —
+SQLAlchemy's ORM, pydantic, FastAPI, the thread hops — is the difference between this ceiling and the service
+layer's.
 """
 
 from __future__ import annotations
@@ -30,16 +31,21 @@ from cadtriage.triage.types import CallText, ResponseType
 from cadtriage.units import geometry
 
 INSERT_CALL = """
-INSERT INTO calls (external_id, record_hash, record, call_type, lat, lon, address, received_at, created_at,
-                   status, queued_at, priority, notify_ems, decided_type, requested_type)
-VALUES (%(external_id)s, %(record_hash)s, %(record)s, %(call_type)s, %(lat)s, %(lon)s, %(address)s, %(now)s,
-        %(now)s, 'queued', %(now)s, %(priority)s, %(notify_ems)s, %(type)s, %(type)s)
-ON CONFLICT (external_id) DO NOTHING RETURNING id"""
-INSERT_DECISION = """
-INSERT INTO triage_decisions (call_id, kind, response_type, priority, notify_ems, protocol_version, rules,
-                              reasons, evidence, actor, created_at)
-VALUES (%(call_id)s, 'triage', %(type)s, %(priority)s, %(notify_ems)s, %(protocol_version)s, %(rules)s,
-        %(reasons)s, %(evidence)s, 'bench', %(now)s)"""
+WITH made AS (
+  INSERT INTO calls (external_id, record_hash, record, call_type, lat, lon, address, received_at, created_at,
+                     status, queued_at, priority, notify_ems, decided_type, requested_type)
+  VALUES (%(external_id)s, %(record_hash)s, %(record)s, %(call_type)s, %(lat)s, %(lon)s, %(address)s, %(now)s,
+          %(now)s, 'queued', %(now)s, %(priority)s, %(notify_ems)s, %(type)s, %(type)s)
+  ON CONFLICT (external_id) DO NOTHING RETURNING id),
+decided AS (
+  INSERT INTO triage_decisions (call_id, kind, response_type, priority, notify_ems, protocol_version, rules,
+                                reasons, evidence, actor, created_at)
+  SELECT id, 'triage', %(type)s, %(priority)s, %(notify_ems)s, %(protocol_version)s, %(rules)s, %(reasons)s,
+         %(evidence)s, 'bench', %(now)s FROM made),
+received AS (
+  INSERT INTO events (occurred_at, actor, kind, call_id, to_state, reason, data)
+  SELECT %(now)s, 'bench', 'call.received', id, 'queued', 'call.received', '{}' FROM made)
+SELECT id FROM made"""
 INSERT_CONSULT = """
 INSERT INTO consults (call_id, mode, state, requested_at, on_desk_at, due_at)
 VALUES (%(call_id)s, 'conference', 'waiting', %(now)s, %(now)s, %(desk_due)s)"""
@@ -55,12 +61,20 @@ SELECT id, call_sign, cube_distance(units.position, cube(%(point)s::float8[])) F
 WHERE {_IN_RANGE} {{fresh}}
 ORDER BY units.position <-> cube(%(point)s::float8[]) LIMIT 1 FOR NO KEY UPDATE OF units SKIP LOCKED"""  # noqa: S608
 ANY_IN_RANGE = f"SELECT EXISTS (SELECT 1 FROM units WHERE {_IN_RANGE})"  # noqa: S608
-ASSIGN = (
-    "INSERT INTO assignments (call_id, unit_id, is_primary, distance_m, assigned_at)"
-    " VALUES (%(call_id)s, %(unit_id)s, true, %(distance_m)s, %(now)s)",
-    "UPDATE units SET status = 'dispatched', updated_at = %(now)s WHERE id = %(unit_id)s",
-    "UPDATE calls SET status = 'assigned', dispatched_type = %(type)s, assigned_at = %(now)s WHERE id = %(call_id)s",
-)
+# The assignment, both moves and their events: one statement, as `dispatch.sending` writes them.
+ASSIGN = """
+WITH sent AS (
+  INSERT INTO assignments (call_id, unit_id, is_primary, distance_m, assigned_at)
+  VALUES (%(call_id)s, %(unit_id)s, true, %(distance_m)s, %(now)s) RETURNING id),
+unit_moved AS (UPDATE units SET status = 'dispatched', updated_at = %(now)s WHERE id = %(unit_id)s),
+call_moved AS (
+  UPDATE calls SET status = 'assigned', dispatched_type = %(type)s, assigned_at = coalesce(assigned_at, %(now)s)
+  WHERE id = %(call_id)s),
+logged AS (
+  INSERT INTO events (occurred_at, actor, kind, call_id, unit_id, from_state, to_state, reason, data)
+  VALUES (%(now)s, 'bench', 'unit.status', %(call_id)s, %(unit_id)s, 'available', 'dispatched', 'unit.status', '{}'),
+         (%(now)s, 'bench', 'call.assigned', %(call_id)s, %(unit_id)s, 'queued', 'assigned', 'call.assigned', '{}'))
+SELECT id FROM sent"""
 LOCK_CALL = "SELECT status FROM calls WHERE id = %s FOR NO KEY UPDATE SKIP LOCKED"
 QUEUE_POSITION = """
 SELECT (SELECT count(*) + 1 FROM calls ahead WHERE ahead.status = 'queued'
@@ -118,8 +132,6 @@ def intake(
             _event(conn, values, "consult.requested", to_state="waiting")
         if _assign(conn, values):
             return "assigned"
-        conn.execute(INSERT_DECISION, values)
-        _event(conn, values, "call.received", to_state="queued")
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock_shared(%s)", (QUEUE_LOCK_KEY,))
         if conn.execute(ANY_IN_RANGE, values).fetchone() == (True,):
@@ -137,12 +149,7 @@ def _assign(conn: psycopg.Connection[Any], values: dict[str, Any]) -> bool:
     if unit is None:
         return False
     values.update(unit_id=unit[0], distance_m=geometry.great_circle_m(unit[2]))
-    for statement in ASSIGN:
-        conn.execute(statement, values)
-    _event(conn, values, "unit.status", unit_id=unit[0], from_state="available", to_state="dispatched")
-    _event(conn, values, "call.received", to_state="queued")
-    _event(conn, values, "call.assigned", unit_id=unit[0], from_state="queued", to_state="assigned")
-    conn.execute(INSERT_DECISION, values)
+    conn.execute(ASSIGN, values)
     return True
 
 

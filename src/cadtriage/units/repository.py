@@ -23,8 +23,9 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from cadtriage.calls.models import Assignment
 from cadtriage.units import geometry
@@ -131,8 +132,35 @@ def _nearest_available_query(*, fresh: bool, lock: str, capable: bool) -> Select
     return query.where(Unit.location_updated_at >= bindparam("fresh_since")) if fresh else query
 
 
+def _look_then_lock_query(*, fresh: bool, capable: bool) -> Select[tuple[Unit | None, float | None, float]]:
+    # Intake's look and its lock in one round trip: the nearest available unit's distance, locking nothing
+    # (`seen`), then the nearest unit within that distance that nobody holds, locked (LATERAL: the ring is read
+    # from the look). No row: no unit in range. A row without a unit: another transaction holds the nearest.
+    chord, by_distance = func.cube_distance(_POSITION, _POINT), _POSITION.op("<->")(_POINT)
+    where = (*_IN_RANGE, *(_CAPABLE if capable else ()))
+    where += (Unit.location_updated_at >= bindparam("fresh_since"),) if fresh else ()
+    seen = select(chord.label("chord")).where(*where).order_by(by_distance).limit(1).subquery("seen")
+    chosen = (
+        select(Unit, chord.label("chord_m"))
+        .where(*where, chord <= seen.c.chord + _RING_SLACK_M)
+        .order_by(by_distance)
+        .limit(1)
+        .with_for_update(skip_locked=True, key_share=True, of=Unit)
+        .lateral("chosen")
+    )
+    unit = aliased(Unit, chosen)
+    return (
+        select(unit, chosen.c.chord_m, seen.c.chord)
+        .select_from(seen)
+        .outerjoin(chosen, true())
+        .execution_options(populate_existing=True)
+    )
+
+
 _COORDS = ARRAY(Double)
 _POINT = func.cube(bindparam("point", type_=_COORDS))
+# The ring searched around the nearest unit seen: its distance, and rounding.
+_RING_SLACK_M = 0.001
 # The box test is `&&` (overlaps), which for a point is the same test as `<@` (lies within). PostgreSQL estimates
 # `<@` at a fixed 0.1% of rows: at 10,000 units that made it scan the whole box and sort it (6.9 ms at p99)
 # instead of walking the index in distance order; with `&&`'s estimate it walks the index at every roster size
@@ -159,8 +187,11 @@ _NEAREST_AVAILABLE = {
     for lock in ("skip", "wait", "none")
     for capable in (False, True)
 }
-# The ring searched around the nearest unit seen: its distance, and rounding.
-_RING_SLACK_M = 0.001
+_LOOK_THEN_LOCK = {
+    (fresh, capable): _look_then_lock_query(fresh=fresh, capable=capable)
+    for fresh in (False, True)
+    for capable in (False, True)
+}
 # How many times intake looks again when the nearest unit it waited for was taken; then it searches without waiting.
 _WAIT_ROUNDS = 3
 _ANY_AVAILABLE = {
@@ -222,11 +253,11 @@ def nearest_available(
     take the same unit. `fresh_since` limits the search to units whose location was reported since then.
 
     A unit skipped that way may only be reporting its position, and stay available. With `wait_for_nearer`, the
-    nearest available unit is first looked at without a lock; the search is then confined to that distance, and if
-    someone holds every unit within it, run again waiting for the holder to commit (PostgreSQL re-checks a row
-    that changed and passes over one no longer available). If the unit was taken, the look starts over. The caller
-    holds no unit lock while it waits, so waits cannot form a cycle; a caller must also hold no lock that a unit's
-    holder could wait for (intake before it takes the queue lock qualifies).
+    nearest available unit is first looked at without a lock and the search confined to that distance (one
+    statement); if someone holds every unit within it, the search runs again waiting for the holder to commit
+    (PostgreSQL re-checks a row that changed and passes over one no longer available). If the unit was taken, the
+    look starts over. The caller holds no unit lock while it waits, so waits cannot form a cycle; a caller must
+    also hold no lock that a unit's holder could wait for (intake before it takes the queue lock qualifies).
 
     `qualified`: only units holding that capability on that day. `lock=False`: only look (nothing is locked).
     """
@@ -238,12 +269,14 @@ def nearest_available(
         row = session.execute(_NEAREST_AVAILABLE[fresh, "none", capable], params).one_or_none()
         return None if row is None else (row[0], geometry.great_circle_m(float(row[1])))
     for _ in range(_WAIT_ROUNDS if wait_for_nearer else 0):
-        seen = session.execute(_NEAREST_AVAILABLE[fresh, "none", capable], params).one_or_none()
+        seen = session.execute(_LOOK_THEN_LOCK[fresh, capable], params).one_or_none()
         if seen is None:
             return None  # no unit in range, held or not
-        ring = {**params, "max_chord_m": float(seen[1]) + _RING_SLACK_M}
-        row = session.execute(_NEAREST_AVAILABLE[fresh, "skip", capable], ring).one_or_none()
-        row = row or session.execute(_NEAREST_AVAILABLE[fresh, "wait", capable], ring).one_or_none()
+        unit, chord_m, seen_chord = seen
+        if unit is not None:
+            return unit, geometry.great_circle_m(float(chord_m))
+        ring = {**params, "max_chord_m": float(seen_chord) + _RING_SLACK_M}
+        row = session.execute(_NEAREST_AVAILABLE[fresh, "wait", capable], ring).one_or_none()
         if row is not None:
             return row[0], geometry.great_circle_m(float(row[1]))
     row = session.execute(_NEAREST_AVAILABLE[fresh, "skip", capable], params).one_or_none()
