@@ -8,6 +8,8 @@ KNN over the partial GiST index, FOR UPDATE SKIP LOCKED) is timed from random po
 Prints p50/p99 and the growth ratio; writes tests/bench/results/nearest.json. Target: p99 under 5 ms at 100,000
 units and growth well below linear. A last case asks for a capability only one unit in ten holds (`cit`, as a
 response plan's requirement does) at 100,000 units: the same index walk, filtered; target p99 under 5 ms too.
+And intake's own search at 100,000 units: fresh locations only, and the look and the lock in one statement
+(`wait_for_nearer`: the nearest unit's distance, then the nearest unlocked unit within it); target the same.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import json
 import random
 import statistics
 import time
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,17 +41,28 @@ FROM generate_series(1, :n) g
 """
 
 
-def production_plan(engine: Engine) -> str:
-    """The plan of the production search itself (its statement and parameters, not a copy) from downtown."""
-    compiled = repository._NEAREST_AVAILABLE[False, "skip", False].compile(dialect=engine.dialect)
-    params = compiled.construct_params(repository._search_params("police", 47.6, -122.3, 40_000, None))
+def production_plan(engine: Engine, fresh_since: datetime | None) -> str:
+    """The plan of the production search itself (its statement and parameters, not a copy) from downtown: the
+    dispatch search, or with `fresh_since` intake's look-then-lock."""
+    search = repository._search_params("police", 47.6, -122.3, 40_000, None)
+    if fresh_since is None:
+        compiled = repository._NEAREST_AVAILABLE[False, "skip", False].compile(dialect=engine.dialect)
+    else:
+        compiled = repository._LOOK_THEN_LOCK[True, False].compile(dialect=engine.dialect)
+        search["fresh_since"] = fresh_since
+    params = compiled.construct_params(search)
     with engine.connect() as conn:
         rows = conn.exec_driver_sql(f"EXPLAIN (ANALYZE, TIMING OFF) {compiled}", params)
         return "\n".join(row[0] for row in rows)
 
 
 def measure(
-    url: str, size: int, queries: int, rng: random.Random, qualified: repository.Qualified | None = None
+    url: str,
+    size: int,
+    queries: int,
+    rng: random.Random,
+    qualified: repository.Qualified | None = None,
+    intake: bool = False,
 ) -> dict[str, Any]:
     engine = create_engine(url)
     with engine.begin() as conn:
@@ -58,6 +71,7 @@ def measure(
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE units"))
     timings = []
+    fresh_since = datetime.now(UTC) - timedelta(minutes=15) if intake else None
     with Session(engine) as session:
         for i in range(queries + 20):
             lat, lon = rng.uniform(47.35, 47.85), rng.uniform(-122.55, -122.15)
@@ -69,7 +83,8 @@ def measure(
                 lat=lat,
                 lon=lon,
                 max_distance_m=40_000,
-                fresh_since=None,
+                fresh_since=fresh_since,
+                wait_for_nearer=intake,
                 qualified=qualified,
             )
             elapsed = (time.perf_counter() - t) * 1000
@@ -77,7 +92,7 @@ def measure(
             assert found is not None
             if i >= 20:  # the first few warm the cache and the connection
                 timings.append(elapsed)
-    plan = production_plan(engine)
+    plan = production_plan(engine, fresh_since)
     engine.dispose()
     timings.sort()
     return {
@@ -99,22 +114,33 @@ def main() -> None:
         rng = random.Random(7)
         results = [measure(url, size, args.queries, rng) for size in SIZES]
         capable = measure(url, SIZES[-1], args.queries, rng, ("cit", date.today()))
+        intake = measure(url, SIZES[-1], args.queries, rng, intake=True)
     finally:
         server.close()
     RESULTS.mkdir(exist_ok=True)
     growth = results[-1]["p50_ms"] / results[0]["p50_ms"]
     (RESULTS / "nearest.json").write_text(
-        json.dumps({"sizes": results, "p50_growth_1k_to_100k": growth, "cit_at_100k": capable}, indent=2)
+        json.dumps(
+            {
+                "sizes": results,
+                "p50_growth_1k_to_100k": growth,
+                "cit_at_100k": capable,
+                "intake_at_100k": intake,
+            },
+            indent=2,
+        )
     )
     print(f"{'units':>9}{'p50 ms':>10}{'p99 ms':>10}")
     for r in results:
         print(f"{r['units']:>9,}{r['p50_ms']:>10}{r['p99_ms']:>10}")
     print(f"{'cit only':>9}{capable['p50_ms']:>10}{capable['p99_ms']:>10}   (100,000 units, 10% hold cit)")
+    print(f"{'intake':>9}{intake['p50_ms']:>10}{intake['p99_ms']:>10}   (100,000 units, look then lock)")
     print(
         f"\np50 grows {growth:.2f}x for 100x the units (linear would be 100x); target p99 < 5 ms at 100,000"
     )
     for r in results:
         print(f"\nplan at {r['units']:,} units:\n{r['plan']}")
+    print(f"\nintake's plan at 100,000 units:\n{intake['plan']}")
 
 
 if __name__ == "__main__":
