@@ -21,8 +21,8 @@ _EVENT_COLUMNS = [c.key for c in _EVENTS.columns if c.key != "id"]
 
 def _statement(events: int) -> ExecutableReturnsRows:
     # Every match of a call and a unit (intake, a freed unit taking the queue, an override) ends here, so it is
-    # one round trip: the unit flush, the two UPDATEs and the event INSERTs it replaces were five, each with the
-    # unit of work's bookkeeping. Both rows are locked by the caller; the sub-statements touch different rows, so
+    # one round trip where it was five (the assignment's INSERT, two UPDATEs, two event INSERTs, each with the
+    # unit of work's bookkeeping). Both rows are locked by the caller; the sub-statements touch different rows, so
     # sharing one snapshot changes nothing. The events' VALUES keep their order, so their ids do too.
     rows = ", ".join(f"({placeholders(_EVENT_COLUMNS, f'event{n}_')})" for n in range(events))
     statement: TextClause = text(
