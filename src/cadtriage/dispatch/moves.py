@@ -6,6 +6,7 @@ Callers hold the row's lock (see the lock order in `cadtriage.dispatch`).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm.attributes import set_committed_value
@@ -30,6 +31,46 @@ _STAMP = {
 }
 
 
+def _call_move(
+    call: Call,
+    previous: CallStatus,
+    target: CallStatus,
+    at: datetime,
+    reason: str | None,
+    unit_id: int | None,
+    data: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """Check a call's move and describe its event (`Context.record`'s arguments)."""
+    require_transition("call", CALL_MOVES, previous, target, call_id=call.id)
+    return {
+        "kind": f"call.{target.value}",
+        "at": at,
+        "call_id": call.id,
+        "unit_id": unit_id,
+        "from_state": previous.value,
+        "to_state": target.value,
+        "reason": reason,
+        "data": data,
+    }
+
+
+def _unit_move(
+    unit: Unit, target: UnitStatus, at: datetime, reason: str | None, call_id: int | None
+) -> dict[str, Any]:
+    """Check a unit's move and describe its event (`Context.record`'s arguments)."""
+    previous = UnitStatus(unit.status)
+    require_transition("unit", UNIT_MOVES, previous, target, unit_id=unit.id)
+    return {
+        "kind": "unit.status",
+        "at": at,
+        "unit_id": unit.id,
+        "call_id": call_id,
+        "from_state": previous.value,
+        "to_state": target.value,
+        "reason": reason,
+    }
+
+
 def set_call_status(
     ctx: Context,
     call: Call,
@@ -43,42 +84,25 @@ def set_call_status(
     previous, now = CallStatus(call.status), ctx.now()
     if previous is target:
         return
-    require_transition("call", CALL_MOVES, previous, target, call_id=call.id)
+    event = _call_move(call, previous, target, now, reason, unit_id, data)
     call.status = target
     stamp = _STAMP.get(target)
     # A requeue restarts the wait on purpose (`matching.requeue` sets queued_at); a second assignment (an
     # override, an escalation) keeps the first, so time to assignment measures how long the caller waited.
     if stamp and (target not in (CallStatus.queued, CallStatus.assigned) or getattr(call, stamp) is None):
         setattr(call, stamp, now)
-    ctx.record(
-        f"call.{target.value}",
-        at=now,
-        call_id=call.id,
-        unit_id=unit_id,
-        from_state=previous.value,
-        to_state=target.value,
-        reason=reason,
-        data=data,
-    )
+    ctx.record(**event)
 
 
 def set_unit_status(
     ctx: Context, unit: Unit, target: UnitStatus, reason: str | None = None, call_id: int | None = None
 ) -> None:
     """Move a unit to a new status and record the event."""
-    previous, now = UnitStatus(unit.status), ctx.now()
-    require_transition("unit", UNIT_MOVES, previous, target, unit_id=unit.id)
+    now = ctx.now()
+    event = _unit_move(unit, target, now, reason, call_id)
     unit.status = target
     unit.updated_at = now
-    ctx.record(
-        "unit.status",
-        at=now,
-        unit_id=unit.id,
-        call_id=call_id,
-        from_state=previous.value,
-        to_state=target.value,
-        reason=reason,
-    )
+    ctx.record(**event)
 
 
 def send_unit(
@@ -93,35 +117,12 @@ def send_unit(
     call's to assigned (unless it is already), stamped and recorded, as `set_unit_status` and `set_call_status`
     would, in one statement. `reason` is the call's; the rows in the session are updated as written."""
     now, previous = ctx.now(), CallStatus(call.status)
-    require_transition("unit", UNIT_MOVES, UnitStatus(unit.status), UnitStatus.dispatched, unit_id=unit.id)
-    events = [
-        entry(
-            actor=ctx.actor,
-            kind="unit.status",
-            at=now,
-            unit_id=unit.id,
-            call_id=call.id,
-            from_state=UnitStatus(unit.status).value,
-            to_state=UnitStatus.dispatched.value,
-            reason=f"assigned to call {call.id}",
-        )
-    ]
+    moved = _unit_move(unit, UnitStatus.dispatched, now, f"assigned to call {call.id}", call.id)
+    events = [entry(actor=ctx.actor, **moved)]
     if previous is not CallStatus.assigned:  # the timeline records changes, not restatements
-        require_transition("call", CALL_MOVES, previous, CallStatus.assigned, call_id=call.id)
         data = {"recommendation": recommendation} if recommendation else None
-        events.append(
-            entry(
-                actor=ctx.actor,
-                kind="call.assigned",
-                at=now,
-                call_id=call.id,
-                unit_id=unit.id,
-                from_state=previous.value,
-                to_state=CallStatus.assigned.value,
-                reason=reason,
-                data=data,
-            )
-        )
+        moved = _call_move(call, previous, CallStatus.assigned, now, reason, unit.id, data)
+        events.append(entry(actor=ctx.actor, **moved))
     values = {
         "call_id": call.id,
         "unit_id": unit.id,
@@ -130,8 +131,12 @@ def send_unit(
         "assigned_at": now,
         "recommendation": recommendation,
     }
-    moves = {"unit_status": UnitStatus.dispatched, "call_status": CallStatus.assigned}
-    assignment = sending.send(ctx.session, values, {**moves, "call_dispatched_type": unit.unit_type}, events)
+    moves = {
+        "unit_status": UnitStatus.dispatched,
+        "call_status": CallStatus.assigned,
+        "call_dispatched_type": unit.unit_type,
+    }
+    assignment = sending.send(ctx.session, values, moves, events)
     # What the statement wrote, as the rows' committed state: no flush writes it again.
     set_committed_value(unit, "status", UnitStatus.dispatched)
     set_committed_value(unit, "updated_at", now)

@@ -54,7 +54,7 @@ def send(
     events: Sequence[dict[str, Any]],
 ) -> Assignment:
     """Write an assignment (`ASSIGNMENT_COLUMNS`), the unit's and the call's new status (`moves`: unit_status,
-    call_status, dispatched_type; the call's assigned_at is stamped if unset) and their events (the values of
+    call_status, call_dispatched_type; the call's assigned_at is stamped if unset) and their events (the values of
     `events.service.entry`); the assignment, as an entity of the session."""
     params = {**assignment, **moves}
     for n, event in enumerate(events):

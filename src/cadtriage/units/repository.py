@@ -129,7 +129,7 @@ def _nearest_available_query(*, fresh: bool, lock: str, capable: bool) -> Select
         query = query.with_for_update(skip_locked=lock == "skip", key_share=True, of=Unit).execution_options(
             populate_existing=True
         )
-    return query.where(Unit.location_updated_at >= bindparam("fresh_since")) if fresh else query
+    return query.where(_FRESH) if fresh else query
 
 
 def _look_then_lock_query(*, fresh: bool, capable: bool) -> Select[tuple[Unit | None, float | None, float]]:
@@ -137,8 +137,7 @@ def _look_then_lock_query(*, fresh: bool, capable: bool) -> Select[tuple[Unit | 
     # (`seen`), then the nearest unit within that distance that nobody holds, locked (LATERAL: the ring is read
     # from the look). No row: no unit in range. A row without a unit: another transaction holds the nearest.
     chord, by_distance = func.cube_distance(_POSITION, _POINT), _POSITION.op("<->")(_POINT)
-    where = (*_IN_RANGE, *(_CAPABLE if capable else ()))
-    where += (Unit.location_updated_at >= bindparam("fresh_since"),) if fresh else ()
+    where = (*_IN_RANGE, *(_CAPABLE if capable else ()), *((_FRESH,) if fresh else ()))
     seen = select(chord.label("chord")).where(*where).order_by(by_distance).limit(1).subquery("seen")
     chosen = (
         select(Unit, chord.label("chord_m"))
@@ -161,6 +160,8 @@ _COORDS = ARRAY(Double)
 _POINT = func.cube(bindparam("point", type_=_COORDS))
 # The ring searched around the nearest unit seen: its distance, and rounding.
 _RING_SLACK_M = 0.001
+# Only units whose location was reported recently enough.
+_FRESH = Unit.location_updated_at >= bindparam("fresh_since")
 # The box test is `&&` (overlaps), which for a point is the same test as `<@` (lies within). PostgreSQL estimates
 # `<@` at a fixed 0.1% of rows: at 10,000 units that made it scan the whole box and sort it (6.9 ms at p99)
 # instead of walking the index in distance order; with `&&`'s estimate it walks the index at every roster size
