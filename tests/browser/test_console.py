@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver import Chrome
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -35,6 +36,16 @@ def until(check: Callable[[], Any], seconds: float, what: str) -> Any:
         if time.monotonic() > deadline:
             raise AssertionError(f"not within {seconds} s: {what}")
         time.sleep(0.05)
+
+
+def text_of(browser: Chrome, selector: str) -> str:
+    """An element's text, found again when the console re-rendered it between finding and reading."""
+    for _ in range(40):
+        try:
+            return str(browser.find_element(By.CSS_SELECTOR, selector).text)
+        except StaleElementReferenceException:
+            time.sleep(0.05)
+    raise AssertionError(f"{selector} kept being re-rendered")
 
 
 def present(browser: Chrome, selector: str) -> bool:
@@ -87,10 +98,8 @@ def test_a_supervisor_sees_the_roster_and_a_new_call_within_two_seconds(
         5,
         "every unit",
     )
-    counts = browser.find_element(By.CSS_SELECTOR, "#counts tr[data-type=police] td[data-status=available]")
-    assert int(counts.text) == sum(
-        1 for u in units if u["unit_type"] == "police" and u["status"] == "available"
-    )
+    counts = text_of(browser, "#counts tr[data-type=police] td[data-status=available]")
+    assert int(counts) == sum(1 for u in units if u["unit_type"] == "police" and u["status"] == "available")
 
     started = time.monotonic()
     taken = post_call(
