@@ -44,7 +44,7 @@ FROM generate_series(1, :n) g
 def production_plan(engine: Engine, fresh_since: datetime | None) -> str:
     """The plan of the production search itself (its statement and parameters, not a copy) from downtown: the
     dispatch search, or with `fresh_since` intake's look-then-lock."""
-    search = repository._search_params("police", 47.6, -122.3, 40_000, None)
+    search = repository.search_params("police", 47.6, -122.3, 40_000, None)
     if fresh_since is None:
         compiled = repository._NEAREST_AVAILABLE[False, "skip", False].compile(dialect=engine.dialect)
     else:

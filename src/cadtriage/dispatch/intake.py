@@ -14,7 +14,7 @@ from cadtriage.calls.person import person_key
 from cadtriage.calls.schemas import CallView, IntakeRecord
 from cadtriage.context import Context
 from cadtriage.dispatch import desk
-from cadtriage.dispatch.matching import match_committed_call, record_queued, try_assign
+from cadtriage.dispatch.matching import match_committed_intake, record_queued, try_assign
 from cadtriage.dispatch.views import new_call_view, views
 from cadtriage.errors import IdempotencyConflict, Unprocessable
 from cadtriage.events.service import entry
@@ -91,7 +91,7 @@ def intake(
     there instead of being dispatched.
 
     Returns the call and whether it was created (False: an identical record was already taken). A call no unit
-    can take at once is committed queued, then matched again under the queue lock (`match_committed_call`):
+    can take at once is committed queued, then matched again under the queue lock (`match_committed_intake`):
     the lock is never held while the call itself is written and flushed to disk, so intakes queue in parallel.
     """
     record.require_triage_input()
@@ -131,10 +131,10 @@ def intake(
     if assignment is None:
         record_queued(ctx, call)
         ctx.session.commit()
-        assignment = match_committed_call(ctx, call)
-        # The answer's one read (a queued call's position, counted on the queue index) is made before the queue
-        # lock ends with the commit: one round trip fewer than a transaction of its own.
-        view = new_call_view(ctx, call, triage, assignment, consult)
+        assignment, position = match_committed_intake(ctx, call)
+        # The answer is built before the queue lock ends with the commit: what it reads (the position, with the
+        # last look for a unit) is read in this transaction, not one of its own.
+        view = new_call_view(ctx, call, triage, assignment, consult, position)
         ctx.session.commit()
         return view, True
     return new_call_view(ctx, call, triage, assignment, consult), True

@@ -35,7 +35,8 @@ Found = tuple[Unit, float, dict[str, Any] | None]  # the unit, its distance, and
 def _find_unit(ctx: Context, call: Call, wait_for_nearer: bool) -> Found | None:
     # Fresh locations first; a unit whose position is stale is sent only when no fresh one is in range. Each
     # search locks only what it returns (a unit locked, then passed over, would be hidden from the others), and
-    # the second runs only if a cheap look finds some unit in range at all. A response plan's preferred
+    # the second runs only if some unit is in range at all (intake's look tells in its own round trip, see
+    # `units.repository.nearest_available`). A response plan's preferred
     # capability is looked for first, within its tolerance (`dispatch.recommend`); a required one limits both.
     fresh_since = ctx.now() - timedelta(seconds=ctx.settings.unit_location_stale_s)
     needs = needs_of(call)
@@ -45,8 +46,6 @@ def _find_unit(ctx: Context, call: Call, wait_for_nearer: bool) -> Found | None:
             return chosen
     qualified = (needs.required, today(ctx)) if needs.required else None
     found = _nearest(ctx, call, fresh_since, wait_for_nearer, qualified)
-    if found is None and _any_in_range(ctx, call, qualified):
-        found = _nearest(ctx, call, None, wait_for_nearer, qualified)
     if found is None:
         return None
     if needs.required:  # measured against the nearest unit of the type, looked at, not locked
@@ -76,6 +75,7 @@ def _nearest(
         wait_for_nearer=wait_for_nearer,
         qualified=qualified,
         lock=lock,
+        stale_fallback=True,
     )
 
 
@@ -150,6 +150,24 @@ def match_committed_call(ctx: Context, call: Call) -> Assignment | None:
     repository.lock_queue_for_call(ctx.session)
     if not _any_in_range(ctx, call, _required(ctx, call)):
         return None  # nothing to send: the usual answer when the queue is long
+    return _take_if_waiting(ctx, call)
+
+
+def match_committed_intake(ctx: Context, call: Call) -> tuple[Assignment | None, int | None]:
+    """`match_committed_call` for a call intake has just queued, with the call's queue position for its answer
+    (None when a unit was sent or the call is no longer waiting). When no unit is in range, the usual case under
+    load, the look and the count are one statement."""
+    repository.lock_queue_for_call(ctx.session)
+    limit = ctx.max_distance_m(call.requested_type)
+    search = units.search_params(call.requested_type, call.lat, call.lon, limit, _required(ctx, call))
+    in_range, position = repository.in_range_and_position(ctx.session, call.id, search)
+    if not in_range:
+        return None, position
+    assignment = _take_if_waiting(ctx, call)
+    return assignment, None if assignment else repository.queue_position(ctx.session, call.id)
+
+
+def _take_if_waiting(ctx: Context, call: Call) -> Assignment | None:
     if calls.get(ctx.session, call.id, for_update=True, skip_locked=True) is None:
         ctx.session.expire(call)  # another transaction is changing it: what we hold may be out of date
         return None

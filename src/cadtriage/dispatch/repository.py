@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, bindparam, func, or_, select, tuple_, union_all
 from sqlalchemy.orm import Session, aliased
@@ -13,6 +14,7 @@ from cadtriage.access.models import ApiKey
 from cadtriage.calls.models import QUEUE_COUNTED, Assignment, Call, CallStatus
 from cadtriage.consults.models import Consult, ConsultState
 from cadtriage.triage.types import ResponseType
+from cadtriage.units import repository as units
 from cadtriage.units.models import Unit
 
 
@@ -188,6 +190,26 @@ _COUNTED_AHEAD = (
 _QUEUE_POSITION = select(select(func.count() + 1).select_from(_COUNTED_AHEAD).scalar_subquery()).where(
     Call.id == bindparam("call_id"), Call.status == CallStatus.queued
 )
+
+
+# Intake's look at a call it has queued and committed, under the queue lock: whether a unit could take it after
+# all, and the call's place in its queue, in one round trip (under load nothing is in range, and the answer
+# needs the place).
+_IN_RANGE_AND_POSITION = {
+    capable: select(
+        units.available_in_range(capable).label("in_range"),
+        _QUEUE_POSITION.scalar_subquery().label("position"),
+    )
+    for capable in (False, True)
+}
+
+
+def in_range_and_position(session: Session, call_id: int, search: dict[str, Any]) -> tuple[bool, int | None]:
+    """Whether an available unit is within range (`search`: `units.repository.search_params`) and the call's
+    queue position as `queue_position` counts it (None: not waiting)."""
+    capable = "capability" in search
+    row = session.execute(_IN_RANGE_AND_POSITION[capable], {**search, "call_id": call_id}).one()
+    return bool(row.in_range), row.position
 
 
 def queue_position(session: Session, call_id: int) -> int | None:

@@ -37,10 +37,15 @@ from cadtriage.units.schemas import Point, UnitOut
 
 
 def new_call_view(
-    ctx: Context, call: Call, triage: TriageDecision, assignment: Assignment | None, consult: Consult | None
+    ctx: Context,
+    call: Call,
+    triage: TriageDecision,
+    assignment: Assignment | None,
+    consult: Consult | None,
+    position: int | None = None,
 ) -> CallView:
-    """The view of a call intake has just written, built from what it holds: only a queued call's position
-    is read."""
+    """The view of a call intake has just written, built from what it holds, with the queue `position` intake
+    read for a queued call (None: it was taken from the queue since, and is read again)."""
     desk = ConsultOut.from_row(consult, ctx.now()) if consult else None
     if assignment is not None:
         # The unit was just sent, so the assignment holds it: no query.
@@ -48,10 +53,9 @@ def new_call_view(
     if call.status == CallStatus.on_desk:
         return CallView(call, triage, None, None, None, consult=desk)
     if call.status == CallStatus.queued:
-        position = dispatch_repository.queue_position(ctx.session, call.id)
         if position is not None:
             return CallView(call, triage, None, None, position, consult=desk)
-        ctx.session.expire(call)  # taken from the queue since we last looked: read what it is now
+        ctx.session.expire(call)  # taken from the queue since intake looked: read what it is now
     return views(ctx, [call])[0]
 
 

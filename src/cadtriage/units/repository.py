@@ -12,13 +12,17 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     Double,
+    Exists,
     Select,
     String,
     and_,
     bindparam,
+    case,
     cast,
     exists,
+    false,
     func,
+    literal,
     literal_column,
     or_,
     select,
@@ -132,10 +136,15 @@ def _nearest_available_query(*, fresh: bool, lock: str, capable: bool) -> Select
     return query.where(_FRESH) if fresh else query
 
 
-def _look_then_lock_query(*, fresh: bool, capable: bool) -> Select[tuple[Unit | None, float | None, float]]:
+def _look_then_lock_query(
+    *, fresh: bool, capable: bool
+) -> Select[tuple[Unit | None, float | None, float | None, bool]]:
     # Intake's look and its lock in one round trip: the nearest available unit's distance, locking nothing
     # (`seen`), then the nearest unit within that distance that nobody holds, locked (LATERAL: the ring is read
-    # from the look). No row: no unit in range. A row without a unit: another transaction holds the nearest.
+    # from the look). Always one row. No distance seen: no unit in range; then, for a fresh-only search, whether
+    # a unit whose location is stale is in range (read only then: PostgreSQL runs a CASE branch's subquery only
+    # when the branch is taken), so a call no unit can take learns it without a second look. A distance but no
+    # unit: another transaction holds the nearest.
     chord, by_distance = func.cube_distance(_POSITION, _POINT), _POSITION.op("<->")(_POINT)
     where = (*_IN_RANGE, *(_CAPABLE if capable else ()), *((_FRESH,) if fresh else ()))
     seen = select(chord.label("chord")).where(*where).order_by(by_distance).limit(1).subquery("seen")
@@ -148,9 +157,15 @@ def _look_then_lock_query(*, fresh: bool, capable: bool) -> Select[tuple[Unit | 
         .lateral("chosen")
     )
     unit = aliased(Unit, chosen)
+    stale_seen = (
+        case((seen.c.chord.is_(None), _ANY_AVAILABLE[capable].scalar_subquery()), else_=false())
+        if fresh
+        else false()
+    )
     return (
-        select(unit, chosen.c.chord_m, seen.c.chord)
-        .select_from(seen)
+        select(unit, chosen.c.chord_m, seen.c.chord, stale_seen.label("stale_seen"))
+        .select_from(select(literal(1).label("one")).subquery("anchor"))
+        .outerjoin(seen, true())
         .outerjoin(chosen, true())
         .execution_options(populate_existing=True)
     )
@@ -188,6 +203,8 @@ _NEAREST_AVAILABLE = {
     for lock in ("skip", "wait", "none")
     for capable in (False, True)
 }
+_AVAILABLE_IN_RANGE = {False: exists().where(*_IN_RANGE), True: exists().where(*_IN_RANGE, *_CAPABLE)}
+_ANY_AVAILABLE = {capable: select(test) for capable, test in _AVAILABLE_IN_RANGE.items()}
 _LOOK_THEN_LOCK = {
     (fresh, capable): _look_then_lock_query(fresh=fresh, capable=capable)
     for fresh in (False, True)
@@ -195,17 +212,14 @@ _LOOK_THEN_LOCK = {
 }
 # How many times intake looks again when the nearest unit it waited for was taken; then it searches without waiting.
 _WAIT_ROUNDS = 3
-_ANY_AVAILABLE = {
-    False: select(exists().where(*_IN_RANGE)),
-    True: select(exists().where(*_IN_RANGE, *_CAPABLE)),
-}
 # A capability a unit must hold, and the day (UTC) it must not have lapsed by.
 Qualified = tuple[str, date]
 
 
-def _search_params(
+def search_params(
     unit_type: str, lat: float, lon: float, max_distance_m: float, qualified: Qualified | None
 ) -> dict[str, Any]:
+    """The parameters of a search for units of a type within range of a point (holding a capability)."""
     low, high = geometry.search_box(lat, lon, max_distance_m)
     params: dict[str, Any] = {
         "unit_type": unit_type,
@@ -219,6 +233,12 @@ def _search_params(
     return params
 
 
+def available_in_range(capable: bool) -> Exists:
+    """The test `any_available` runs (parameters from `search_params`), for statements that ask it beside
+    something else: whether any available unit of the type, holding the capability if `capable`, is in range."""
+    return _AVAILABLE_IN_RANGE[capable]
+
+
 def any_available(
     session: Session,
     *,
@@ -230,7 +250,7 @@ def any_available(
 ) -> bool:
     """Whether any available unit of a type (holding a capability, if given) is within range, locked or not (a
     cheap look, locking nothing)."""
-    params = _search_params(unit_type, lat, lon, max_distance_m, qualified)
+    params = search_params(unit_type, lat, lon, max_distance_m, qualified)
     return bool(session.scalar(_ANY_AVAILABLE[qualified is not None], params))
 
 
@@ -245,13 +265,15 @@ def nearest_available(
     wait_for_nearer: bool = False,
     qualified: Qualified | None = None,
     lock: bool = True,
+    stale_fallback: bool = False,
 ) -> tuple[Unit, float] | None:
     """Lock and return the nearest available unit of a type within range, with its great-circle distance.
 
     KNN order (`<->`) straight from the partial GiST index, which stops at the first unlocked unit. There is no
     tie-break column on purpose: ordering by anything more makes PostgreSQL fetch and sort every unit in range,
     which grew with the roster. Rows another transaction has locked are skipped, so concurrent dispatchers never
-    take the same unit. `fresh_since` limits the search to units whose location was reported since then.
+    take the same unit. `fresh_since` limits the search to units whose location was reported since then; with
+    `stale_fallback`, a unit whose location is stale is searched for when no fresh one is in range at all.
 
     A unit skipped that way may only be reporting its position, and stay available. With `wait_for_nearer`, the
     nearest available unit is first looked at without a lock and the search confined to that distance (one
@@ -262,26 +284,38 @@ def nearest_available(
 
     `qualified`: only units holding that capability on that day. `lock=False`: only look (nothing is locked).
     """
-    params = _search_params(unit_type, lat, lon, max_distance_m, qualified)
+    params = search_params(unit_type, lat, lon, max_distance_m, qualified)
     if fresh_since is not None:
         params["fresh_since"] = fresh_since
     fresh, capable = fresh_since is not None, qualified is not None
     if not lock:
         row = session.execute(_NEAREST_AVAILABLE[fresh, "none", capable], params).one_or_none()
         return None if row is None else (row[0], geometry.great_circle_m(float(row[1])))
+    found, stale_seen = _search(session, params, fresh, capable, wait_for_nearer)
+    if found is None and fresh and stale_fallback:
+        if stale_seen is None:  # the search did not look: look now
+            stale_seen = bool(session.scalar(_ANY_AVAILABLE[capable], params))
+        if stale_seen:
+            found, _ = _search(session, params, False, capable, wait_for_nearer)
+    return found
+
+
+def _search(
+    session: Session, params: dict[str, Any], fresh: bool, capable: bool, wait_for_nearer: bool
+) -> tuple[tuple[Unit, float] | None, bool | None]:
+    # The locking search, and (when its look found no unit in range) whether a stale one is: None if not looked.
     for _ in range(_WAIT_ROUNDS if wait_for_nearer else 0):
-        seen = session.execute(_LOOK_THEN_LOCK[fresh, capable], params).one_or_none()
-        if seen is None:
-            return None  # no unit in range, held or not
-        unit, chord_m, seen_chord = seen
+        unit, chord_m, seen_chord, stale_seen = session.execute(_LOOK_THEN_LOCK[fresh, capable], params).one()
+        if seen_chord is None:
+            return None, bool(stale_seen)  # no unit in range, held or not
         if unit is not None:
-            return unit, geometry.great_circle_m(float(chord_m))
+            return (unit, geometry.great_circle_m(float(chord_m))), None
         ring = {**params, "max_chord_m": float(seen_chord) + _RING_SLACK_M}
         row = session.execute(_NEAREST_AVAILABLE[fresh, "wait", capable], ring).one_or_none()
         if row is not None:
-            return row[0], geometry.great_circle_m(float(row[1]))
+            return (row[0], geometry.great_circle_m(float(row[1]))), None
     row = session.execute(_NEAREST_AVAILABLE[fresh, "skip", capable], params).one_or_none()
-    return None if row is None else (row[0], geometry.great_circle_m(float(row[1])))
+    return (None if row is None else (row[0], geometry.great_circle_m(float(row[1])))), None
 
 
 def nearest(
