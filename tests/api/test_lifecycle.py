@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
-from tests.api.helpers import DOWNTOWN, call, status, unit
+from tests.api.helpers import DOWNTOWN, call, statements_sent, status, unit
 
 
 def test_assigned_en_route_on_scene_transporting_closed(client: TestClient) -> None:
@@ -86,6 +87,22 @@ def test_the_queue_drains_most_urgent_first_then_oldest(client: TestClient, cloc
         current = client.get(f"/v1/calls/{unit_now['call_id']}").json()
         order.append(current["external_id"])
     assert order == ["CAD-S1", "CAD-S2", "CAD-LOW"]
+
+
+def test_a_freed_unit_finds_the_next_call_and_its_distance_in_one_statement(
+    client: TestClient, engine: Engine
+) -> None:
+    # Issue 'Intake at the database's speed': the unit freed found the call it takes, then asked the database the
+    # distance to it in a statement of its own. The search already measures it.
+    crt = unit(client, "CRT-1", "civilian_crisis", *DOWNTOWN)
+    busy = call(client, "CAD-0")
+    waiting = call(client, "CAD-1", at=(47.62, -122.34))  # about 1.2 km from the unit
+    with statements_sent(engine) as statements:
+        client.post(f"/v1/calls/{busy['id']}/cancel", json={"reason": "caller called back"})
+    taken = client.get(f"/v1/calls/{waiting['id']}").json()
+    assert taken["assignment"]["unit_id"] == crt["id"]
+    assert 1000 < taken["assignment"]["distance_m"] < 1400
+    assert len([s for s in statements if "earth_distance" in s]) == 1, statements
 
 
 def test_a_newly_registered_unit_takes_the_waiting_call(client: TestClient) -> None:

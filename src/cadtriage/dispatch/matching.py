@@ -195,10 +195,10 @@ def offer_unit(ctx: Context, unit: Unit) -> Assignment | None:
     repository.lock_queue(ctx.session)
     on = today(ctx)
     held = [name for name in (unit.capabilities or {}) if unit.holds(name, on)]
-    call = repository.next_queued_call_for(ctx.session, unit, ctx.max_distance_m(unit.unit_type), held)
-    if call is None:
+    found = repository.next_queued_call_for(ctx.session, unit, ctx.max_distance_m(unit.unit_type), held)
+    if found is None:
         return None
-    distance = units.distance_m(ctx.session, unit.id, call.lat, call.lon)
+    call, distance = found
     needs = needs_of(call)
     planned = needs.required or needs.preferred
     chosen = (unit, distance)

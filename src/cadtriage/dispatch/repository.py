@@ -39,12 +39,12 @@ def open_assignment_for_unit(session: Session, unit_id: int, *, lock: bool = Fal
 
 def next_queued_call_for(
     session: Session, unit: Unit, max_distance_m: float, capabilities: Sequence[str]
-) -> Call | None:
+) -> tuple[Call, float] | None:
     """Lock the queued call this unit should take: its type, within range, requiring no capability or one of the
-    unit's `capabilities`, most urgent, then oldest."""
+    unit's `capabilities`, most urgent, then oldest; with its distance from the unit in metres."""
     distance = func.earth_distance(func.ll_to_earth(Call.lat, Call.lon), func.ll_to_earth(unit.lat, unit.lon))
     query = (
-        select(Call)
+        select(Call, distance)
         .where(
             Call.status == CallStatus.queued,
             Call.requested_type == unit.unit_type,
@@ -53,10 +53,11 @@ def next_queued_call_for(
         )
         .order_by(Call.priority, Call.queued_at, Call.id)
         .limit(1)
-        .with_for_update(skip_locked=True, key_share=True)
+        .with_for_update(skip_locked=True, key_share=True, of=Call)
         .execution_options(populate_existing=True)
     )
-    return session.scalars(query).one_or_none()
+    row = session.execute(query).one_or_none()
+    return None if row is None else (row[0], float(row[1]))
 
 
 def overdue_queued_calls(
