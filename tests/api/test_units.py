@@ -183,3 +183,40 @@ def test_the_avl_ping_is_one_statement_and_records_where_the_unit_moved_from(
     assert logged.data == {"from": [47.61, -122.33], "to": [47.615, -122.335]}
     assert logged.actor == "test-dispatcher"
     assert client.put("/v1/units/999999/location", json={"lat": 47.6, "lon": -122.3}).status_code == 404
+
+
+def test_a_unit_reporting_a_step_reads_and_locks_in_three_round_trips(
+    client: TestClient, engine: Engine
+) -> None:
+    # Issue 'Intake at the database's speed': "en route", a unit's most frequent report after its location, read
+    # the unit, then its assignment, then the call; locked the call, the assignment, the unit one by one; and
+    # asked for the escalation sweep's lock, then each type's overdue calls: eleven statements before its
+    # writes. Now: the unit with its call; the call locked (when it can make the step); the assignment and the
+    # unit locked together; the sweep's lock with the look for anything overdue.
+    crt = unit(client, "CRT-12", "civilian_crisis", *DOWNTOWN)
+    sent = call(client, "CAD-1")
+    with statements_sent(engine) as statements:
+        moved = client.post(f"/v1/units/{crt['id']}/status", json={"status": "en_route"})
+    assert moved.json()["status"] == "en_route"
+    assert client.get(f"/v1/calls/{sent['id']}").json()["status"] == "en_route"
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "api_keys" not in s]
+    assert len(reads) == 5, [s[:80] for s in reads]  # the four above, and the answer's read of the unit
+    writes = [s for s in statements if s.lstrip().upper().startswith(("INSERT", "UPDATE"))]
+    assert len(writes) == 4, writes  # both moves and their events
+    # The step is refused (409) without locking a call it cannot come from, and a closed call stays closed.
+    assert client.post(f"/v1/units/{crt['id']}/status", json={"status": "dispatched"}).status_code == 409
+    assert client.post(f"/v1/calls/{sent['id']}/status", json={"status": "en_route"}).status_code == 409
+    assert client.post("/v1/calls/999999/status", json={"status": "on_scene"}).status_code == 404
+
+
+def test_closing_a_call_does_not_lock_its_unit_twice(client: TestClient, engine: Engine) -> None:
+    # The close locked the unit with its assignment, then freeing it read and locked it again.
+    crt = unit(client, "CRT-12", "civilian_crisis", *DOWNTOWN)
+    sent = call(client, "CAD-1")
+    client.post(f"/v1/units/{crt['id']}/status", json={"status": "on_scene"})
+    with statements_sent(engine) as statements:
+        closed = client.post(f"/v1/calls/{sent['id']}/status", json={"status": "closed", "disposition": "ok"})
+    assert closed.json()["status"] == "closed"
+    assert client.get(f"/v1/units/{crt['id']}").json()["status"] == "available"
+    locks = [s for s in statements if "FOR NO KEY UPDATE" in s and "units" in s.split("FOR NO KEY UPDATE")[0]]
+    assert len(locks) == 1, locks  # with its assignment

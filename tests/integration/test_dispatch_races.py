@@ -28,6 +28,7 @@ from cadtriage.dispatch.units import change_status, register
 from cadtriage.errors import Conflict
 from cadtriage.triage.protocol import Protocol
 from cadtriage.triage.types import ResponseType
+from cadtriage.units import repository as units_repository
 from cadtriage.units.models import UnitStatus
 from cadtriage.units.schemas import Position, UnitCreate
 
@@ -77,16 +78,16 @@ def test_a_unit_reporting_a_step_never_moves_the_unit_now_on_its_call(
     co = _unit(database, settings, protocol, "CO-1", ResponseType.co_responder)
     call_id = _call(database, settings, protocol, "CAD-1")
     read, go = threading.Event(), threading.Event()
-    unpatched = dispatch_repository.open_assignment_for_unit
+    unpatched = units_repository.with_open_call
 
-    def pausing(session: Session, unit_id: int, *, lock: bool = False) -> Any:
-        found = unpatched(session, unit_id, lock=lock)
+    def pausing(session: Session, unit_id: int) -> Any:
+        found = unpatched(session, unit_id)
         if threading.current_thread().name == "unit-key":
             read.set()
             go.wait(10)
         return found
 
-    monkeypatch.setattr(dispatch_repository, "open_assignment_for_unit", pausing)
+    monkeypatch.setattr(units_repository, "with_open_call", pausing)
     outcome: dict[str, Any] = {}
 
     def report_en_route() -> None:

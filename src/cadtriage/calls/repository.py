@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, insert, select, text
 from sqlalchemy.orm import Session
 
-from cadtriage.calls.models import Call, CallOutcome, TriageDecision
+from cadtriage.calls.models import Call, CallOutcome, CallStatus, TriageDecision
 from cadtriage.db import placeholders, typed_binds
 from cadtriage.events.models import Event
 
@@ -71,6 +71,18 @@ def get(
         query = query.with_for_update(key_share=True, skip_locked=skip_locked).execution_options(
             populate_existing=True
         )
+    return session.scalars(query).one_or_none()
+
+
+def lock_if_in(session: Session, call_id: int, statuses: Collection[CallStatus]) -> Call | None:
+    """Lock a call if it exists and is in one of `statuses` (checked again once a holder lets it go); None,
+    without a lock, otherwise."""
+    query = (
+        select(Call)
+        .where(Call.id == call_id, Call.status.in_(statuses))
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
     return session.scalars(query).one_or_none()
 
 

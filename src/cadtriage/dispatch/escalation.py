@@ -46,9 +46,13 @@ def _escalate(ctx: Context, call: Call, to: ResponseType, waited_s: float) -> No
 def escalate_overdue(ctx: Context) -> list[int]:
     """Escalate up to SWEEP_BATCH queued calls past their wait limit, most urgent and longest waiting first within
     each type; the ids escalated (none if another sweep is running)."""
-    if not repository.try_advisory_lock(ctx.session, repository.ESCALATION_LOCK_KEY):
-        return []
     now = ctx.now()
+    limits = [
+        (source.value, now - timedelta(seconds=step.after_s))
+        for source, step in ctx.protocol.escalation.items()
+    ]
+    if not limits or not repository.sweep_if_overdue(ctx.session, limits):
+        return []  # another sweep is running, or nothing is overdue
     overdue: list[tuple[Call, ResponseType]] = []
     for source, step in ctx.protocol.escalation.items():
         if len(overdue) == SWEEP_BATCH:

@@ -10,7 +10,7 @@ from cadtriage.context import Context
 from cadtriage.dispatch import repository as dispatch_repository
 from cadtriage.dispatch.desk import end_consult
 from cadtriage.dispatch.intake import decision_row
-from cadtriage.dispatch.locks import lock_call, lock_unit_of, read_call
+from cadtriage.dispatch.locks import lock_call, lock_call_for, lock_unit_of, read_call
 from cadtriage.dispatch.matching import dispatch_or_queue, release
 from cadtriage.dispatch.moves import set_call_status, set_unit_status
 from cadtriage.dispatch.outcomes import record_outcome
@@ -54,9 +54,7 @@ def advance(
         _transport(ctx, call_id, reporting_unit)
         return
     step = CallStatus(target)
-    require_transition("call", CALL_REPORTS, read_call(ctx, call_id).status, step)
-    call = lock_call(ctx, call_id)
-    require_transition("call", CALL_REPORTS, call.status, step)
+    call = lock_call_for(ctx, call_id, CALL_REPORTS, step)
     assignment, unit = lock_unit_of(ctx, call, reporting_unit)
     if step is CallStatus.closed:
         end_consult(ctx, call, NotServed.call_ended, "the call closed before a clinician's outcome")
@@ -64,7 +62,7 @@ def advance(
         transported = unit.status is UnitStatus.transporting
         summary = record_outcome(ctx, call, outcome, transported=transported) if outcome else None
         set_call_status(ctx, call, CallStatus.closed, reason=disposition, unit_id=unit.id, data=summary)
-        release(ctx, assignment, "call closed")
+        release(ctx, assignment, "call closed", unit)
         return
     unit_step = UNIT_FOLLOWING_CALL[step]
     require_transition("unit", UNIT_REPORTS_ON_CALL, unit.status, unit_step)

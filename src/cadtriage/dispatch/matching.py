@@ -214,10 +214,14 @@ def requeue(ctx: Context, call: Call, reason: str) -> None:
     dispatch_or_queue(ctx, call)
 
 
-def release(ctx: Context, assignment: Assignment, reason: str, *, offer: bool = True) -> Unit:
-    """End an assignment and make its unit available; by default the unit then takes the queue."""
-    unit = units.get(ctx.session, assignment.unit_id, for_update=True)
-    assert unit is not None
+def release(
+    ctx: Context, assignment: Assignment, reason: str, unit: Unit | None = None, *, offer: bool = True
+) -> Unit:
+    """End an assignment and make its unit available (`unit`: the assignment's unit when the caller holds its
+    lock already); by default the unit then takes the queue."""
+    if unit is None:
+        unit = units.get(ctx.session, assignment.unit_id, for_update=True)
+        assert unit is not None
     assignment.released_at = ctx.now()
     assignment.release_reason = reason
     set_unit_status(ctx, unit, UnitStatus.available, reason=reason, call_id=assignment.call_id)

@@ -52,7 +52,7 @@ def reassign(ctx: Context, call_id: int, unit_id: int, reason: str) -> None:
         freed = locked[assignment.unit_id]
         assert freed is not None  # an assignment's unit cannot be deleted
         recommendation["previous"] = brief(freed, assignment.distance_m)
-        release(ctx, assignment, REASSIGNED, offer=False)
+        release(ctx, assignment, REASSIGNED, freed, offer=False)
     if call.status is not CallStatus.queued:
         set_call_status(ctx, call, CallStatus.queued, reason=f"{REASSIGNED}: {reason}")
     distance = units.distance_m(ctx.session, chosen.id, call.lat, call.lon)

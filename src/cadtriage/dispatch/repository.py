@@ -3,11 +3,12 @@ same call."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, or_, select, tuple_, union_all
+from sqlalchemy import Select, bindparam, case, exists, false, func, or_, select, tuple_, union_all
 from sqlalchemy.orm import Session, aliased
 
 from cadtriage.access.models import ApiKey
@@ -31,10 +32,23 @@ def open_assignment_for_call(session: Session, call_id: int, *, lock: bool = Fal
     return session.scalars(_locked(query) if lock else query).one_or_none()
 
 
-def open_assignment_for_unit(session: Session, unit_id: int, *, lock: bool = False) -> Assignment | None:
-    """The unit's open assignment, optionally locked."""
-    query = select(Assignment).where(Assignment.unit_id == unit_id, Assignment.released_at.is_(None))
-    return session.scalars(_locked(query) if lock else query).one_or_none()
+# The call's open primary assignment and its unit, both locked, in one round trip: the assignment's row, then the
+# unit's (the lock order in `cadtriage.dispatch`; PostgreSQL locks each joined row in the FOR UPDATE list's order).
+_OPEN_ASSIGNMENT_AND_UNIT = (
+    select(Assignment, Unit)
+    .join(Unit, Unit.id == Assignment.unit_id)
+    .where(
+        Assignment.call_id == bindparam("call_id"), Assignment.released_at.is_(None), Assignment.is_primary
+    )
+    .with_for_update(key_share=True, of=[Assignment, Unit])
+    .execution_options(populate_existing=True)
+)
+
+
+def lock_open_assignment_and_unit(session: Session, call_id: int) -> tuple[Assignment, Unit] | None:
+    """Lock the call's open primary assignment, then its unit; None when it has none."""
+    row = session.execute(_OPEN_ASSIGNMENT_AND_UNIT, {"call_id": call_id}).one_or_none()
+    return None if row is None else (row[0], row[1])
 
 
 def next_queued_call_for(
@@ -82,6 +96,32 @@ def overdue_queued_calls(
 # Advisory lock keys: queue matching, and the escalation sweep.
 QUEUE_LOCK_KEY = 0x0CAD0001
 ESCALATION_LOCK_KEY = 0x0CAD00E5
+
+
+@functools.cache
+def _sweep_if_overdue(sources: int) -> Select[tuple[bool]]:
+    # The escalation sweep's lock, then whether any call waits past its type's limit, in one round trip: a unit's
+    # every status change wakes the sweep, and almost always nothing is overdue. The look runs only once the lock
+    # is taken (a CASE branch's subqueries run only when it is).
+    overdue = [
+        exists().where(
+            Call.status == CallStatus.queued,
+            Call.requested_type == bindparam(f"type{n}"),
+            Call.queued_at <= bindparam(f"due{n}", type_=Call.queued_at.type),
+        )
+        for n in range(sources)
+    ]
+    taken = func.pg_try_advisory_xact_lock(ESCALATION_LOCK_KEY)
+    return select(case((taken, or_(false(), *overdue)), else_=false()))
+
+
+def sweep_if_overdue(session: Session, due_since: Sequence[tuple[str, datetime]]) -> bool:
+    """Take the escalation sweep's lock if nobody holds it, and say whether it was taken and a queued call of one
+    of these types has waited since before its time (the lock, once taken, is held until the transaction ends)."""
+    params: dict[str, object] = {}
+    for n, (kind, due) in enumerate(due_since):
+        params |= {f"type{n}": kind, f"due{n}": due}
+    return bool(session.scalar(_sweep_if_overdue(len(due_since)), params))
 
 
 _LOCK_QUEUE = select(func.pg_advisory_xact_lock(bindparam("key")))

@@ -12,7 +12,6 @@ from sqlalchemy.dialects.postgresql import insert
 
 from cadtriage.context import Context
 from cadtriage.dispatch import lifecycle
-from cadtriage.dispatch import repository as dispatch_repository
 from cadtriage.dispatch.escalation import SYSTEM_ACTOR, escalate_overdue
 from cadtriage.dispatch.locks import lock_call, lock_unit_of
 from cadtriage.dispatch.matching import offer_unit, release, requeue
@@ -119,23 +118,25 @@ def get(ctx: Context, unit_id: int) -> Unit:
 def change_status(ctx: Context, unit_id: int, target: UnitStatus, reason: str | None) -> None:
     """A unit reports a status. On a call, the call follows (en route, on scene, transporting); a unit that
     goes out of service before arriving puts its call back in the queue."""
-    unit = get(ctx, unit_id)
-    assignment = dispatch_repository.open_assignment_for_unit(ctx.session, unit.id)
-    if assignment is None:
+    found = repository.with_open_call(ctx.session, unit_id)  # read, not locked: the call's lock comes first
+    if found is None:
+        raise NotFound(f"no unit with id {unit_id}", unit_id=unit_id)
+    unit, call_id = found
+    if call_id is None:
         _change_idle(ctx, unit, target, reason)
     elif not allowed(UNIT_REPORTS_ON_CALL, unit.status, target):
         freeing = target in (UnitStatus.available, UnitStatus.out_of_service)
         raise InvalidTransition(
-            f"unit cannot go from {unit.status} to {target.value} while on call {assignment.call_id}"
+            f"unit cannot go from {unit.status} to {target.value} while on call {call_id}"
             + (": close or cancel the call to free it" if freeing else ""),
             current=unit.status,
             requested=target.value,
-            call_id=assignment.call_id,
+            call_id=call_id,
         )
     elif target is UnitStatus.out_of_service:
-        _abandon_call(ctx, assignment.call_id, unit.id, reason)
+        _abandon_call(ctx, call_id, unit.id, reason)
     else:
-        lifecycle.advance(ctx, assignment.call_id, target.value, None, reporting_unit=unit.id)
+        lifecycle.advance(ctx, call_id, target.value, None, reporting_unit=unit.id)
     escalate_overdue(ctx.acting_as(SYSTEM_ACTOR))  # the system escalates, whoever's change woke it
 
 
@@ -155,7 +156,7 @@ def _abandon_call(ctx: Context, call_id: int, unit_id: int, reason: str | None) 
     call = lock_call(ctx, call_id)
     assignment, unit = lock_unit_of(ctx, call, reporting_unit=unit_id)
     require_transition("unit", UNIT_REPORTS_ON_CALL, unit.status, UnitStatus.out_of_service, call_id=call_id)
-    release(ctx, assignment, "unit out of service", offer=False)
+    release(ctx, assignment, "unit out of service", unit, offer=False)
     set_unit_status(ctx, unit, UnitStatus.out_of_service, reason=reason, call_id=call.id)
     requeue(ctx, call, f"{unit.call_sign} went out of service before arriving")
 
