@@ -19,9 +19,8 @@ from cadtriage.clock import SystemClock
 from cadtriage.config import Settings
 from cadtriage.context import Context
 from cadtriage.db import Database
-from cadtriage.dispatch import lifecycle
+from cadtriage.dispatch import lifecycle, queue
 from cadtriage.dispatch import redirect as redirection
-from cadtriage.dispatch import repository as dispatch_repository
 from cadtriage.dispatch.escalation import sweep_once
 from cadtriage.dispatch.intake import intake
 from cadtriage.dispatch.units import change_status, register
@@ -130,7 +129,7 @@ def test_concurrent_redirects_that_free_units_do_not_deadlock(
         _unit(database, settings, protocol, f"CRT-{n}", ResponseType.civilian_crisis)
     calls = [_call(database, settings, protocol, f"CAD-{n}") for n in range(pairs)]
     barrier = threading.Barrier(pairs, timeout=3)
-    unpatched = dispatch_repository.lock_queue_for_call
+    unpatched = queue.lock_queue_for_call
 
     def lock_then_meet(session: Session) -> None:
         unpatched(session)
@@ -138,7 +137,7 @@ def test_concurrent_redirects_that_free_units_do_not_deadlock(
         with contextlib.suppress(threading.BrokenBarrierError):
             barrier.wait()
 
-    monkeypatch.setattr(dispatch_repository, "lock_queue_for_call", lock_then_meet)
+    monkeypatch.setattr(queue, "lock_queue_for_call", lock_then_meet)
     errors: list[BaseException] = []
 
     def redirect(call_id: int) -> None:

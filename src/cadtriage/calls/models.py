@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from cadtriage.db import Base, status_column
 
 # A queued call's position is exact up to this many calls ahead of it; further back it is reported as this plus
-# one, "at least" (`dispatch.repository.queue_position`): counting a long queue would cost every answer.
+# one, "at least" (`dispatch.queue.queue_position`): counting a long queue would cost every answer.
 QUEUE_COUNTED = 1000
 
 

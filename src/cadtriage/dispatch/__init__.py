@@ -4,7 +4,7 @@ The use cases: `intake`, `lifecycle` (a call's steps, cancellation, later screen
 (registration, a unit's status and location), `redirect` (override, escalation, a clinician's routing),
 `desk` and `consults` (the crisis desk), `escalation` (the sweep), and `views` (what the API reads). They share
 `matching` (the nearest unit, the queue), `moves` (the only code that sets a status) and `transitions` (the state
-machines, pure).
+machines, pure); their SQL is in `repository` (assignments), `queue` and `sending`.
 
 The lock order, the same for every use case, so that no two transactions can wait for each other in a circle:
 

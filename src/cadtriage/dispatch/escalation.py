@@ -17,7 +17,7 @@ from cadtriage.clock import Clock
 from cadtriage.config import Settings
 from cadtriage.context import Context
 from cadtriage.db import Database
-from cadtriage.dispatch import repository
+from cadtriage.dispatch import queue
 from cadtriage.dispatch.consults import expire_overdue
 from cadtriage.dispatch.coverage import announce_coverage
 from cadtriage.dispatch.matching import match_waiting
@@ -51,16 +51,14 @@ def escalate_overdue(ctx: Context) -> list[int]:
         (source.value, now - timedelta(seconds=step.after_s))
         for source, step in ctx.protocol.escalation.items()
     ]
-    if not limits or not repository.sweep_if_overdue(ctx.session, limits):
+    if not limits or not queue.sweep_if_overdue(ctx.session, limits):
         return []  # another sweep is running, or nothing is overdue
     overdue: list[tuple[Call, ResponseType]] = []
     for source, step in ctx.protocol.escalation.items():
         if len(overdue) == SWEEP_BATCH:
             break
         due = now - timedelta(seconds=step.after_s)
-        calls_due = repository.overdue_queued_calls(
-            ctx.session, source.value, due, SWEEP_BATCH - len(overdue)
-        )
+        calls_due = queue.overdue_queued_calls(ctx.session, source.value, due, SWEEP_BATCH - len(overdue))
         overdue += [(call, step.to) for call in calls_due]
     for call, to in overdue:
         assert call.queued_at is not None

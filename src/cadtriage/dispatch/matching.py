@@ -13,7 +13,7 @@ from typing import Any
 from cadtriage.calls import repository as calls
 from cadtriage.calls.models import Assignment, Call, CallStatus
 from cadtriage.context import Context
-from cadtriage.dispatch import repository
+from cadtriage.dispatch import queue
 from cadtriage.dispatch.moves import send_unit, set_call_status, set_unit_status
 from cadtriage.dispatch.recommend import (
     explain,
@@ -133,7 +133,7 @@ def dispatch_or_queue(ctx: Context, call: Call) -> Assignment | None:
     assignment = try_assign(ctx, call)
     if assignment is None:
         # Look again under the queue lock, so that a unit freed concurrently is either seen here or sees us.
-        repository.lock_queue_for_call(ctx.session)
+        queue.lock_queue_for_call(ctx.session)
         assignment = try_assign(ctx, call)
     if assignment is None:
         record_queued(ctx, call)
@@ -147,7 +147,7 @@ def match_committed_call(ctx: Context, call: Call) -> Assignment | None:
     queue lock is ours every such transaction has committed, so the search below sees its unit. A call another
     transaction holds (being cancelled, re-triaged, escalated or taken by a freed unit) is left to it.
     """
-    repository.lock_queue_for_call(ctx.session)
+    queue.lock_queue_for_call(ctx.session)
     if not _any_in_range(ctx, call, _required(ctx, call)):
         return None  # nothing to send: the usual answer when the queue is long
     return _take_if_waiting(ctx, call)
@@ -157,14 +157,14 @@ def match_committed_intake(ctx: Context, call: Call) -> tuple[Assignment | None,
     """`match_committed_call` for a call intake has just queued, with the call's queue position for its answer
     (None when a unit was sent or the call is no longer waiting). When no unit is in range, the usual case under
     load, the look and the count are one statement."""
-    repository.lock_queue_for_call(ctx.session)
+    queue.lock_queue_for_call(ctx.session)
     limit = ctx.max_distance_m(call.requested_type)
     search = units.search_params(call.requested_type, call.lat, call.lon, limit, _required(ctx, call))
-    in_range, position = repository.in_range_and_position(ctx.session, call.id, search)
+    in_range, position = queue.in_range_and_position(ctx.session, call.id, search)
     if not in_range:
         return None, position
     assignment = _take_if_waiting(ctx, call)
-    return assignment, None if assignment else repository.queue_position(ctx.session, call.id)
+    return assignment, None if assignment else queue.queue_position(ctx.session, call.id)
 
 
 def _take_if_waiting(ctx: Context, call: Call) -> Assignment | None:
@@ -183,7 +183,7 @@ def match_waiting(ctx: Context, per_type: int) -> list[int]:
     """
     taken: list[int] = []
     for response_type in ResponseType:
-        for call in repository.queued(ctx.session, response_type.value, per_type):
+        for call in queue.queued(ctx.session, response_type.value, per_type):
             if match_committed_call(ctx, call) is not None:
                 taken.append(call.id)
     return taken
@@ -192,10 +192,10 @@ def match_waiting(ctx: Context, per_type: int) -> list[int]:
 def offer_unit(ctx: Context, unit: Unit) -> Assignment | None:
     """A unit has just become available: it takes the most urgent, oldest queued call of its type in range whose
     required capability, if any, it holds."""
-    repository.lock_queue(ctx.session)
+    queue.lock_queue(ctx.session)
     on = today(ctx)
     held = [name for name in (unit.capabilities or {}) if unit.holds(name, on)]
-    found = repository.next_queued_call_for(ctx.session, unit, ctx.max_distance_m(unit.unit_type), held)
+    found = queue.next_queued_call_for(ctx.session, unit, ctx.max_distance_m(unit.unit_type), held)
     if found is None:
         return None
     call, distance = found

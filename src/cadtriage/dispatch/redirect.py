@@ -7,7 +7,7 @@ from cadtriage.calls import repository as calls
 from cadtriage.calls.models import Call, Divergence, TriageDecision
 from cadtriage.consults.models import NotServed
 from cadtriage.context import Context
-from cadtriage.dispatch import repository
+from cadtriage.dispatch import queue, repository
 from cadtriage.dispatch.desk import end_consult
 from cadtriage.dispatch.locks import lock_call, read_call
 from cadtriage.dispatch.matching import offer_unit, release, requeue
@@ -33,7 +33,7 @@ def redirect(ctx: Context, call: Call, response_type: ResponseType, reason: str)
         freed = release(ctx, assignment, "call re-triaged", offer=False)
         # The freed unit will take the queue lock exclusively; take it now, before the call's re-dispatch takes
         # it shared. Two redirects each holding it shared and each waiting to upgrade would deadlock.
-        repository.lock_queue(ctx.session)
+        queue.lock_queue(ctx.session)
     requeue(ctx, call, reason)
     if freed is not None:
         offer_unit(ctx, freed)

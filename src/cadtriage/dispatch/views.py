@@ -12,6 +12,7 @@ from cadtriage.consults import repository as consults
 from cadtriage.consults.models import Consult, ConsultState
 from cadtriage.consults.schemas import ConsultOut
 from cadtriage.context import Context
+from cadtriage.dispatch import queue as queue_repository
 from cadtriage.dispatch import repository as dispatch_repository
 from cadtriage.dispatch.recommend import today
 from cadtriage.dispatch.schemas import (
@@ -78,7 +79,7 @@ def views(ctx: Context, calls: Sequence[Call]) -> list[CallView]:
     closed = [c.id for c in calls if c.status == CallStatus.closed]
     outcomes = repository.outcomes(ctx.session, closed) if closed else {}
     waiting = [c.id for c in calls if c.status == CallStatus.queued]
-    positions = dispatch_repository.queue_positions(ctx.session, waiting) if waiting else {}
+    positions = queue_repository.queue_positions(ctx.session, waiting) if waiting else {}
     now = ctx.now()
     desk = {i: ConsultOut.from_row(c, now) for i, c in consults.for_calls(ctx.session, ids).items()}
     return [
@@ -219,7 +220,7 @@ def availability(
 def queue(ctx: Context, response_type: ResponseType | None, limit: int) -> Queue:
     """Waiting calls per response type, in the order units will take them, with how long each has waited."""
     now = ctx.now()
-    depths = dispatch_repository.queue_depths(ctx.session)
+    depths = queue_repository.queue_depths(ctx.session)
     types = {}
     for kind in [response_type] if response_type else list(ResponseType):
         depth, oldest = depths.get(kind.value, (0, None))
@@ -237,7 +238,7 @@ def queue(ctx: Context, response_type: ResponseType | None, limit: int) -> Queue
                 required_capability=c.required_capability,
                 escalates_at=c.queued_at + after if after else None,
             )
-            for i, c in enumerate(dispatch_repository.queued(ctx.session, kind.value, limit), start=1)
+            for i, c in enumerate(queue_repository.queued(ctx.session, kind.value, limit), start=1)
             if c.queued_at is not None
         ]
         types[kind.value] = QueueOfType(
