@@ -24,7 +24,7 @@ from psycopg.types.json import Jsonb
 
 from cadtriage.calls.schemas import IntakeRecord
 from cadtriage.config import Settings
-from cadtriage.dispatch.repository import QUEUE_LOCK_KEY
+from cadtriage.dispatch.queue import QUEUE_LOCK_KEY
 from cadtriage.triage.engine import decide
 from cadtriage.triage.protocol import Protocol
 from cadtriage.triage.types import CallText, ResponseType

@@ -15,7 +15,7 @@ from cadtriage.config import Settings
 from cadtriage.context import Context
 from cadtriage.db import Database
 from cadtriage.dispatch.intake import intake
-from cadtriage.dispatch.repository import lock_queue, lock_queue_for_call
+from cadtriage.dispatch.queue import lock_queue, lock_queue_for_call
 from cadtriage.dispatch.units import change_status, register
 from cadtriage.triage.protocol import Protocol
 from cadtriage.triage.types import ResponseType
