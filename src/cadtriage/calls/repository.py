@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, text
+from sqlalchemy import Table, bindparam, insert, select, text
 from sqlalchemy.orm import Session
 
 from cadtriage.calls.models import Call, CallOutcome, CallStatus, TriageDecision
@@ -62,28 +62,36 @@ def insert_if_new(
     return session.scalars(_INSERT_IF_NEW, params).one_or_none()
 
 
+# Built once with bound parameters (every lock of a call goes through here): building and keying a statement on
+# each call cost as much Python as running it. Read, locked (waiting), locked or None (SKIP LOCKED).
+_BY_ID = select(Call).where(Call.id == bindparam("call_id"))
+_GET = {
+    (False, False): _BY_ID,
+    (True, False): _BY_ID.with_for_update(key_share=True).execution_options(populate_existing=True),
+    (True, True): _BY_ID.with_for_update(key_share=True, skip_locked=True).execution_options(
+        populate_existing=True
+    ),
+}
+_LOCK_IF_IN = (
+    select(Call)
+    .where(Call.id == bindparam("call_id"), Call.status.in_(bindparam("statuses", expanding=True)))
+    .with_for_update(key_share=True)
+    .execution_options(populate_existing=True)
+)
+
+
 def get(
     session: Session, call_id: int, *, for_update: bool = False, skip_locked: bool = False
 ) -> Call | None:
     """A call by id, optionally locked; with `skip_locked`, None when another transaction holds it."""
-    query = select(Call).where(Call.id == call_id)
-    if for_update:
-        query = query.with_for_update(key_share=True, skip_locked=skip_locked).execution_options(
-            populate_existing=True
-        )
-    return session.scalars(query).one_or_none()
+    return session.scalars(_GET[for_update, for_update and skip_locked], {"call_id": call_id}).one_or_none()
 
 
 def lock_if_in(session: Session, call_id: int, statuses: Collection[CallStatus]) -> Call | None:
     """Lock a call if it exists and is in one of `statuses` (checked again once a holder lets it go); None,
     without a lock, otherwise."""
-    query = (
-        select(Call)
-        .where(Call.id == call_id, Call.status.in_(statuses))
-        .with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
-    )
-    return session.scalars(query).one_or_none()
+    params = {"call_id": call_id, "statuses": list(statuses)}
+    return session.scalars(_LOCK_IF_IN, params).one_or_none()
 
 
 def get_by_external_id(session: Session, external_id: str) -> Call | None:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, case, exists, false, func, or_, select, tuple_, union_all
+from sqlalchemy import Float, Select, bindparam, case, exists, false, func, or_, select, tuple_, union_all
 from sqlalchemy.orm import Session, aliased
 
 from cadtriage.calls.models import QUEUE_COUNTED, Call, CallStatus
@@ -16,27 +16,42 @@ from cadtriage.triage.types import ResponseType
 from cadtriage.units import repository as units
 from cadtriage.units.models import Unit
 
+_FROM_UNIT = func.earth_distance(
+    func.ll_to_earth(Call.lat, Call.lon),
+    func.ll_to_earth(bindparam("unit_lat", type_=Float), bindparam("unit_lon", type_=Float)),
+)
+# Built once: every unit freed into a queue runs it.
+_NEXT_FOR_UNIT = (
+    select(Call, _FROM_UNIT)
+    .where(
+        Call.status == CallStatus.queued,
+        Call.requested_type == bindparam("unit_type"),
+        bindparam("max_distance_m", type_=Float) >= _FROM_UNIT,
+        or_(
+            Call.required_capability.is_(None),
+            Call.required_capability.in_(bindparam("capabilities", expanding=True)),
+        ),
+    )
+    .order_by(Call.priority, Call.queued_at, Call.id)
+    .limit(1)
+    .with_for_update(skip_locked=True, key_share=True, of=Call)
+    .execution_options(populate_existing=True)
+)
+
 
 def next_queued_call_for(
     session: Session, unit: Unit, max_distance_m: float, capabilities: Sequence[str]
 ) -> tuple[Call, float] | None:
     """Lock the queued call this unit should take: its type, within range, requiring no capability or one of the
     unit's `capabilities`, most urgent, then oldest; with its distance from the unit in metres."""
-    distance = func.earth_distance(func.ll_to_earth(Call.lat, Call.lon), func.ll_to_earth(unit.lat, unit.lon))
-    query = (
-        select(Call, distance)
-        .where(
-            Call.status == CallStatus.queued,
-            Call.requested_type == unit.unit_type,
-            distance <= max_distance_m,
-            or_(Call.required_capability.is_(None), Call.required_capability.in_(capabilities)),
-        )
-        .order_by(Call.priority, Call.queued_at, Call.id)
-        .limit(1)
-        .with_for_update(skip_locked=True, key_share=True, of=Call)
-        .execution_options(populate_existing=True)
-    )
-    row = session.execute(query).one_or_none()
+    params = {
+        "unit_lat": unit.lat,
+        "unit_lon": unit.lon,
+        "unit_type": unit.unit_type,
+        "max_distance_m": max_distance_m,
+        "capabilities": list(capabilities),
+    }
+    row = session.execute(_NEXT_FOR_UNIT, params).one_or_none()
     return None if row is None else (row[0], float(row[1]))
 
 

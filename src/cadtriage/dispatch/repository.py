@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, bindparam, or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from cadtriage.access.models import ApiKey
@@ -13,18 +13,19 @@ from cadtriage.calls.models import Assignment, Call
 from cadtriage.consults.models import Consult, ConsultState
 from cadtriage.units.models import Unit
 
-
-def _locked(query: Select[tuple[Assignment]]) -> Select[tuple[Assignment]]:
-    # populate_existing: an assignment already in the session must be refreshed from the locked row.
-    return query.with_for_update(key_share=True).execution_options(populate_existing=True)
+_OPEN_FOR_CALL = select(Assignment).where(
+    Assignment.call_id == bindparam("call_id"), Assignment.released_at.is_(None), Assignment.is_primary
+)
+# Built once; locked, an assignment already in the session must be refreshed from the locked row.
+_OPEN_FOR_CALL_LOCKED = _OPEN_FOR_CALL.with_for_update(key_share=True).execution_options(
+    populate_existing=True
+)
 
 
 def open_assignment_for_call(session: Session, call_id: int, *, lock: bool = False) -> Assignment | None:
     """The call's open primary assignment, optionally locked."""
-    query = select(Assignment).where(
-        Assignment.call_id == call_id, Assignment.released_at.is_(None), Assignment.is_primary
-    )
-    return session.scalars(_locked(query) if lock else query).one_or_none()
+    query = _OPEN_FOR_CALL_LOCKED if lock else _OPEN_FOR_CALL
+    return session.scalars(query, {"call_id": call_id}).one_or_none()
 
 
 # The call's open primary assignment and its unit, both locked, in one round trip: the assignment's row, then the

@@ -38,12 +38,16 @@ from cadtriage.units.models import CALL_SIGN_KEY_OF, Unit, UnitStatus
 _POSITION: ColumnClause[Any] = literal_column("units.position")
 
 
+_BY_ID = select(Unit).where(Unit.id == bindparam("unit_id"))
+_GET = {  # built once: a unit is read or locked on every status change
+    False: _BY_ID,
+    True: _BY_ID.with_for_update(key_share=True).execution_options(populate_existing=True),
+}
+
+
 def get(session: Session, unit_id: int, *, for_update: bool = False) -> Unit | None:
     """A unit by id, optionally locked for the rest of the transaction."""
-    query = select(Unit).where(Unit.id == unit_id)
-    if for_update:
-        query = query.with_for_update(key_share=True).execution_options(populate_existing=True)
-    return session.scalars(query).one_or_none()
+    return session.scalars(_GET[for_update], {"unit_id": unit_id}).one_or_none()
 
 
 _BY_CALL_SIGN = select(Unit).where(text(f"call_sign_key = {CALL_SIGN_KEY_OF.format(':call_sign')}"))
