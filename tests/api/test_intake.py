@@ -58,11 +58,11 @@ def test_sending_a_unit_is_one_statement_and_records_both_moves(
     assert client.get(f"/v1/units/{near['id']}").json()["status"] == "dispatched"
 
 
-def test_a_call_no_unit_can_take_is_queued_in_four_statements(client: TestClient, engine: Engine) -> None:
+def test_a_call_no_unit_can_take_is_queued_in_five_statements(client: TestClient, engine: Engine) -> None:
     # Issue 'Intake at the database's speed': a call that queues (the usual intake under overload) took six
     # statements after its key was checked — the call stored; a look for a fresh unit and another for any unit;
-    # then, committed, the queue lock, the same look again and the count of the queue ahead. The looks now
-    # answer both questions at once: the call, the look, the lock, the look with the count.
+    # then, committed, the queue lock, the same look again and the count of the queue ahead. The last look now
+    # counts the call's place in the same round trip.
     unit(client, "CRT-ONLY", "civilian_crisis", *DOWNTOWN)  # a unit in the city, of another type
     call(client, "CAD-0", call_type="BURGLARY")  # nobody can take it: this one is queued first
     with statements_sent(engine) as statements:
@@ -70,7 +70,7 @@ def test_a_call_no_unit_can_take_is_queued_in_four_statements(client: TestClient
     work = [
         s for s in statements if "api_keys" not in s and not s.lstrip().startswith(("SAVEPOINT", "RELEASE"))
     ]
-    assert len(work) == 4, [s[:90] for s in work]
+    assert len(work) == 5, [s[:90] for s in work]
     assert (body["status"], body["queue_position"], body["assignment"]) == ("queued", 2, None)
 
 

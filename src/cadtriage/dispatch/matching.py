@@ -35,8 +35,7 @@ Found = tuple[Unit, float, dict[str, Any] | None]  # the unit, its distance, and
 def _find_unit(ctx: Context, call: Call, wait_for_nearer: bool) -> Found | None:
     # Fresh locations first; a unit whose position is stale is sent only when no fresh one is in range. Each
     # search locks only what it returns (a unit locked, then passed over, would be hidden from the others), and
-    # the second runs only if some unit is in range at all (intake's look tells in its own round trip, see
-    # `units.repository.nearest_available`). A response plan's preferred
+    # the second runs only if a cheap look finds some unit in range at all. A response plan's preferred
     # capability is looked for first, within its tolerance (`dispatch.recommend`); a required one limits both.
     fresh_since = ctx.now() - timedelta(seconds=ctx.settings.unit_location_stale_s)
     needs = needs_of(call)
@@ -46,6 +45,8 @@ def _find_unit(ctx: Context, call: Call, wait_for_nearer: bool) -> Found | None:
             return chosen
     qualified = (needs.required, today(ctx)) if needs.required else None
     found = _nearest(ctx, call, fresh_since, wait_for_nearer, qualified)
+    if found is None and _any_in_range(ctx, call, qualified):
+        found = _nearest(ctx, call, None, wait_for_nearer, qualified)
     if found is None:
         return None
     if needs.required:  # measured against the nearest unit of the type, looked at, not locked
@@ -75,7 +76,6 @@ def _nearest(
         wait_for_nearer=wait_for_nearer,
         qualified=qualified,
         lock=lock,
-        stale_fallback=True,
     )
 
 

@@ -17,12 +17,9 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
-    case,
     cast,
     exists,
-    false,
     func,
-    literal,
     literal_column,
     or_,
     select,
@@ -140,15 +137,10 @@ def _nearest_available_query(*, fresh: bool, lock: str, capable: bool) -> Select
     return query.where(_FRESH) if fresh else query
 
 
-def _look_then_lock_query(
-    *, fresh: bool, capable: bool
-) -> Select[tuple[Unit | None, float | None, float | None, bool]]:
+def _look_then_lock_query(*, fresh: bool, capable: bool) -> Select[tuple[Unit | None, float | None, float]]:
     # Intake's look and its lock in one round trip: the nearest available unit's distance, locking nothing
     # (`seen`), then the nearest unit within that distance that nobody holds, locked (LATERAL: the ring is read
-    # from the look). Always one row. No distance seen: no unit in range; then, for a fresh-only search, whether
-    # a unit whose location is stale is in range (read only then: PostgreSQL runs a CASE branch's subquery only
-    # when the branch is taken), so a call no unit can take learns it without a second look. A distance but no
-    # unit: another transaction holds the nearest.
+    # from the look). No row: no unit in range. A row without a unit: another transaction holds the nearest.
     chord, by_distance = func.cube_distance(_POSITION, _POINT), _POSITION.op("<->")(_POINT)
     where = (*_IN_RANGE, *(_CAPABLE if capable else ()), *((_FRESH,) if fresh else ()))
     seen = select(chord.label("chord")).where(*where).order_by(by_distance).limit(1).subquery("seen")
@@ -161,15 +153,9 @@ def _look_then_lock_query(
         .lateral("chosen")
     )
     unit = aliased(Unit, chosen)
-    stale_seen = (
-        case((seen.c.chord.is_(None), _ANY_AVAILABLE[capable].scalar_subquery()), else_=false())
-        if fresh
-        else false()
-    )
     return (
-        select(unit, chosen.c.chord_m, seen.c.chord, stale_seen.label("stale_seen"))
-        .select_from(select(literal(1).label("one")).subquery("anchor"))
-        .outerjoin(seen, true())
+        select(unit, chosen.c.chord_m, seen.c.chord)
+        .select_from(seen)
         .outerjoin(chosen, true())
         .execution_options(populate_existing=True)
     )
@@ -207,8 +193,6 @@ _NEAREST_AVAILABLE = {
     for lock in ("skip", "wait", "none")
     for capable in (False, True)
 }
-_AVAILABLE_IN_RANGE = {False: exists().where(*_IN_RANGE), True: exists().where(*_IN_RANGE, *_CAPABLE)}
-_ANY_AVAILABLE = {capable: select(test) for capable, test in _AVAILABLE_IN_RANGE.items()}
 _LOOK_THEN_LOCK = {
     (fresh, capable): _look_then_lock_query(fresh=fresh, capable=capable)
     for fresh in (False, True)
@@ -216,6 +200,8 @@ _LOOK_THEN_LOCK = {
 }
 # How many times intake looks again when the nearest unit it waited for was taken; then it searches without waiting.
 _WAIT_ROUNDS = 3
+_AVAILABLE_IN_RANGE = {False: exists().where(*_IN_RANGE), True: exists().where(*_IN_RANGE, *_CAPABLE)}
+_ANY_AVAILABLE = {capable: select(test) for capable, test in _AVAILABLE_IN_RANGE.items()}
 # A capability a unit must hold, and the day (UTC) it must not have lapsed by.
 Qualified = tuple[str, date]
 
@@ -269,15 +255,13 @@ def nearest_available(
     wait_for_nearer: bool = False,
     qualified: Qualified | None = None,
     lock: bool = True,
-    stale_fallback: bool = False,
 ) -> tuple[Unit, float] | None:
     """Lock and return the nearest available unit of a type within range, with its great-circle distance.
 
     KNN order (`<->`) straight from the partial GiST index, which stops at the first unlocked unit. There is no
     tie-break column on purpose: ordering by anything more makes PostgreSQL fetch and sort every unit in range,
     which grew with the roster. Rows another transaction has locked are skipped, so concurrent dispatchers never
-    take the same unit. `fresh_since` limits the search to units whose location was reported since then; with
-    `stale_fallback`, a unit whose location is stale is searched for when no fresh one is in range at all.
+    take the same unit. `fresh_since` limits the search to units whose location was reported since then.
 
     A unit skipped that way may only be reporting its position, and stay available. With `wait_for_nearer`, the
     nearest available unit is first looked at without a lock and the search confined to that distance (one
@@ -295,31 +279,19 @@ def nearest_available(
     if not lock:
         row = session.execute(_NEAREST_AVAILABLE[fresh, "none", capable], params).one_or_none()
         return None if row is None else (row[0], geometry.great_circle_m(float(row[1])))
-    found, stale_seen = _search(session, params, fresh, capable, wait_for_nearer)
-    if found is None and fresh and stale_fallback:
-        if stale_seen is None:  # the search did not look: look now
-            stale_seen = bool(session.scalar(_ANY_AVAILABLE[capable], params))
-        if stale_seen:
-            found, _ = _search(session, params, False, capable, wait_for_nearer)
-    return found
-
-
-def _search(
-    session: Session, params: dict[str, Any], fresh: bool, capable: bool, wait_for_nearer: bool
-) -> tuple[tuple[Unit, float] | None, bool | None]:
-    # The locking search, and (when its look found no unit in range) whether a stale one is: None if not looked.
     for _ in range(_WAIT_ROUNDS if wait_for_nearer else 0):
-        unit, chord_m, seen_chord, stale_seen = session.execute(_LOOK_THEN_LOCK[fresh, capable], params).one()
-        if seen_chord is None:
-            return None, bool(stale_seen)  # no unit in range, held or not
+        seen = session.execute(_LOOK_THEN_LOCK[fresh, capable], params).one_or_none()
+        if seen is None:
+            return None  # no unit in range, held or not
+        unit, chord_m, seen_chord = seen
         if unit is not None:
-            return (unit, geometry.great_circle_m(float(chord_m))), None
+            return unit, geometry.great_circle_m(float(chord_m))
         ring = {**params, "max_chord_m": float(seen_chord) + _RING_SLACK_M}
         row = session.execute(_NEAREST_AVAILABLE[fresh, "wait", capable], ring).one_or_none()
         if row is not None:
-            return (row[0], geometry.great_circle_m(float(row[1]))), None
+            return row[0], geometry.great_circle_m(float(row[1]))
     row = session.execute(_NEAREST_AVAILABLE[fresh, "skip", capable], params).one_or_none()
-    return (None if row is None else (row[0], geometry.great_circle_m(float(row[1])))), None
+    return None if row is None else (row[0], geometry.great_circle_m(float(row[1])))
 
 
 def nearest(
