@@ -47,18 +47,16 @@ def escalate_overdue(ctx: Context) -> list[int]:
     """Escalate up to SWEEP_BATCH queued calls past their wait limit, most urgent and longest waiting first within
     each type; the ids escalated (none if another sweep is running)."""
     now = ctx.now()
-    limits = [
-        (source.value, now - timedelta(seconds=step.after_s))
-        for source, step in ctx.protocol.escalation.items()
-    ]
-    if not limits or not queue.sweep_if_overdue(ctx.session, limits):
+    due = {source: now - timedelta(seconds=step.after_s) for source, step in ctx.protocol.escalation.items()}
+    if not due or not queue.sweep_if_overdue(ctx.session, [(s.value, since) for s, since in due.items()]):
         return []  # another sweep is running, or nothing is overdue
     overdue: list[tuple[Call, ResponseType]] = []
     for source, step in ctx.protocol.escalation.items():
         if len(overdue) == SWEEP_BATCH:
             break
-        due = now - timedelta(seconds=step.after_s)
-        calls_due = queue.overdue_queued_calls(ctx.session, source.value, due, SWEEP_BATCH - len(overdue))
+        calls_due = queue.overdue_queued_calls(
+            ctx.session, source.value, due[source], SWEEP_BATCH - len(overdue)
+        )
         overdue += [(call, step.to) for call in calls_due]
     for call, to in overdue:
         assert call.queued_at is not None

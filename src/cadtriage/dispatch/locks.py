@@ -37,9 +37,8 @@ def lock_call_for(
     meanwhile (`cadtriage.dispatch`)."""
     sources = [status for status in CallStatus if allowed(moves, status, target)]
     call = calls.lock_if_in(ctx.session, call_id, sources)
-    if (
-        call is None
-    ):  # no such call (404), one that cannot move (409), or one that moved since the caller looked
+    if call is None:
+        # No such call (404), one that cannot make the step (409), or one that moved into a status that can.
         require_transition("call", moves, read_call(ctx, call_id).status, target)
         call = lock_call(ctx, call_id)
         require_transition("call", moves, call.status, target)
