@@ -185,7 +185,7 @@ def test_the_avl_ping_is_one_statement_and_records_where_the_unit_moved_from(
     assert client.put("/v1/units/999999/location", json={"lat": 47.6, "lon": -122.3}).status_code == 404
 
 
-def test_a_unit_reporting_a_step_reads_and_locks_in_three_round_trips(
+def test_a_unit_reporting_a_step_reads_and_locks_in_three_round_trips_and_writes_in_one(
     client: TestClient, engine: Engine
 ) -> None:
     # Issue 'Intake at the database's speed': "en route", a unit's most frequent report after its location, read
@@ -201,8 +201,12 @@ def test_a_unit_reporting_a_step_reads_and_locks_in_three_round_trips(
     assert client.get(f"/v1/calls/{sent['id']}").json()["status"] == "en_route"
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "api_keys" not in s]
     assert len(reads) == 5, [s[:80] for s in reads]  # the four above, and the answer's read of the unit
-    writes = [s for s in statements if s.lstrip().upper().startswith(("INSERT", "UPDATE"))]
-    assert len(writes) == 4, writes  # both moves and their events
+    writes = [s for s in statements if s.lstrip().upper().startswith(("INSERT", "UPDATE", "WITH"))]
+    assert len(writes) == 1, writes  # both moves and their events, one statement (four before)
+    timeline = client.get(f"/v1/calls/{sent['id']}/timeline").json()
+    stepped = [(e["kind"], e["from_state"], e["to_state"]) for e in timeline][-2:]
+    assert stepped == [("unit.status", "dispatched", "en_route"), ("call.en_route", "assigned", "en_route")]
+    assert client.get(f"/v1/calls/{sent['id']}").json()["en_route_at"] is not None
     # The step is refused (409) without locking a call it cannot come from, and a closed call stays closed.
     assert client.post(f"/v1/units/{crt['id']}/status", json={"status": "dispatched"}).status_code == 409
     assert client.post(f"/v1/calls/{sent['id']}/status", json={"status": "en_route"}).status_code == 409

@@ -12,7 +12,7 @@ from cadtriage.dispatch.desk import end_consult
 from cadtriage.dispatch.intake import decision_row
 from cadtriage.dispatch.locks import lock_call, lock_call_for, lock_unit_of, read_call
 from cadtriage.dispatch.matching import dispatch_or_queue, release
-from cadtriage.dispatch.moves import set_call_status, set_unit_status
+from cadtriage.dispatch.moves import set_call_status, set_unit_status, step_on_call
 from cadtriage.dispatch.outcomes import record_outcome
 from cadtriage.dispatch.recommend import needs_of
 from cadtriage.dispatch.redirect import redirect
@@ -66,8 +66,7 @@ def advance(
         return
     unit_step = UNIT_FOLLOWING_CALL[step]
     require_transition("unit", UNIT_REPORTS_ON_CALL, unit.status, unit_step)
-    set_unit_status(ctx, unit, unit_step, call_id=call.id)
-    set_call_status(ctx, call, step, unit_id=unit.id)
+    step_on_call(ctx, call, unit, step, unit_step)
 
 
 def _refuse_transport(call: Call) -> None:

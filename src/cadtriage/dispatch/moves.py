@@ -148,6 +148,28 @@ def send_unit(
     return assignment
 
 
+def step_on_call(ctx: Context, call: Call, unit: Unit, step: CallStatus, unit_step: UnitStatus) -> None:
+    """A unit's step on its call, both locked (en route, on scene): the unit's move and the call's, stamped and
+    recorded as `set_unit_status` and `set_call_status` would, in one statement; the rows in the session are
+    updated as written."""
+    now, previous = ctx.now(), CallStatus(call.status)
+    unit_moved = _unit_move(unit, unit_step, now, None, call.id)
+    call_moved = _call_move(call, previous, step, now, None, unit.id, None)
+    stamp = _STAMP[step]
+    moves = {
+        "unit_id": unit.id,
+        "unit_status": unit_step,
+        "unit_updated_at": now,
+        "call_id": call.id,
+        "call_status": step,
+    }
+    sending.step(ctx.session, moves, stamp, [entry(actor=ctx.actor, **m) for m in (unit_moved, call_moved)])
+    set_committed_value(unit, "status", unit_step)
+    set_committed_value(unit, "updated_at", now)
+    set_committed_value(call, "status", step)
+    set_committed_value(call, stamp, now)
+
+
 # The event of each move of a consult (its creation is `consult.requested`, recorded by `dispatch.desk`).
 _CONSULT_EVENT = {
     ConsultState.claimed: "consult.claimed",

@@ -1,4 +1,5 @@
-"""SQL for sending a unit to a call: the assignment, both rows' moves and their events, in one statement."""
+"""SQL for a unit's moves with its call, each in one statement: sending it (the assignment, both rows' moves and
+their events), and its steps on the call (en route, on scene: both moves and their events)."""
 
 from __future__ import annotations
 
@@ -61,3 +62,33 @@ def send(
         params.update({f"event{n}_{name}": event[name] for name in _EVENT_COLUMNS})
     sent: Assignment = session.scalars(_SEND[len(events)], params).one()
     return sent
+
+
+def _step_statement(stamp: str) -> TextClause:
+    # A unit's step on its call was four statements flushed by the unit of work (two events, two UPDATEs), the
+    # most frequent write after a location report. Both rows are locked by the caller. `stamp`: the call's column
+    # for the time it reached the step.
+    rows = ", ".join(f"({placeholders(_EVENT_COLUMNS, f'event{n}_')})" for n in range(2))
+    statement = (
+        "WITH unit_moved AS (UPDATE units SET status = :unit_status, updated_at = :unit_updated_at "  # noqa: S608
+        "WHERE id = :unit_id), "
+        f"call_moved AS (UPDATE calls SET status = :call_status, {stamp} = :unit_updated_at WHERE id = :call_id) "
+        f"INSERT INTO events ({', '.join(_EVENT_COLUMNS)}) VALUES {rows}"
+    )
+    return text(statement).bindparams(  # S608: constant names only, no input reaches the SQL text
+        *typed_binds(_UNITS, ["status", "updated_at"], "unit_"),
+        *typed_binds(_CALLS, ["status"], "call_"),
+        *(bind for n in range(2) for bind in typed_binds(_EVENTS, _EVENT_COLUMNS, f"event{n}_")),
+    )
+
+
+_STEP = {stamp: _step_statement(stamp) for stamp in ("en_route_at", "on_scene_at")}
+
+
+def step(session: Session, moves: dict[str, Any], stamp: str, events: Sequence[dict[str, Any]]) -> None:
+    """Write a unit's step on its call: `moves` (unit_id, unit_status, unit_updated_at, call_id, call_status; the
+    unit's time is also stamped in the call's `stamp` column) and its two events (`events.service.entry`'s)."""
+    params = dict(moves)
+    for n, event in enumerate(events):
+        params.update({f"event{n}_{name}": event[name] for name in _EVENT_COLUMNS})
+    session.execute(_STEP[stamp], params)
