@@ -30,7 +30,10 @@ def until(check: Callable[[], Any], seconds: float, what: str) -> Any:
     """Poll `check` until it returns something truthy; fail naming `what` after `seconds`."""
     deadline = time.monotonic() + seconds
     while True:
-        found = check()
+        try:
+            found = check()
+        except StaleElementReferenceException:  # the console re-rendered what the check had found: look again
+            found = None
         if found:
             return found
         if time.monotonic() > deadline:
@@ -43,6 +46,17 @@ def text_of(browser: Chrome, selector: str) -> str:
     for _ in range(40):
         try:
             return str(browser.find_element(By.CSS_SELECTOR, selector).text)
+        except StaleElementReferenceException:
+            time.sleep(0.05)
+    raise AssertionError(f"{selector} kept being re-rendered")
+
+
+def click(browser: Chrome, selector: str) -> None:
+    """Click an element, found again when the console re-rendered it between finding and clicking."""
+    for _ in range(40):
+        try:
+            browser.find_element(By.CSS_SELECTOR, selector).click()
+            return
         except StaleElementReferenceException:
             time.sleep(0.05)
     raise AssertionError(f"{selector} kept being re-rendered")
@@ -138,7 +152,7 @@ def test_a_supervisor_sees_the_roster_and_a_new_call_within_two_seconds(
             "every call listed",
         )
     screenshot(browser, "console-1920x1080")
-    browser.find_element(By.CSS_SELECTOR, f"#active [data-call-id='{taken['id']}']").click()
+    click(browser, f"#active [data-call-id='{taken['id']}']")
     detail = until(
         lambda: (
             browser.find_element(By.ID, "detail").is_displayed() and browser.find_element(By.ID, "detail")
@@ -234,7 +248,7 @@ def test_calls_at_one_address_are_each_visible_and_a_detail_shows_no_gaps(
     waiting = next(t for t in taken if t["status"] == "queued")
     row = f"#queue [data-call-id='{waiting['id']}']"
     until(lambda: present(browser, row), 3, "the waiting call in the queue")
-    browser.find_element(By.CSS_SELECTOR, row).click()
+    click(browser, row)
     detail = until(lambda: shown(browser, "detail"), 3, "the waiting call's detail")
     until(lambda: "Timeline" in detail.text, 3, "its timeline")
     assert "null" not in detail.text  # no unit and no caller: the sections are absent, not "null"
