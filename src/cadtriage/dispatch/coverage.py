@@ -15,7 +15,7 @@ A capability first looked at is remembered as it is, silently.
 from __future__ import annotations
 
 from cadtriage.context import Context
-from cadtriage.dispatch import queue
+from cadtriage.dispatch import repository
 from cadtriage.dispatch.recommend import today
 from cadtriage.units import coverage
 from cadtriage.units.coverage import NOBODY, Holders, Seen
@@ -36,7 +36,7 @@ def next_state(before: CoverageState | None, covered: bool) -> CoverageState:
 def announce_coverage(ctx: Context) -> list[str]:
     """Record `coverage.lost` or `coverage.restored` for each catalogue capability whose coverage was lost or is
     back since last seen; the capabilities announced."""
-    if not queue.try_advisory_lock(ctx.session, COVERAGE_LOCK_KEY):
+    if not repository.try_advisory_lock(ctx.session, COVERAGE_LOCK_KEY):
         return []
     now, held = ctx.now(), coverage.holders(ctx.session, today(ctx))
     seen_before = coverage.last_seen(ctx.session)

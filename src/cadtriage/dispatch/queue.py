@@ -127,11 +127,6 @@ def lock_queue_for_call(session: Session) -> None:
     session.execute(_LOCK_QUEUE_SHARED, {"key": QUEUE_LOCK_KEY})
 
 
-def try_advisory_lock(session: Session, key: int) -> bool:
-    """Take a transaction-scoped advisory lock if no one else holds it."""
-    return bool(session.scalar(select(func.pg_try_advisory_xact_lock(key))))
-
-
 def queued(session: Session, response_type: str, limit: int) -> Sequence[Call]:
     """A type's queue in the order its next free unit takes it."""
     query = (

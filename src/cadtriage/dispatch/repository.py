@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from cadtriage.access.models import ApiKey
@@ -31,11 +31,8 @@ def open_assignment_for_call(session: Session, call_id: int, *, lock: bool = Fal
 # The call's open primary assignment and its unit, both locked, in one round trip: the assignment's row, then the
 # unit's (the lock order in `cadtriage.dispatch`; PostgreSQL locks each joined row in the FOR UPDATE list's order).
 _OPEN_ASSIGNMENT_AND_UNIT = (
-    select(Assignment, Unit)
+    _OPEN_FOR_CALL.add_columns(Unit)
     .join(Unit, Unit.id == Assignment.unit_id)
-    .where(
-        Assignment.call_id == bindparam("call_id"), Assignment.released_at.is_(None), Assignment.is_primary
-    )
     .with_for_update(key_share=True, of=[Assignment, Unit])
     .execution_options(populate_existing=True)
 )
@@ -118,3 +115,8 @@ def lock_calls_past_wait(session: Session, now: datetime, claimed_before: dateti
         .execution_options(populate_existing=True)
     )
     return list(session.scalars(query))
+
+
+def try_advisory_lock(session: Session, key: int) -> bool:
+    """Take a transaction-scoped advisory lock if no one else holds it."""
+    return bool(session.scalar(select(func.pg_try_advisory_xact_lock(key))))

@@ -36,7 +36,7 @@ from cadtriage.clock import Clock
 from cadtriage.config import Settings
 from cadtriage.context import Context
 from cadtriage.db import Database
-from cadtriage.dispatch.queue import try_advisory_lock
+from cadtriage.dispatch.repository import try_advisory_lock
 from cadtriage.eido import deliveries
 from cadtriage.eido.export import call_as_eido
 from cadtriage.eido.models import DeliveryState, EidoDelivery
