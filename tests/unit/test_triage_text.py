@@ -81,6 +81,10 @@ def test_a_possible_weapon_is_a_weapon_and_an_unknown_one_is_no_answer(protocol:
         "UNK WPNS",
         "dont know if he has guns",
         "no sabe si tiene armas",
+        # A question the caller left unanswered is not a denial ("not" is two words from "wpns").
+        "RP DID NOT ANSWER RE WPNS, CALL DROPPED",
+        "she wouldn't say if he has a gun",
+        "refused to answer about weapons",
     ):
         unanswered = mentions(protocol, text)["weapon"]
         assert unanswered.unknown, text
@@ -190,3 +194,27 @@ def test_a_long_list_of_mentions_is_read_in_steps_proportional_to_its_length(
     mentions = protocol.lexicon.read(narrative).mentions
     assert len(mentions) > 250
     assert _CountingJoiners.steps <= 2 * len(mentions)
+
+
+@pytest.mark.parametrize(
+    ("call_type", "concept", "words"),
+    [
+        ("TRESSPASSING", "trespass", "trespass"),  # a letter doubled
+        ("HEMORRHAGE/LACERATIO", "medical_emergency", "laceration"),  # a letter left out (a truncated label)
+        ("HEART PROBLMS/AICD", "medical_emergency", "heart problems"),
+        ("PYSCHIATRIC / ABDNORMAL BEHAVIOR", "mental_health", "psychiatric"),  # two letters swapped
+    ],
+)
+def test_a_misspelt_call_type_is_read_as_the_word_meant(
+    protocol: Protocol, call_type: str, concept: str, words: str
+) -> None:
+    found = protocol.lexicon.mentions(call_type, call_type=True)
+    assert (concept, words) in {(m.concept, m.text) for m in found}
+
+
+def test_a_real_word_one_slip_from_a_cue_word_is_not_corrected(protocol: Protocol) -> None:
+    # "peeping" is "peeing" with a letter added and "blocking" is "locking": only doubled letters are dropped.
+    assert "indecency" not in mentions(protocol, "PEEPING TOM", call_type=True)
+    assert "medical_emergency" not in mentions(protocol, "TRAFFIC - BLOCKING ROADWAY", call_type=True)
+    # The remarks are free text, read as written.
+    assert "trespass" not in mentions(protocol, "rp says a man is tresspassing")

@@ -16,6 +16,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from cadtriage.triage.spelling import Speller
+
 BREAK = "@break"
 NEGATE_BEFORE = "@negate"
 NEGATE_AFTER = "@negate_after"
@@ -174,6 +176,11 @@ class Lexicon:
             for entry in items:
                 for text in entry.split(" | "):
                     self._add(concept, text)
+        alternatives = {alt for patterns in self._by_patterns for word in patterns for alt in word}
+        self._speller = Speller(
+            {alt for alt in alternatives if not alt.endswith("*")} | set(self._abbreviations),
+            {alt[:-1] for alt in alternatives if alt.endswith("*")},
+        )
 
     def _add(self, concept: str, text: str) -> None:
         patterns = tuple(tuple(alt for alt in word.split("|")) for word in normalise(text).split())
@@ -204,11 +211,12 @@ class Lexicon:
         if "'" in lowered:  # quotes and possessives are not words: "'kill" is "kill", "gun's" is "gun"
             lowered = _QUOTES.sub(" ", _POSSESSIVE.sub("", lowered))
         raw = _TOKEN.findall(lowered.replace("_", " "))
-        if drop_leading_codes:
+        if drop_leading_codes:  # a call type: its codes go, and its typos are read as the word meant
             while raw and (
                 raw[0] in ".,;" or (_LEADING_CODE.match(raw[0]) and raw[0] not in self._keep_codes)
             ):
                 raw.pop(0)
+            raw = [self._speller.correct(token) for token in raw]
         expand = self._abbreviations.get
         out: list[str] = []
         for token in raw:
