@@ -1,0 +1,72 @@
+"""A call type that names a medical emergency tells EMS, however a centre's CAD words it.
+
+The names are the chief complaints of the Medical Priority Dispatch System (protocols 1-33, as published by the
+International Academies of Emergency Dispatch), which most US centres' medical call types follow, and the shorthand
+CAD lists abbreviate them to. Not one corpus's call types: a list a centre could type tomorrow.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from cadtriage.triage.engine import decide
+from cadtriage.triage.protocol import Protocol
+from cadtriage.triage.types import CallText
+
+MPDS_CHIEF_COMPLAINTS = (
+    "ABDOMINAL PAIN/PROBLEMS",
+    "ALLERGIES/ENVENOMATIONS",
+    "ANIMAL BITES/ATTACKS",
+    "ASSAULT/SEXUAL ASSAULT",
+    "BACK PAIN",
+    "BREATHING PROBLEMS",
+    "BURNS/EXPLOSION",
+    "CARBON MONOXIDE/INHALATION/HAZMAT",
+    "CARDIAC OR RESPIRATORY ARREST/DEATH",
+    "CHEST PAIN",
+    "CHOKING",
+    "CONVULSIONS/SEIZURES",
+    "DIABETIC PROBLEMS",
+    "DROWNING/DIVING/SCUBA ACCIDENT",
+    "ELECTROCUTION/LIGHTNING",
+    "EYE PROBLEMS/INJURIES",
+    "FALLS",
+    "HEADACHE",
+    "HEART PROBLEMS/AICD",
+    "HEAT/COLD EXPOSURE",
+    "HEMORRHAGE/LACERATIONS",
+    "INACCESSIBLE INCIDENT/OTHER ENTRAPMENTS",
+    "OVERDOSE/POISONING",
+    "PREGNANCY/CHILDBIRTH/MISCARRIAGE",
+    "PSYCHIATRIC/ABNORMAL BEHAVIOR/SUICIDE ATTEMPT",
+    "STAB/GUNSHOT/PENETRATING TRAUMA",
+    "STROKE/CVA",
+    "TRAFFIC/TRANSPORTATION INCIDENT",
+    "TRAUMATIC INJURIES",
+    "UNCONSCIOUS/FAINTING",
+    "UNKNOWN PROBLEM/PERSON DOWN",
+    "INDUSTRIAL/MACHINERY ACCIDENTS",
+)
+CAD_SHORTHAND = (
+    "ABD PAIN",
+    "EYE INJURY",
+    "AMS",
+    "ALTERED MENTAL STATUS",
+    "DIFF BREATHING",
+    "RESP DIST",
+    "SZ",
+    "CVA",
+    "GSW",
+    "OD",
+    "UNCON",
+    "MVA W/INJ",
+    "CPR IN PROGRESS",
+    "FIRST AID",
+    "MEDICAL AID",
+    "SICK PERSON",
+)
+
+
+@pytest.mark.parametrize("call_type", MPDS_CHIEF_COMPLAINTS + CAD_SHORTHAND)
+def test_a_medical_call_type_tells_ems(protocol: Protocol, call_type: str) -> None:
+    assert decide(CallText(call_type, None, {}), protocol).notify_ems
