@@ -6,12 +6,13 @@ the call falls to the default. Only call types are corrected: they are a closed 
 once and remembered with the call type's reading, and a short capitalised label has few ordinary English words
 that are one keystroke from a cue word. Narratives are left as written.
 
-The slips allowed are the common ones that rarely turn one real word into another: a letter left out
-("LACERATIO"), a letter doubled ("TRESSPASSING", "HARRASSING") and two letters swapped. A letter struck for another
-or any letter added is not: "lighting" is one letter from "fighting", "peeping" one from "peeing", "blocking" one
-from "locking". A word is corrected only to a word the phrases spell out whole (a prefix pattern such as `prost*`
-would take "prostest" for "protest"), only when exactly one known word is that close, and never when it is itself
-known.
+The slips allowed are the common ones that rarely turn one real word into another: a letter left out, but
+never the first ("LACERATIO"; a first letter added would turn "LURRING", luring misspelt, into "slurring"), a
+letter doubled ("TRESSPASSING", "HARRASSING") and two letters swapped. A letter struck for another, or any other
+letter added, is not: "lighting" is one letter from "fighting", "peeping" one from "peeing", "blocking" one from
+"locking". A word is corrected only to a word the phrases spell out whole (a prefix pattern such as `prost*`
+would take "prostest" for "protest"), only when exactly one known word is that close, and never when it is
+itself known.
 """
 
 from __future__ import annotations
@@ -48,6 +49,6 @@ def _slips(word: str) -> Iterator[str]:
         if word[i] == word[i - 1]:
             yield word[:i] + word[i + 1 :]  # a letter doubled
         yield word[: i - 1] + word[i] + word[i - 1] + word[i + 1 :]  # two letters swapped
-    for i in range(len(word) + 1):
+    for i in range(1, len(word) + 1):  # never before the first letter: "LURRING" is not "slurring"
         for letter in _LETTERS:
             yield word[:i] + letter + word[i:]  # a letter left out
