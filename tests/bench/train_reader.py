@@ -33,7 +33,26 @@ from cadtriage.triage.reader import features
 from tests.corpus import Case, load_split
 
 FOLDER = Path(__file__).parents[2] / "src" / "cadtriage" / "triage"
-THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.88, 0.9, 0.91, 0.92, 0.93, 0.94, 0.95)
+THRESHOLDS = (
+    0.05,
+    0.1,
+    0.15,
+    0.2,
+    0.3,
+    0.4,
+    0.5,
+    0.6,
+    0.7,
+    0.8,
+    0.85,
+    0.88,
+    0.9,
+    0.91,
+    0.92,
+    0.93,
+    0.94,
+    0.95,
+)
 MAX_WRONGLY_SPOKEN = 0.05
 EPOCHS, RATE, L2, SEED = 8, 0.2, 1e-4, 0
 
