@@ -121,7 +121,7 @@ def main() -> None:
     cases: list[Case] = [c for c in load_split("dev") if c.call.narrative]
     examples = {
         id(c): (
-            features(protocol.lexicon.read(c.call.narrative or ""), definition.quiet),
+            features(protocol.lexicon.read(c.call.narrative or ""), definition.quiet, definition.unread),
             label(c),
         )
         for c in cases

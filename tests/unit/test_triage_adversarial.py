@@ -1,4 +1,4 @@
-"""Calls an adversarial pass (2026-12-02) found sending a civilian team, or less than police, into danger.
+"""Calls two adversarial passes (2026-12-02) found sending a civilian team, or less than police, into danger.
 
 Most came from that session's own changes, before they landed: words read in another sense that swallowed a
 weapon ("saw blade", "mower blade"), a place name that swallowed a bridge, means "answered" by guns kept
@@ -32,12 +32,32 @@ NEVER_CIVILIAN = [
     ("WELFARE CHECK", "he poured gasoline on the porch"),
     ("WELFARE CHECK", "oxygen sat 82"),
     ("WELFARE CHECK", "acting like he's drunk, but he doesn't drink, slurred, cant lift arm"),
+    # A second pass: a word in another sense silenced the learned reader for its whole clause.
+    ("WELFARE CHECK", "son threw his mom across the room and pulled off her oxygen"),
+    ("WELFARE CHECK", "grandson threw grandma across the room and ripped off her medical alert necklace"),
+    ("WELFARE CHECK", "he threw his wife across the room in Twin Falls"),
+    ("WELFARE CHECK", "ex keeps calling from a burner phone saying she will regret leaving him"),
+    ("WELFARE CHECK", "RP has not heard of any weapons domestic in progress next door"),
+    ("WELFARE CHECK", "she has not heard of the restraining order violation he is at her door"),
+    ("CUSTOMER TROUBLE", "clerk says customer trouble breathing at the register, wants someone to come"),
+    ("WELFARE CHECK", "uncle is holding the kid underwater in the tub"),
+    ("WELFARE CHECK", "he is stomping on his girlfriend"),
+    ("WELFARE CHECK", "brother pinned grandma to the floor"),
+    (
+        "SUICIDAL PERSON",
+        "says he has nothing to hurt himself with and he is going to take his ex down with him",
+    ),
 ]
 
 STILL_POLICE = [
     ("WELFARE CHECK", "he refused to answer the door and is threatening to shoot anyone who comes in"),
     ("WELFARE CHECK", "refused to say who hit her, her boyfriend is still there"),
     ("WELFARE CHECK", "wouldn't say who hit her, face bloody"),
+    ("DISTURBANCE", "wouldn't say whether the gun was loaded"),
+    ("WELFARE CHECK", "caller would not say if he hit her again"),
+    ("DISTURBANCE", "male has the knife in his hand"),
+    ("DISTURBANCE", "neighbor has his gun with him, standing in the driveway yelling at RP"),
+    ("SUSPICIOUS PERSON", "student stashing his dads gun in his locker"),
 ]
 
 

@@ -83,7 +83,6 @@ def test_a_possible_weapon_is_a_weapon_and_an_unknown_one_is_no_answer(protocol:
         "no sabe si tiene armas",
         # A question the caller left unanswered is not a denial ("not" is two words from "wpns").
         "RP DID NOT ANSWER RE WPNS, CALL DROPPED",
-        "she wouldn't say if he has a gun",
         "refused to answer about weapons",
     ):
         unanswered = mentions(protocol, text)["weapon"]

@@ -144,14 +144,15 @@ class FactDef(_Strict):
 
 class ReaderDef(_Strict):
     """A learned reader of the remarks (`triage.reader`): its weights' file, beside the protocol file (else the
-    one shipped in the package), the score from which its fact is true, the concepts whose words it does not read
-    (reassurance), the screening questions that, all answered "no", leave the decision to the rules, and the facts
-    that, true, do the same."""
+    one shipped in the package), the score from which its fact is true, the concepts whose clause it does not read
+    (reassurance), the concepts whose own words it does not read (words in another sense), the screening questions
+    that, all answered "no", leave the decision to the rules, and the facts that, true, do the same."""
 
     model: str = Field(pattern=r"^[A-Za-z0-9_.-]+\.json$")
     threshold: float = Field(gt=0, lt=1)
     fact: str
     quiet: list[str] = []
+    unread: list[str] = []
     deferred_by: list[str] = []
     silent_with: list[str] = []  # facts that, true, leave the call to the rules
 
@@ -369,9 +370,10 @@ class Protocol(_Strict):
                 f"readers.{key}: fact {reader.fact!r} decides rule {deciding[0]!r}, so it must bar a civilian team"
                 " (bars_civilian: true)"
             )
-        for concept in reader.quiet:
-            if concept not in self.concepts:
-                raise ValueError(f"readers.{key}.quiet names unknown concept {concept!r}")
+        for name, concepts in (("quiet", reader.quiet), ("unread", reader.unread)):
+            for concept in concepts:
+                if concept not in self.concepts:
+                    raise ValueError(f"readers.{key}.{name} names unknown concept {concept!r}")
         for field in reader.deferred_by:
             if field not in SCREENING_FIELDS:
                 raise ValueError(f"readers.{key}.deferred_by names unknown screening field {field!r}")
@@ -513,6 +515,7 @@ class Protocol(_Strict):
             weights={str(k): float(v) for k, v in trained["weights"].items()},
             threshold=reader.threshold,
             quiet=frozenset(reader.quiet),
+            unread=frozenset(reader.unread),
             trained_on=str(trained.get("trained_on", "")),
             unnamed=frozenset(str(f) for f in trained.get("unnamed", ())),
         )

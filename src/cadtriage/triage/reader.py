@@ -26,14 +26,21 @@ from cadtriage.triage.text import BREAK, CUE_IDS, Reading
 _CLAUSE_MARKS = frozenset(".,;!")
 
 
-def features(reading: Reading, quiet: Collection[str]) -> frozenset[str]:
+def features(reading: Reading, quiet: Collection[str], unread: Collection[str] = ()) -> frozenset[str]:
     """The words and adjacent word pairs of a narrative a reader weighs. A clause (between clause marks and the
     words that break one, such as "but") that denies something or reassures (a concept in `quiet`) is not read at
-    all: "no wpns seen, not a threat" adds nothing. Cue words are never read; pairs never span a clause."""
+    all: "no wpns seen, not a threat" adds nothing. Cue words and the words of an `unread` concept (a word in
+    another sense, "flu shot") are never read, but the rest of their clause is: "threw his mom across the room and
+    pulled off her oxygen" still reads the throwing. Pairs never span a clause."""
     tokens, spans = reading.tokens, reading.spans
     breaks = {start for concept, start, _ in spans if concept == BREAK}
     breaks.update(i for i, token in enumerate(tokens) if token in _CLAUSE_MARKS)
-    silent = {i for concept, start, end in spans if concept in CUE_IDS for i in range(start, end)}
+    silent = {
+        i
+        for concept, start, end in spans
+        if concept in CUE_IDS or concept in unread
+        for i in range(start, end)
+    }
     quieted = {start for concept, start, _ in spans if concept in quiet}
     quieted.update(m.start for m in reading.mentions if m.negated)
     found: set[str] = set()
@@ -59,6 +66,7 @@ class LearnedReader:
     threshold: float
     quiet: frozenset[str]
     trained_on: str
+    unread: frozenset[str] = frozenset()
     unnamed: frozenset[str] = frozenset()  # words in so many calls that naming them explains nothing ("the")
 
     def score(self, found: Collection[str]) -> float:
@@ -68,7 +76,7 @@ class LearnedReader:
 
     def read(self, reading: Reading) -> tuple[float, tuple[str, ...]]:
         """The narrative's score and the words that weighed most toward it (at most three)."""
-        found = features(reading, self.quiet)
+        found = features(reading, self.quiet, self.unread)
         named = (f for f in found if self.weights.get(f, 0.0) > 0 and f not in self.unnamed)
         heaviest = sorted(named, key=lambda f: (-self.weights[f], f))
         return self.score(found), tuple(heaviest[:3])
