@@ -34,7 +34,7 @@ def test_the_design_record_gets_an_explained_decision_and_nothing_is_stored(
     decision = response.json()
     assert decision["response_type"] == "civilian_crisis"
     assert decision["priority"] == 2
-    assert decision["protocol_version"] == "2026.12.20"
+    assert decision["protocol_version"] == "2026.12.21"
     assert decision["rules"] == ["civilian.suicidal"]
     assert {"source": "screening", "fact": "weapons", "field": "weapons", "value": False} in [
         {k: v for k, v in e.items() if v is not None} for e in decision["evidence"]

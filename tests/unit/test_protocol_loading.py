@@ -31,7 +31,7 @@ def test_the_shipped_protocol_loads_and_passes_its_examples() -> None:
     from cadtriage.triage.examples import run_examples
 
     protocol = load_protocol()
-    assert protocol.version == "2026.12.20"
+    assert protocol.version == "2026.12.21"
     assert run_examples(protocol) == []
 
 

@@ -47,6 +47,9 @@ NEVER_CIVILIAN = [
         "SUICIDAL PERSON",
         "says he has nothing to hurt himself with and he is going to take his ex down with him",
     ),
+    # A denial ran on into the danger beside it, as if the two were a list.
+    ("WELFARE CHECK", "RP no weapons husband beating wife now"),
+    ("WELFARE CHECK", "no weapons fighting in the street"),
 ]
 
 STILL_POLICE = [

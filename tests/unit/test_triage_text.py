@@ -101,6 +101,24 @@ def test_a_negation_reaches_through_a_list_but_not_past_and(protocol: Protocol) 
     assert not mentions(protocol, "no weapons and threatening people")["violence"].negated
 
 
+@pytest.mark.parametrize("text", ["NO THRTS/ASLT/DIST", "no weapons / violence", "NEG WPNS/ASLT"])
+def test_a_slash_lists_what_a_negation_denies(protocol: Protocol, text: str) -> None:
+    assert mentions(protocol, text)["violence"].negated
+
+
+@pytest.mark.parametrize(
+    "text", ["RP no weapons husband beating wife now", "NO WPNS SUBJ PUNCHING PEOPLE", "no weapons fighting"]
+)
+def test_a_denial_does_not_run_on_into_the_next_danger_without_a_list_mark(
+    protocol: Protocol, text: str
+) -> None:
+    # "no weapons husband beating wife" sent a civilian team to a welfare check: the denial of weapons ran on
+    # into the beating, because two concepts side by side were read as a list.
+    found = mentions(protocol, text)
+    assert found["weapon"].negated
+    assert not any(m.negated for c, m in found.items() if c != "weapon")
+
+
 def test_hi_is_a_greeting_unless_it_stands_beside_si(protocol: Protocol) -> None:
     assert "violence" not in mentions(protocol, "Hi, my neighbor is lonely")
     assert "violence" not in mentions(protocol, "HI MY NAME IS DORIS")
@@ -179,7 +197,7 @@ class _CountingJoiners(frozenset[str]):
         return super().issuperset(other)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("item", ["od", "fx od", "no weapons or", "dva stab"])
+@pytest.mark.parametrize("item", ["od", "od/", "fx od", "no weapons or", "dva stab"])
 def test_a_long_list_of_mentions_is_read_in_steps_proportional_to_its_length(
     protocol: Protocol, item: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -44,7 +44,7 @@ CUE_IDS = frozenset(
 CALL_TYPE_CACHE_SIZE = 20_000
 WORD_CACHE_SIZE = 50_000
 # "?" is no clause mark: CAD remarks ask and answer in one breath ("WPNS? NEG").
-_TOKEN = re.compile(r"[a-z0-9']+|[.;!,]")
+_TOKEN = re.compile(r"[a-z0-9']+|[.;!,/]")
 _CLAUSE_MARKS = frozenset(".;!,")
 _LEADING_CODE = re.compile(r"^\d+[a-z]{0,2}\d*$")
 _LIST_JOINERS = frozenset({"or", "nor"})  # not "and": "no weapons and threatening people"
@@ -52,6 +52,8 @@ _POSSESSIVE = re.compile(r"(?<=[a-z0-9])'s\b")
 _QUOTES = re.compile(r"(?<![a-z0-9])'|'(?![a-z0-9])")
 _NON_PREFIX = re.compile(r"(?<![a-z])non-(?=[a-z])")
 _JOINED_WORDS = re.compile(r"(?<=[a-z]{3})[-/](?=[a-z]{3})")
+_HYPHENED_WORDS = re.compile(r"(?<=[a-z]{3})-(?=[a-z]{3})")
+_LIST_MARK = "/"  # "NO THRTS/ASLT/DIST": a slash left between words after the replacements lists them
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,9 +205,14 @@ class Lexicon:
 
     def tokens(self, text: str, *, drop_leading_codes: bool = False) -> list[str]:
         """Normalise text into tokens: lower case, shorthand expanded, punctuation kept only as clause marks."""
+        return self._words(text, drop_leading_codes)[0]
+
+    def _words(self, text: str, drop_leading_codes: bool) -> tuple[list[str], frozenset[int]]:
+        # The tokens, and where a slash stood before one: "NO THRTS/ASLT/DIST" is a list, "no weapons husband
+        # beating wife" is not, and the words alone cannot tell them apart.
         if self._upper is not None and any(word in text for word in self._upper_words):
             text = self._upper.sub(lambda m: f" {self._upper_words[m.group(0)]} ", text)
-        lowered = normalise(text)
+        lowered = normalise(text, keep_slashes=True)
         if self._replace is not None:
             lowered = self._replace.sub(lambda m: f" {self._replacements[m.group(0)]} ", lowered)
         if "'" in lowered:  # quotes and possessives are not words: "'kill" is "kill", "gun's" is "gun"
@@ -213,19 +220,23 @@ class Lexicon:
         raw = _TOKEN.findall(lowered.replace("_", " "))
         if drop_leading_codes:  # a call type: its codes go, and its typos are read as the word meant
             while raw and (
-                raw[0] in ".,;" or (_LEADING_CODE.match(raw[0]) and raw[0] not in self._keep_codes)
+                raw[0] in ".,;/" or (_LEADING_CODE.match(raw[0]) and raw[0] not in self._keep_codes)
             ):
                 raw.pop(0)
             raw = [self._speller.correct(token) for token in raw]
         expand = self._abbreviations.get
         out: list[str] = []
+        slashed: set[int] = set()
         for token in raw:
+            if token == _LIST_MARK:
+                slashed.add(len(out))
+                continue
             words = expand(token)
             if words is None:
                 out.append(token)
             else:
                 out.extend(words)
-        return out
+        return out, frozenset(slashed)
 
     def _candidates(self, token: str) -> _Start:
         # The phrases that can start at a word; words repeat across calls, so this is remembered (bounded).
@@ -296,14 +307,14 @@ class Lexicon:
 
     def read(self, text: str, *, call_type: bool = False) -> Reading:
         """A text's words, phrases and mentions, read once (for whoever needs more than the mentions)."""
-        tokens = self.tokens(text, drop_leading_codes=call_type)
+        tokens, slashed = self._words(text, call_type)
         spans = self.spans(tokens)
         result: list[Mention] = []
         governed: dict[int, str | None] = {}  # each mention's cue before it, for the lists that follow
         for index, (concept, start, end) in enumerate(spans):
             if concept in CUE_IDS:
                 continue
-            before = governed[index] = self._cue_before(spans, index, start, tokens, governed)
+            before = governed[index] = self._cue_before(spans, index, start, tokens, slashed, governed)
             after = self._cue_after(spans, index, end, tokens)
             # "hasn't hit her yet": a denial that expects the thing is no denial.
             uncertain = before == UNCERTAIN or after == UNCERTAIN_AFTER
@@ -326,6 +337,7 @@ class Lexicon:
         index: int,
         start: int,
         tokens: Sequence[str],
+        slashed: frozenset[int],
         governed: dict[int, str | None],
     ) -> str | None:
         # The nearest cue before the mention, in the same clause and within the window, governs it, unless another
@@ -344,8 +356,10 @@ class Lexicon:
                 return concept
             if concept in CUE_IDS or span_end > start:
                 continue  # a cue of another kind, or another meaning of our words
-            if not _LIST_JOINERS.issuperset(tokens[span_end:start]):
-                # Another concept stands between: "no weapons and threatening" denies only weapons.
+            between = tokens[span_end:start]
+            if not (_LIST_JOINERS.issuperset(between) if between else start in slashed):
+                # Another concept stands between ("no weapons and threatening" denies only weapons), or two sit
+                # side by side with no "or" or slash to list them ("no weapons husband beating wife").
                 return None
             if j in governed:
                 return governed[j]
@@ -388,11 +402,12 @@ def _latin_lookalikes(word: str) -> str:
     return folded if folded != word and _LATIN.intersection(word) else word
 
 
-def normalise(text: str) -> str:
+def normalise(text: str, *, keep_slashes: bool = False) -> str:
     """Lower case without accents ("convulsión" is "convulsion"), with hyphens and slashes between words made
-    spaces (but kept inside `i/p`-style shorthand). Invisible characters (zero-width spaces and joiners, soft
-    hyphens, direction marks) are dropped and look-alike letters read as Latin inside Latin words, so that neither
-    can hide a word from triage ("kn\u200bife" is "knife")."""
+    spaces (but kept inside `i/p`-style shorthand; slashes kept everywhere with `keep_slashes`, for the tokens to
+    mark lists by). Invisible characters (zero-width spaces and joiners, soft hyphens, direction marks) are dropped
+    and look-alike letters read as Latin inside Latin words, so that neither can hide a word from triage
+    ("kn\u200bife" is "knife")."""
     lowered = text.lower().replace("\u2019", "'")
     if not lowered.isascii():
         decomposed = unicodedata.normalize("NFKD", lowered)
@@ -402,5 +417,5 @@ def normalise(text: str) -> str:
         lowered = " ".join(_latin_lookalikes(word) for word in lowered.split())
     if "-" in lowered or "/" in lowered:
         lowered = _NON_PREFIX.sub("non", lowered)  # "non-crim": the prefix negates its own word, no other
-        lowered = _JOINED_WORDS.sub(" ", lowered)
+        lowered = (_HYPHENED_WORDS if keep_slashes else _JOINED_WORDS).sub(" ", lowered)
     return " ".join(lowered.split())
