@@ -64,9 +64,30 @@ CAD_SHORTHAND = (
     "FIRST AID",
     "MEDICAL AID",
     "SICK PERSON",
+    "SUICIDE ATTEMP",
+    "SUICIDAL PERSON/ATT. SUICIDE",
+    "ACCIDENT EXTR",
+)
+# Lists that fuse the discipline's letter to the name ("EChest Pain"), and rescues named by the place or the craft.
+FUSED_AND_RESCUES = (
+    "EChest Pain",
+    "EUnresponsive",
+    "ESeizures",
+    "FRiver Rescue",
+    "ICE RESCUE",
+    "PLANE CRASH",
+    "BOAT IN DISTRESS",
 )
 
 
-@pytest.mark.parametrize("call_type", MPDS_CHIEF_COMPLAINTS + CAD_SHORTHAND)
+@pytest.mark.parametrize("call_type", MPDS_CHIEF_COMPLAINTS + CAD_SHORTHAND + FUSED_AND_RESCUES)
 def test_a_medical_call_type_tells_ems(protocol: Protocol, call_type: str) -> None:
     assert decide(CallText(call_type, None, {}), protocol).notify_ems
+
+
+@pytest.mark.parametrize("call_type", ["EDP", "Emotional Distress", "FALLS", "LIFT ASSIST"])
+def test_a_call_type_keeps_a_first_letter_that_is_not_a_discipline(
+    protocol: Protocol, call_type: str
+) -> None:
+    words = protocol.runtime.call_type_lexicon.tokens(call_type, drop_leading_codes=True)
+    assert words[0][0] == call_type[0].lower()

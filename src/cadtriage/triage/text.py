@@ -52,6 +52,9 @@ _POSSESSIVE = re.compile(r"(?<=[a-z0-9])'s\b")
 _QUOTES = re.compile(r"(?<![a-z0-9])'|'(?![a-z0-9])")
 _NON_PREFIX = re.compile(r"(?<![a-z])non-(?=[a-z])")
 _JOINED_WORDS = re.compile(r"(?<=[a-z]{3})[-/](?=[a-z]{3})")
+# Some CAD lists fuse the discipline's letter to the call type ("EChest Pain", "FRiver Rescue"): E for EMS, F for
+# fire, L or P for law enforcement. Only before a capitalised word, so "EDP" and "FALLS" keep their first letter.
+_DISCIPLINE_LETTER = re.compile(r"^\s*[EFLP](?=[A-Z][a-z]{2})")
 _HYPHENED_WORDS = re.compile(r"(?<=[a-z]{3})-(?=[a-z]{3})")
 _LIST_MARK = "/"  # "NO THRTS/ASLT/DIST": a slash left between words after the replacements lists them
 
@@ -210,6 +213,8 @@ class Lexicon:
     def _words(self, text: str, drop_leading_codes: bool) -> tuple[list[str], frozenset[int]]:
         # The tokens, and where a slash stood before one: "NO THRTS/ASLT/DIST" is a list, "no weapons husband
         # beating wife" is not, and the words alone cannot tell them apart.
+        if drop_leading_codes:
+            text = _DISCIPLINE_LETTER.sub("", text)
         if self._upper is not None and any(word in text for word in self._upper_words):
             text = self._upper.sub(lambda m: f" {self._upper_words[m.group(0)]} ", text)
         lowered = normalise(text, keep_slashes=True)
