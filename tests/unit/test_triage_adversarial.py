@@ -1,4 +1,4 @@
-"""Calls two adversarial passes (2026-12-02) found sending a civilian team, or less than police, into danger.
+"""Calls three adversarial passes (2026-12-02) found sending a civilian team, or less than police, into danger.
 
 Most came from that session's own changes, before they landed: words read in another sense that swallowed a
 weapon ("saw blade", "mower blade"), a place name that swallowed a bridge, means "answered" by guns kept
@@ -77,3 +77,109 @@ def test_an_unanswered_question_cue_reaches_only_the_question(
     protocol: Protocol, call_type: str, narrative: str
 ) -> None:
     assert decide(CallText(call_type, narrative, {}), protocol).response_type is ResponseType.police
+
+
+# A third pass (tenth session): how far a denial reaches, words taken in another sense, and vocabulary. Each
+# sent a civilian team or a co-responder before its fix.
+THREATS_TO_OTHERS = [
+    ("WELFARE CHECK", "NO WPNS/CHOKING HER"),  # a slash ends a denial
+    ("WELFARE CHECK", "no weapons / punched his mother"),
+    ("WELFARE CHECK", "NO WPNS/DV IN PROGRESS"),
+    ("WELFARE CHECK", "no meds and threatening to kill mom"),  # "and" ends it
+    ("WELFARE CHECK", "without warning he stabbed her"),  # so does a new subject
+    ("WELFARE CHECK", "please don't let him hurt me"),
+    ("WELFARE CHECK", "DENIES SI/ENDORSES HI"),  # and a word that affirms
+    ("WELFARE CHECK", "denies SI but HI toward wife"),
+    ("WELFARE CHECK", "my husband is going to kill me"),  # not the idiom of "my mom is going to kill me"
+    ("WELFARE CHECK", "he is about to kill me please hurry"),
+    ("WELFARE CHECK", "once he gets home he will kill her"),  # "once" as a conjunction dates nothing
+    ("WELFARE CHECK", "walked past her and punched her"),
+    ("WELFARE CHECK", "her former husband is choking her"),
+    ("WELFARE CHECK", "shot her moments ago"),
+    ("WELFARE CHECK", "he is holding a knife to her throat"),  # his knife, her throat: not her own self-harm
+    ("WELFARE CHECK", "not kidding he has a gun to her head"),
+    ("WELFARE CHECK", "PUNCHED SISTER"),  # telegraphic, without "his" or "the"
+    ("WELFARE CHECK", "THREW CHAIR AT NURSE"),
+    ("INTOX", "DRUNK M SWING BOTTLE @ PPL"),
+    ("WELFARE CHECK", "SUBJ PNTG GUN AT WIFE"),
+    ("WELFARE CHECK", "pistol whipped a man"),
+    ("WELFARE CHECK", "has a gun to his girlfriend's head"),
+    ("WELFARE CHECK", "took a shot at the neighbor"),
+    ("WELFARE CHECK", "kicked out her front teeth"),
+    ("WELFARE CHECK", "lit the apartment on fire"),
+    ("WELFARE CHECK", "drove his car at the crowd"),
+    ("WELFARE CHECK", "locked his wife in the basement"),
+    ("WELFARE CHECK", "says his ex is a dead woman"),
+    ("WELFARE CHECK", "wants his neighbor dead"),
+    ("WELFARE CHECK", "TRO in place, ex outside"),
+    ("WELFARE CHECK", "NO ETOH/RO VIOL"),
+    ("WELFARE CHECK", "SUBJ STABED WIFE"),  # a doubled letter written once
+    ("WELFARE CHECK", "SUBJ BEATTING WIFE"),
+    ("WELFARE CHECK", "le disparo al vecino"),
+    ("WELFARE CHECK", "ele esta batendo na esposa"),  # Portuguese
+    ("WELFARE CHECK", "li frape madanm li"),  # Haitian Creole
+    ("WELFARE CHECK", "chồng đánh vợ"),  # Vietnamese: "đ" is a letter of its own
+    ("DISTURBANCE - PHYSICAL", None),
+]
+ARMED = [
+    ("WELFARE CHECK", "never without his gun"),  # "without" after a denial affirms
+    ("WELF", "SUBJ HAS A .45"),
+    ("WELF", "he has an AR-15"),
+    ("WELFARE CHECK", "SUBJ ARMD W HNDGN"),
+    ("WELFARE CHECK", "li gen yon kouto"),
+]
+EMERGENCIES = [
+    ("WELFARE CHECK", "NEG WPNS/UNRESPONSIVE"),
+    ("WELFARE CHECK", "not awake and not breathing"),
+    ("WELFARE CHECK", "he hung himself in the garage"),
+    ("WELFARE CHECK", "pulled from the pool"),
+    ("WELFARE CHECK", "keeled over"),
+    ("WELFARE CHECK", "desmaiou e nao acorda"),
+    ("WELFARE CHECK", "không thở"),
+]
+# Words in their other sense, kept so: none of these is a danger.
+NOT_DANGER = [
+    ("JUVENILE", "14 year old says 'my mom is gonna murder me', fell asleep on the train, wants a ride home"),
+    ("LONELY", "says the quiet in that house 'is about to kill me', just wants someone to talk to"),
+    (
+        "918",
+        "walking in circles in the parking lot, not a threat to anyone, RP worried he'll get hit by a car",
+    ),
+    ("WELFARE CHECK", "he's dead serious about getting sober, wants a ride to detox"),
+    ("WELFARE CHECK", "he ain't got no gun, he ain't trying to hurt nobody, he's just drunk and won't leave"),
+]
+
+
+@pytest.mark.parametrize(("call_type", "narrative"), THREATS_TO_OTHERS)
+def test_a_threat_to_others_the_third_pass_found_goes_to_police(
+    protocol: Protocol, call_type: str, narrative: str | None
+) -> None:
+    decision = decide(CallText(call_type, narrative, {}), protocol)
+    assert decision.response_type is ResponseType.police, decision.rules
+
+
+@pytest.mark.parametrize(("call_type", "narrative"), ARMED)
+def test_a_weapon_the_third_pass_found_never_gets_a_civilian_team(
+    protocol: Protocol, call_type: str, narrative: str
+) -> None:
+    assert (
+        decide(CallText(call_type, narrative, {}), protocol).response_type is not ResponseType.civilian_crisis
+    )
+
+
+@pytest.mark.parametrize(("call_type", "narrative"), EMERGENCIES)
+def test_an_emergency_the_third_pass_found_tells_ems_and_gets_no_civilian_team(
+    protocol: Protocol, call_type: str, narrative: str
+) -> None:
+    decision = decide(CallText(call_type, narrative, {}), protocol)
+    assert decision.notify_ems, decision.rules
+    assert decision.response_type is not ResponseType.civilian_crisis, decision.rules
+
+
+@pytest.mark.parametrize(("call_type", "narrative"), NOT_DANGER)
+def test_a_word_in_its_other_sense_stays_no_danger(
+    protocol: Protocol, call_type: str, narrative: str
+) -> None:
+    decision = decide(CallText(call_type, narrative, {}), protocol)
+    assert decision.response_type is ResponseType.civilian_crisis, decision.rules
+    assert not decision.notify_ems, decision.rules

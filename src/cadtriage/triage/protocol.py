@@ -94,6 +94,8 @@ class Vocabulary(_Strict):
     abbreviations: dict[str, str] = {}
     upper_abbreviations: dict[str, str] = {}
     keep_codes: list[str] = []
+    # Concepts whose words are restored from a typing slip in narratives too ("STABED"); call types always are.
+    spelled_in_narratives: list[str] = []
     # How many words a denial may reach ("denies having any weapons"), and how many history, possibility and
     # "don't know" may reach ("not sure if he has a gun").
     scope_window: int = Field(default=5, ge=1, le=12)
@@ -288,6 +290,9 @@ class Protocol(_Strict):
         for concept in self.call_type_concepts:
             if concept not in self.concepts:
                 raise ValueError(f"call_type_concepts names unknown concept {concept!r}")
+        for concept in self.vocabulary.spelled_in_narratives:
+            if concept not in self.concepts:
+                raise ValueError(f"vocabulary.spelled_in_narratives names unknown concept {concept!r}")
         for name, fact in self.facts.items():
             for concept in (*fact.concepts, *fact.history_of, *fact.reassured_by, *fact.outweighed_by):
                 if concept not in self.concepts:
@@ -531,6 +536,7 @@ class Protocol(_Strict):
             scope_window=vocabulary.scope_window,
             qualifier_window=vocabulary.qualifier_window,
             upper_abbreviations=vocabulary.upper_abbreviations,
+            spelled_in_narratives=vocabulary.spelled_in_narratives,
         )
 
     def _need_fields(self) -> dict[str, tuple[str, ...]]:

@@ -42,12 +42,30 @@ CUE_IDS = frozenset(
 )
 
 CALL_TYPE_CACHE_SIZE = 20_000
+NARRATIVE_MIN_LENGTH = 5  # "STABED", "HITING": danger words are short
 WORD_CACHE_SIZE = 50_000
 # "?" is no clause mark: CAD remarks ask and answer in one breath ("WPNS? NEG").
 _TOKEN = re.compile(r"[a-z0-9']+|[.;!,/]")
 _CLAUSE_MARKS = frozenset(".;!,")
 _LEADING_CODE = re.compile(r"^\d+[a-z]{0,2}\d*$")
 _LIST_JOINERS = frozenset({"or", "nor"})  # not "and": "no weapons and threatening people"
+# Words a denial does not reach past: another clause's subject ("without warning he stabbed her"), "and" ("no
+# meds and threatening"), "let" ("please don't let him hurt me"), a word that affirms ("DENIES SI/ENDORSES HI"), or
+# a stop ("never stopped choking her"). Not an object: "didn't see him touch anyone" is a denial.
+_SCOPE_ENDS = frozenset(
+    {
+        "and", "y", "e", "he", "she", "they", "it", "i", "we", "you", "i'm", "he's", "she's", "hes", "shes", "let",
+        "stop", "stopped", "stopping", "quit", "endorses", "endorsed", "endorsing", "admits", "admitted",
+        "admitting", "pos", "positive", "yes", "stops",
+    }
+)  # fmt: skip
+# A denial after its word does not reach back past the object of another verb either: "stabbed her none seen".
+_AFTER_SCOPE_ENDS = _SCOPE_ENDS | {"him", "her", "them"}
+# "never without his gun", "nunca sin su pistola": a denial of "without" affirms. Other denials in a row are one
+# denial said twice ("he ain't got no gun", "no, no tiene pistola").
+_WITHOUT = frozenset({"without", "sin"})
+_HYPHENED_WORDS = re.compile(r"(?<=[a-z]{3})-(?=[a-z]{3})")
+_SLASH = "/"
 _POSSESSIVE = re.compile(r"(?<=[a-z0-9])'s\b")
 _QUOTES = re.compile(r"(?<![a-z0-9])'|'(?![a-z0-9])")
 _NON_PREFIX = re.compile(r"(?<![a-z])non-(?=[a-z])")
@@ -55,8 +73,6 @@ _JOINED_WORDS = re.compile(r"(?<=[a-z]{3})[-/](?=[a-z]{3})")
 # Some CAD lists fuse the discipline's letter to the call type ("EChest Pain", "FRiver Rescue"): E for EMS, F for
 # fire, L or P for law enforcement. Only before a capitalised word, so "EDP" and "FALLS" keep their first letter.
 _DISCIPLINE_LETTER = re.compile(r"^\s*[EFLP](?=[A-Z][a-z]{2})")
-_HYPHENED_WORDS = re.compile(r"(?<=[a-z]{3})-(?=[a-z]{3})")
-_LIST_MARK = "/"  # "NO THRTS/ASLT/DIST": a slash left between words after the replacements lists them
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +170,7 @@ class Lexicon:
         scope_window: int = 5,
         qualifier_window: int = 5,
         upper_abbreviations: Mapping[str, str] | None = None,
+        spelled_in_narratives: Iterable[str] = (),
     ) -> None:
         # Longest replacement first, so "ip/jo" wins over "i/p"; bounded by non-letters on both sides.
         ordered = sorted(replacements, key=len, reverse=True)
@@ -182,9 +199,22 @@ class Lexicon:
                 for text in entry.split(" | "):
                     self._add(concept, text)
         alternatives = {alt for patterns in self._by_patterns for word in patterns for alt in word}
-        self._speller = Speller(
-            {alt for alt in alternatives if not alt.endswith("*")} | set(self._abbreviations),
-            {alt[:-1] for alt in alternatives if alt.endswith("*")},
+        words = {alt for alt in alternatives if not alt.endswith("*")} | set(self._abbreviations)
+        stems = {alt[:-1] for alt in alternatives if alt.endswith("*")}
+        self._speller = Speller(words, stems)
+        # In narratives only into the first word of a phrase of danger: see `spelling`.
+        spelled_concepts = frozenset(spelled_in_narratives)
+        first_words = {
+            alt
+            for patterns, phrase in self._by_patterns.items()
+            if not spelled_concepts.isdisjoint(phrase.concepts)
+            for alt in patterns[0]
+            if not alt.endswith("*") and len(alt) >= NARRATIVE_MIN_LENGTH
+        }
+        self._narrative_speller = (
+            Speller(first_words, stems, also_known=words, min_length=NARRATIVE_MIN_LENGTH, doubling_only=True)
+            if first_words
+            else None
         )
 
     def _add(self, concept: str, text: str) -> None:
@@ -211,8 +241,8 @@ class Lexicon:
         return self._words(text, drop_leading_codes)[0]
 
     def _words(self, text: str, drop_leading_codes: bool) -> tuple[list[str], frozenset[int]]:
-        # The tokens, and where a slash stood before one: "NO THRTS/ASLT/DIST" is a list, "no weapons husband
-        # beating wife" is not, and the words alone cannot tell them apart.
+        # The tokens, and the places a slash stood before one: in CAD remarks a slash ends what a denial denies
+        # ("NO DRUGS/OD"), and the words alone do not show it.
         if drop_leading_codes:
             text = _DISCIPLINE_LETTER.sub("", text)
         if self._upper is not None and any(word in text for word in self._upper_words):
@@ -229,11 +259,13 @@ class Lexicon:
             ):
                 raw.pop(0)
             raw = [self._speller.correct(token) for token in raw]
+        elif self._narrative_speller is not None:  # a narrative: only a slip in a word of danger is restored
+            raw = [self._narrative_speller.correct(token) for token in raw]
         expand = self._abbreviations.get
         out: list[str] = []
         slashed: set[int] = set()
         for token in raw:
-            if token == _LIST_MARK:
+            if token == _SLASH:
                 slashed.add(len(out))
                 continue
             words = expand(token)
@@ -355,16 +387,24 @@ class Lexicon:
             if concept == BREAK or distance > self.qualifier_window:
                 return None
             if concept == NEGATE_BEFORE:
-                # A denial reaches only nearby words: denying a danger is the risky error.
-                return concept if distance <= self.scope_window else None
+                # A denial reaches only nearby words, and not past a word that ends its scope: denying a danger
+                # is the risky error. "Never without his gun" affirms.
+                if (
+                    distance > self.scope_window
+                    or _SCOPE_ENDS.intersection(tokens[span_end:start])
+                    or any(span_end < k <= start for k in slashed)
+                ):
+                    return None
+                return None if _denial_denied(spans, tokens, j) else concept
             if concept in (HISTORY_BEFORE, UNCERTAIN, UNKNOWN):
                 return concept
             if concept in CUE_IDS or span_end > start:
                 continue  # a cue of another kind, or another meaning of our words
             between = tokens[span_end:start]
-            if not (_LIST_JOINERS.issuperset(between) if between else start in slashed):
+            if not (between and _LIST_JOINERS.issuperset(between)):
                 # Another concept stands between ("no weapons and threatening" denies only weapons), or two sit
-                # side by side with no "or" or slash to list them ("no weapons husband beating wife").
+                # side by side with no "or" to list them: "no weapons husband beating wife", "NO WPNS/DV" (a
+                # slash in CAD remarks separates clauses as often as it lists).
                 return None
             if j in governed:
                 return governed[j]
@@ -382,11 +422,26 @@ class Lexicon:
                 continue
             if concept == BREAK or cue_start - end > 3 or "and" in tokens[end:cue_start]:
                 return None
+            if concept == NEGATE_AFTER and _AFTER_SCOPE_ENDS.intersection(tokens[end:cue_start]):
+                return None  # "stabbed her none seen" denies nothing of the stabbing
             if concept in (NEGATE_AFTER, HISTORY_AFTER, UNCERTAIN_AFTER, UNKNOWN_AFTER):
                 return concept
             if concept not in CUE_IDS:
                 return None
         return None
+
+
+def _denial_denied(spans: Sequence[tuple[str, int, int]], tokens: Sequence[str], j: int) -> bool:
+    # "never without his gun", "never goes anywhere without his knife": "without" after a denial affirms.
+    start = spans[j][1]
+    if tokens[start] not in _WITHOUT:
+        return False
+    for concept, _, end in reversed(spans[max(0, j - 4) : j]):
+        if concept == BREAK or end < start - 2:
+            return False
+        if concept == NEGATE_BEFORE and end <= start:
+            return True
+    return False
 
 
 def _replacement_pattern(keys: Sequence[str]) -> re.Pattern[str]:
@@ -400,6 +455,8 @@ def _replacement_pattern(keys: Sequence[str]) -> re.Pattern[str]:
 # Cyrillic і) they are read as the Latin letter; a word wholly in another script is left as written.
 _LOOKALIKES = str.maketrans("аеорсухіјѕԁһӏοαρτνκυ", "aeopcyxijsdhloaptvku")
 _LATIN = frozenset("abcdefghijklmnopqrstuvwxyz")
+# Latin letters no decomposition takes apart: Vietnamese "đánh" (hit) is "danh", not "anh".
+_UNDECOMPOSED = str.maketrans({"đ": "d", "ð": "d", "ł": "l", "ø": "o", "ß": "ss", "æ": "ae", "œ": "oe"})
 
 
 def _latin_lookalikes(word: str) -> str:
@@ -409,13 +466,12 @@ def _latin_lookalikes(word: str) -> str:
 
 def normalise(text: str, *, keep_slashes: bool = False) -> str:
     """Lower case without accents ("convulsión" is "convulsion"), with hyphens and slashes between words made
-    spaces (but kept inside `i/p`-style shorthand; slashes kept everywhere with `keep_slashes`, for the tokens to
-    mark lists by). Invisible characters (zero-width spaces and joiners, soft hyphens, direction marks) are dropped
-    and look-alike letters read as Latin inside Latin words, so that neither can hide a word from triage
-    ("kn\u200bife" is "knife")."""
+    spaces (but kept inside `i/p`-style shorthand, and everywhere with `keep_slashes`). Invisible characters
+    (zero-width spaces and joiners, soft hyphens, direction marks) are dropped and look-alike letters read as Latin
+    inside Latin words, so that neither can hide a word from triage ("kn\u200bife" is "knife")."""
     lowered = text.lower().replace("\u2019", "'")
     if not lowered.isascii():
-        decomposed = unicodedata.normalize("NFKD", lowered)
+        decomposed = unicodedata.normalize("NFKD", lowered.translate(_UNDECOMPOSED))
         lowered = "".join(
             ch for ch in decomposed if not unicodedata.combining(ch) and unicodedata.category(ch) != "Cf"
         )
