@@ -1,4 +1,4 @@
-"""Call-type words that look like a cue and are not one, and a county's fused codes.
+"""Call-type words that look like a cue and are not one, words read in the wrong sense, and a county's codes.
 
 From a development round of real call types (Bell and Collin County TX, Oakland County MI, Lincoln County WV;
 cadpage parsers): a fire "threatening" a structure read as a threat, a traffic list's "transportation" read as a
@@ -29,6 +29,13 @@ police, co_responder, civilian = ResponseType.police, ResponseType.co_responder,
         ("EMS - SUICIDAL PERSON", co_responder, True),
         ("ASUICI", co_responder, True),
         ("TSUICI", civilian, False),
+        # Round 23 (Pierce County WA, Carroll County MD, Ray County MO, Chester County SC): a fainting "episode" is
+        # not a mental-health one; a suicidal person's attempt, a self-inflicted shooting and an involuntary
+        # commitment are the co-responder's.
+        ("SYNCOPAL EPISODE", police, True),
+        ("10-100 SUICIDAL PERSON / ATTEMPTED", co_responder, True),
+        ("SELF INFLICTED SHOOTING", co_responder, True),
+        ("INVOLUNTARY COMMIT", co_responder, False),
     ],
 )
 def test_a_call_type_is_read_in_its_own_sense(
