@@ -120,6 +120,10 @@ THREATS_TO_OTHERS = [
     ("WELFARE CHECK", "li frape madanm li"),  # Haitian Creole
     ("WELFARE CHECK", "chồng đánh vợ"),  # Vietnamese: "đ" is a letter of its own
     ("DISTURBANCE - PHYSICAL", None),
+    ("WELFARE CHECK", "husband hit her last night"),  # last night is a crime to report, not a history
+    ("WELFARE CHECK", "yesterday he said he'll shoot her tonight"),
+    ("SUICIDE THREAT", "has a gun, says nobody is leaving the house alive"),
+    ("WELFARE CHECK", "keeping to himself, sharpening knives, says the neighbors are next"),
 ]
 ARMED = [
     ("WELFARE CHECK", "never without his gun"),  # "without" after a denial affirms
