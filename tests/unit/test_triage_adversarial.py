@@ -187,3 +187,70 @@ def test_a_word_in_its_other_sense_stays_no_danger(
     decision = decide(CallText(call_type, narrative, {}), protocol)
     assert decision.response_type is ResponseType.civilian_crisis, decision.rules
     assert not decision.notify_ems, decision.rules
+
+
+# A fourth pass (tenth session), after the third's fixes: a denial after its word reaching back over others, an
+# "unknown" that describes someone read as an open question, violence outside the verb and people lists, a weapon
+# moving toward someone, idioms, other languages, emergencies by circumstance; and over-reactions, benign calls
+# the new words sent to police. Each failed before its fix.
+FOURTH_PASS_POLICE = [
+    ("WELFARE CHECK", "husband punched wife denies ems"),
+    ("DISTURBANCE", "shooting suspect not seen"),
+    ("DISTURBANCE", "unknown male hitting a woman"),
+    ("DISTURBANCE", "male shooting at cars plate unknown"),
+    ("DISTURBANCE", "male body slammed a girl"),
+    ("WELFARE CHECK", "male shook a pregnant woman"),
+    ("MENTAL HEALTH", "went at his dad with a hammer"),
+    ("MENTAL HEALTH", "has his girlfriend at knifepoint"),
+    ("SUICIDE THREAT", "suicidal male says he will go out in a blaze of glory at his workplace"),
+    ("MENTAL HEALTH", "once again threatening to shoot his neighbor"),
+    ("WELFARE CHECK", "man known to the family is beating the mother"),
+    ("WELFARE CHECK", "my baby daddy is going to kill me"),
+    ("WELFARE CHECK", "me quiere matar mi esposo"),
+    ("WELFARE CHECK", "ele tem uma arma e vai matar o vizinho"),
+]
+FOURTH_PASS_EMERGENCIES = [
+    ("INTOX", "male overdosed substance unknown"),
+    ("INTOX", "drunk male on sidewalk, not responding"),
+    ("TRANSPORT", "needs ride to hospital, his face and tongue are swelling"),
+    ("WELFARE CHECK", "woman confused, one side of her body weak, speech garbled"),
+    ("WELFARE CHECK", "se ahorcó"),
+]
+FOURTH_PASS_BENIGN = [
+    ("TRANSPORT", "man needs ride home, his car hit a pothole and got a flat, calm"),
+    ("WELFARE CHECK", "confused elderly man pointing at the sky talking about planes, calm"),
+    (
+        "ASSIST PUBLIC",
+        "male needs ride to work, says he punched in late yesterday and his boss will fire him",
+    ),
+    ("ASSIST PUBLIC", "lonely man wants to talk, his sister kicked her husband out last month"),
+    ("WELFARE CHECK", "elderly man confused, caller denies he has any weapons"),
+    ("WELFARE CHECK", "elderly man, wouldn't hurt anybody, just confused"),
+    ("WELFARE CHECK", "elderly confused, weapons? no. violence? no."),
+    ("INTOX", "drunk male at bus stop, NEG WPNS/THREATS, calm"),
+    ("ASSIST PUBLIC", "homem perdido, o carro dele bateu no poste ontem, precisa de carona"),
+]
+
+
+@pytest.mark.parametrize(("call_type", "narrative"), FOURTH_PASS_POLICE)
+def test_a_danger_the_fourth_pass_found_goes_to_police(
+    protocol: Protocol, call_type: str, narrative: str
+) -> None:
+    decision = decide(CallText(call_type, narrative, {}), protocol)
+    assert decision.response_type is ResponseType.police, decision.rules
+
+
+@pytest.mark.parametrize(("call_type", "narrative"), FOURTH_PASS_EMERGENCIES)
+def test_an_emergency_the_fourth_pass_found_tells_ems(
+    protocol: Protocol, call_type: str, narrative: str
+) -> None:
+    decision = decide(CallText(call_type, narrative, {}), protocol)
+    assert decision.notify_ems, decision.rules
+    assert decision.response_type is not ResponseType.civilian_crisis, decision.rules
+
+
+@pytest.mark.parametrize(("call_type", "narrative"), FOURTH_PASS_BENIGN)
+def test_a_benign_call_the_fourth_pass_found_goes_to_a_civilian_team(
+    protocol: Protocol, call_type: str, narrative: str
+) -> None:
+    assert decide(CallText(call_type, narrative, {}), protocol).response_type is ResponseType.civilian_crisis

@@ -135,6 +135,48 @@ def test_a_denial_ends_where_its_scope_ends(protocol: Protocol, text: str, conce
     assert not mentions(protocol, text)[concept].negated
 
 
+@pytest.mark.parametrize(
+    ("text", "concept"),
+    [
+        ("NO WPNS/VIOLENCE", "violence"),  # a slash lists a screening question's word standing alone
+        ("DENIES SI/HI/WEAPONS", "weapon"),
+        ("NEG WPNS/THREATS", "agitation"),
+        ("weapons? no. violence? no.", "weapon"),  # a question answered in the remarks
+        ("weapons? no. violence? no.", "violence"),
+        ("caller denies he has any weapons", "weapon"),  # a verb of denial takes its clause's subject too
+        ("weapons none seen", "weapon"),
+    ],
+)
+def test_a_denial_reaches_what_it_names(protocol: Protocol, text: str, concept: str) -> None:
+    assert mentions(protocol, text)[concept].negated
+
+
+@pytest.mark.parametrize(
+    ("text", "concept"),
+    [
+        (
+            "chest pain denies SOB",
+            "medical_emergency",
+        ),  # a word that denies either way denies what follows it
+        ("shots fired none injured", "violence"),
+        (
+            "robbery just occurred suspect not seen",
+            "violence",
+        ),  # a denial after its word names that word only
+        ("husband punched wife denies ems", "domestic_violence"),
+    ],
+)
+def test_a_denial_after_a_danger_does_not_reach_back_over_other_words(
+    protocol: Protocol, text: str, concept: str
+) -> None:
+    first = next(m for m in protocol.lexicon.mentions(text) if m.concept == concept)
+    assert not first.negated
+
+
+def test_an_open_question_after_a_word_names_that_word_only(protocol: Protocol) -> None:
+    assert not mentions(protocol, "man not breathing cause unknown")["medical_emergency"].unknown
+
+
 @pytest.mark.parametrize("text", ["never without his gun", "never goes anywhere without his knife"])
 def test_without_after_a_denial_affirms(protocol: Protocol, text: str) -> None:
     assert not mentions(protocol, text)["weapon"].negated

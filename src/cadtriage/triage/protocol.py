@@ -96,6 +96,9 @@ class Vocabulary(_Strict):
     keep_codes: list[str] = []
     # Concepts whose words are restored from a typing slip in narratives too ("STABED"); call types always are.
     spelled_in_narratives: list[str] = []
+    # Words (as read, shorthand expanded) a slash lists after a denial when each stands alone ("NO WPNS/VIOLENCE");
+    # elsewhere a slash ends a denial ("NO WPNS/DV IN PROGRESS").
+    slash_lists: list[str] = []
     # How many words a denial may reach ("denies having any weapons"), and how many history, possibility and
     # "don't know" may reach ("not sure if he has a gun").
     scope_window: int = Field(default=5, ge=1, le=12)
@@ -537,6 +540,7 @@ class Protocol(_Strict):
             qualifier_window=vocabulary.qualifier_window,
             upper_abbreviations=vocabulary.upper_abbreviations,
             spelled_in_narratives=vocabulary.spelled_in_narratives,
+            slash_lists=vocabulary.slash_lists,
         )
 
     def _need_fields(self) -> dict[str, tuple[str, ...]]:

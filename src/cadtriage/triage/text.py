@@ -47,6 +47,9 @@ WORD_CACHE_SIZE = 50_000
 # "?" is no clause mark: CAD remarks ask and answer in one breath ("WPNS? NEG").
 _TOKEN = re.compile(r"[a-z0-9']+|[.;!,/]")
 _CLAUSE_MARKS = frozenset(".;!,")
+# A question answered in the remarks ("WEAPONS? NO. VIOLENCE? NO"): the answer denies the question's word, and
+# ends there rather than reaching the next question.
+_ANSWERED_NO = re.compile(r"\?\s*(?:no|neg|negative|none|nope|denies|denied)\b")
 _LEADING_CODE = re.compile(r"^\d+[a-z]{0,2}\d*$")
 _LIST_JOINERS = frozenset({"or", "nor"})  # not "and": "no weapons and threatening people"
 # Words a denial does not reach past: another clause's subject ("without warning he stabbed her"), "and" ("no
@@ -59,8 +62,14 @@ _SCOPE_ENDS = frozenset(
         "admitting", "pos", "positive", "yes", "stops",
     }
 )  # fmt: skip
-# A denial after its word does not reach back past the object of another verb either: "stabbed her none seen".
-_AFTER_SCOPE_ENDS = _SCOPE_ENDS | {"him", "her", "them"}
+_SUBJECTS = frozenset({"he", "she", "they", "it", "i", "we", "you", "i'm", "he's", "she's", "hes", "shes"})
+_DENYING_VERBS = frozenset(
+    {"denies", "denied", "deny", "denying", "niega", "niegan", "nego", "think", "aware", "of"}
+)
+# The only words a denial or an open question may stand after its word by ("WPNS AT THIS TIME NONE").
+_AFTER_FILLERS = frozenset(
+    {"at", "this", "time", "per", "rp", "caller", "currently", "is", "are", "was", "were", "seen"}
+)
 # "never without his gun", "nunca sin su pistola": a denial of "without" affirms. Other denials in a row are one
 # denial said twice ("he ain't got no gun", "no, no tiene pistola").
 _WITHOUT = frozenset({"without", "sin"})
@@ -171,6 +180,7 @@ class Lexicon:
         qualifier_window: int = 5,
         upper_abbreviations: Mapping[str, str] | None = None,
         spelled_in_narratives: Iterable[str] = (),
+        slash_lists: Iterable[str] = (),
     ) -> None:
         # Longest replacement first, so "ip/jo" wins over "i/p"; bounded by non-letters on both sides.
         ordered = sorted(replacements, key=len, reverse=True)
@@ -190,6 +200,7 @@ class Lexicon:
         self.scope_window = scope_window
         self.qualifier_window = max(qualifier_window, scope_window)
         self._call_types: dict[str, tuple[Mention, ...]] = {}
+        self._slash_listed = frozenset(slash_lists)
         self._starting: dict[str, _Start] = {}
         self._exact: dict[str, list[_Phrase]] = {}
         self._prefix: dict[str, list[tuple[str, _Phrase]]] = {}
@@ -248,6 +259,8 @@ class Lexicon:
         if self._upper is not None and any(word in text for word in self._upper_words):
             text = self._upper.sub(lambda m: f" {self._upper_words[m.group(0)]} ", text)
         lowered = normalise(text, keep_slashes=True)
+        if "?" in lowered:
+            lowered = _ANSWERED_NO.sub(" none , ", lowered)
         if self._replace is not None:
             lowered = self._replace.sub(lambda m: f" {self._replacements[m.group(0)]} ", lowered)
         if "'" in lowered:  # quotes and possessives are not words: "'kill" is "kill", "gun's" is "gun"
@@ -351,7 +364,15 @@ class Lexicon:
         for index, (concept, start, end) in enumerate(spans):
             if concept in CUE_IDS:
                 continue
-            before = governed[index] = self._cue_before(spans, index, start, tokens, slashed, governed)
+            listed = (
+                end - start == 1
+                and tokens[start] in self._slash_listed
+                and start in slashed
+                and _stands_alone(tokens, end, slashed)
+            )
+            before = governed[index] = self._cue_before(
+                spans, index, start, tokens, slashed, listed, governed
+            )
             after = self._cue_after(spans, index, end, tokens)
             # "hasn't hit her yet": a denial that expects the thing is no denial.
             uncertain = before == UNCERTAIN or after == UNCERTAIN_AFTER
@@ -375,6 +396,7 @@ class Lexicon:
         start: int,
         tokens: Sequence[str],
         slashed: frozenset[int],
+        listed: bool,
         governed: dict[int, str | None],
     ) -> str | None:
         # The nearest cue before the mention, in the same clause and within the window, governs it, unless another
@@ -389,11 +411,10 @@ class Lexicon:
             if concept == NEGATE_BEFORE:
                 # A denial reaches only nearby words, and not past a word that ends its scope: denying a danger
                 # is the risky error. "Never without his gun" affirms.
-                if (
-                    distance > self.scope_window
-                    or _SCOPE_ENDS.intersection(tokens[span_end:start])
-                    or any(span_end < k <= start for k in slashed)
-                ):
+                ends, window = _SCOPE_ENDS.intersection(tokens[span_end:start]), self.scope_window
+                if _clause_denial(tokens, span_end):  # the clause's subject takes a word of its own
+                    ends, window = ends - _SUBJECTS, window + 1
+                if distance > window or ends or any(span_end < k <= start for k in slashed):
                     return None
                 return None if _denial_denied(spans, tokens, j) else concept
             if concept in (HISTORY_BEFORE, UNCERTAIN, UNKNOWN):
@@ -401,10 +422,11 @@ class Lexicon:
             if concept in CUE_IDS or span_end > start:
                 continue  # a cue of another kind, or another meaning of our words
             between = tokens[span_end:start]
-            if not (between and _LIST_JOINERS.issuperset(between)):
+            if not (_LIST_JOINERS.issuperset(between) if between else listed):
                 # Another concept stands between ("no weapons and threatening" denies only weapons), or two sit
-                # side by side with no "or" to list them: "no weapons husband beating wife", "NO WPNS/DV" (a
-                # slash in CAD remarks separates clauses as often as it lists).
+                # side by side with no "or" to list them: "no weapons husband beating wife". A slash lists only
+                # a screening question's word, alone ("NO WPNS/VIOLENCE", "DENIES SI/HI/WEAPONS"): in CAD remarks
+                # it separates clauses as often ("NO WPNS/DV IN PROGRESS", "NO WPNS/ROBBERY", "NO WPNS/UNRESP").
                 return None
             if j in governed:
                 return governed[j]
@@ -422,13 +444,43 @@ class Lexicon:
                 continue
             if concept == BREAK or cue_start - end > 3 or "and" in tokens[end:cue_start]:
                 return None
-            if concept == NEGATE_AFTER and _AFTER_SCOPE_ENDS.intersection(tokens[end:cue_start]):
-                return None  # "stabbed her none seen" denies nothing of the stabbing
+            if concept in (NEGATE_AFTER, UNKNOWN_AFTER) and (
+                not _AFTER_FILLERS.issuperset(tokens[end:cue_start]) or self._denies_ahead(spans, j)
+            ):
+                # A denial or an open question after its word names that word only: "stabbed her none seen",
+                # "robbery just occurred suspect not seen", "man not breathing cause unknown", "chest pain denies
+                # SOB" leave the stabbing, the robbery, the breathing and the pain as said.
+                return None
             if concept in (NEGATE_AFTER, HISTORY_AFTER, UNCERTAIN_AFTER, UNKNOWN_AFTER):
                 return concept
             if concept not in CUE_IDS:
                 return None
         return None
+
+    def _denies_ahead(self, spans: Sequence[tuple[str, int, int]], j: int) -> bool:
+        # A word that denies either way ("denies", "negative", "none") with a concept right after it denies that
+        # concept, not the one before: "chest pain denies SOB", "shots fired none injured".
+        start, end = spans[j][1], spans[j][2]
+        if not any(
+            c == NEGATE_BEFORE and s == start and e == end for c, s, e in spans[max(0, j - 2) : j + 2]
+        ):
+            return False
+        for concept, span_start, _ in spans[j + 1 :]:
+            if concept == BREAK or span_start - end > self.scope_window:
+                return False
+            if concept not in CUE_IDS:
+                return True
+        return False
+
+
+def _stands_alone(tokens: Sequence[str], end: int, slashed: frozenset[int]) -> bool:
+    # A list item between slashes, or ending the clause: nothing of its own follows it.
+    return end == len(tokens) or end in slashed or tokens[end] in _CLAUSE_MARKS
+
+
+def _clause_denial(tokens: Sequence[str], end: int) -> bool:
+    # "denies he has any weapons": a verb of denial takes a whole clause, its subject too.
+    return tokens[end - 1] in _DENYING_VERBS
 
 
 def _denial_denied(spans: Sequence[tuple[str, int, int]], tokens: Sequence[str], j: int) -> bool:
