@@ -254,3 +254,67 @@ def test_a_benign_call_the_fourth_pass_found_goes_to_a_civilian_team(
     protocol: Protocol, call_type: str, narrative: str
 ) -> None:
     assert decide(CallText(call_type, narrative, {}), protocol).response_type is ResponseType.civilian_crisis
+
+
+# A fifth pass (tenth session) with realistic remarks rather than fragments: (call type, remarks, response type,
+# whether EMS must be told).
+FIFTH_PASS = [
+    (
+        "PANHANDLING",
+        "Panhandler outside the ATM, polite earlier, now following women to their cars, "
+        "grabbed one lady by the wrist.",
+        "police",
+        False,
+    ),
+    (
+        "MENTAL HEALTH",
+        "Caller says her teenage daughter is depressed and told her she ate 20 of her Benadryl at school, seems ok.",
+        "co_responder",
+        True,
+    ),
+    (
+        "INTOX",
+        "Drunk male at the camp says he drank a bottle of rubbing alcohol because he ran out of booze, calm.",
+        "co_responder",
+        True,
+    ),
+    (
+        "SUICIDAL PERSON",
+        "Caller says her husband is threatening to kill himself if she leaves, "
+        "and said if he goes he's taking her with him.",
+        "police",
+        False,
+    ),
+]
+FIFTH_PASS_BENIGN = [
+    (
+        "SUICIDE THREAT",
+        "Caller says her husband is threatening suicide again after losing his job, no plan, no guns, "
+        "he is sitting on the back porch, calm, agrees to talk to someone.",
+    ),
+    (
+        "EDP",
+        "Man muttering to himself at the station, security says they did not see any kind of weapon, "
+        "he is not approaching people.",
+    ),
+    (
+        "EDP",
+        "Man sitting on the curb covering his ears saying make it stop, RP says he doesn't seem dangerous.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("call_type", "narrative", "response_type", "ems"), FIFTH_PASS)
+def test_a_danger_the_fifth_pass_found_is_met(
+    protocol: Protocol, call_type: str, narrative: str, response_type: str, ems: bool
+) -> None:
+    decision = decide(CallText(call_type, narrative, {}), protocol)
+    assert decision.response_type.value == response_type, decision.rules
+    assert decision.notify_ems or not ems, decision.rules
+
+
+@pytest.mark.parametrize(("call_type", "narrative"), FIFTH_PASS_BENIGN)
+def test_a_benign_call_the_fifth_pass_found_goes_to_a_civilian_team(
+    protocol: Protocol, call_type: str, narrative: str
+) -> None:
+    assert decide(CallText(call_type, narrative, {}), protocol).response_type is ResponseType.civilian_crisis

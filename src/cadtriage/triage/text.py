@@ -66,6 +66,23 @@ _SUBJECTS = frozenset({"he", "she", "they", "it", "i", "we", "you", "i'm", "he's
 _DENYING_VERBS = frozenset(
     {"denies", "denied", "deny", "denying", "niega", "niegan", "nego", "think", "aware", "of"}
 )
+_FILLERS = frozenset(
+    {"any", "a", "an", "the", "type", "kind", "sort", "of", "that", "ever", "sign", "signs", "evidence"}
+    | {
+        "indication",
+        "mention",
+        "visible",
+        "obvious",
+        "apparent",
+        "access",
+        "to",
+        "have",
+        "has",
+        "had",
+        "having",
+    }
+)
+_SEEING = frozenset({"see", "notice", "observe", "find", "spot", "carry", "own", "possess"})
 # The only words a denial or an open question may stand after its word by ("WPNS AT THIS TIME NONE").
 _AFTER_FILLERS = frozenset(
     {"at", "this", "time", "per", "rp", "caller", "currently", "is", "are", "was", "were", "seen"}
@@ -414,7 +431,11 @@ class Lexicon:
                 ends, window = _SCOPE_ENDS.intersection(tokens[span_end:start]), self.scope_window
                 if _clause_denial(tokens, span_end):  # the clause's subject takes a word of its own
                     ends, window = ends - _SUBJECTS, window + 1
-                if distance > window or ends or any(span_end < k <= start for k in slashed):
+                if (
+                    not _within(tokens[span_end:start], window)
+                    or ends
+                    or any(span_end < k <= start for k in slashed)
+                ):
                     return None
                 return None if _denial_denied(spans, tokens, j) else concept
             if concept in (HISTORY_BEFORE, UNCERTAIN, UNKNOWN):
@@ -471,6 +492,14 @@ class Lexicon:
             if concept not in CUE_IDS:
                 return True
         return False
+
+
+def _within(between: Sequence[str], window: int) -> bool:
+    # A denial reaches `window` words, or two more through fillers and a verb of seeing or having: "did not see any
+    # type of weapon", "does not have access to any firearms" — but not "has not heard of the order violation".
+    if len(between) <= window:
+        return True
+    return len(between) <= window + 2 and _FILLERS.union(_SEEING).issuperset(between)
 
 
 def _stands_alone(tokens: Sequence[str], end: int, slashed: frozenset[int]) -> bool:
