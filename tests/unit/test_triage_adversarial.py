@@ -154,41 +154,6 @@ NOT_DANGER = [
 ]
 
 
-@pytest.mark.parametrize(("call_type", "narrative"), THREATS_TO_OTHERS)
-def test_a_threat_to_others_the_third_pass_found_goes_to_police(
-    protocol: Protocol, call_type: str, narrative: str | None
-) -> None:
-    decision = decide(CallText(call_type, narrative, {}), protocol)
-    assert decision.response_type is ResponseType.police, decision.rules
-
-
-@pytest.mark.parametrize(("call_type", "narrative"), ARMED)
-def test_a_weapon_the_third_pass_found_never_gets_a_civilian_team(
-    protocol: Protocol, call_type: str, narrative: str
-) -> None:
-    assert (
-        decide(CallText(call_type, narrative, {}), protocol).response_type is not ResponseType.civilian_crisis
-    )
-
-
-@pytest.mark.parametrize(("call_type", "narrative"), EMERGENCIES)
-def test_an_emergency_the_third_pass_found_tells_ems_and_gets_no_civilian_team(
-    protocol: Protocol, call_type: str, narrative: str
-) -> None:
-    decision = decide(CallText(call_type, narrative, {}), protocol)
-    assert decision.notify_ems, decision.rules
-    assert decision.response_type is not ResponseType.civilian_crisis, decision.rules
-
-
-@pytest.mark.parametrize(("call_type", "narrative"), NOT_DANGER)
-def test_a_word_in_its_other_sense_stays_no_danger(
-    protocol: Protocol, call_type: str, narrative: str
-) -> None:
-    decision = decide(CallText(call_type, narrative, {}), protocol)
-    assert decision.response_type is ResponseType.civilian_crisis, decision.rules
-    assert not decision.notify_ems, decision.rules
-
-
 # A fourth pass (tenth session), after the third's fixes: a denial after its word reaching back over others, an
 # "unknown" that describes someone read as an open question, violence outside the verb and people lists, a weapon
 # moving toward someone, idioms, other languages, emergencies by circumstance; and over-reactions, benign calls
@@ -230,30 +195,6 @@ FOURTH_PASS_BENIGN = [
     ("INTOX", "drunk male at bus stop, NEG WPNS/THREATS, calm"),
     ("ASSIST PUBLIC", "homem perdido, o carro dele bateu no poste ontem, precisa de carona"),
 ]
-
-
-@pytest.mark.parametrize(("call_type", "narrative"), FOURTH_PASS_POLICE)
-def test_a_danger_the_fourth_pass_found_goes_to_police(
-    protocol: Protocol, call_type: str, narrative: str
-) -> None:
-    decision = decide(CallText(call_type, narrative, {}), protocol)
-    assert decision.response_type is ResponseType.police, decision.rules
-
-
-@pytest.mark.parametrize(("call_type", "narrative"), FOURTH_PASS_EMERGENCIES)
-def test_an_emergency_the_fourth_pass_found_tells_ems(
-    protocol: Protocol, call_type: str, narrative: str
-) -> None:
-    decision = decide(CallText(call_type, narrative, {}), protocol)
-    assert decision.notify_ems, decision.rules
-    assert decision.response_type is not ResponseType.civilian_crisis, decision.rules
-
-
-@pytest.mark.parametrize(("call_type", "narrative"), FOURTH_PASS_BENIGN)
-def test_a_benign_call_the_fourth_pass_found_goes_to_a_civilian_team(
-    protocol: Protocol, call_type: str, narrative: str
-) -> None:
-    assert decide(CallText(call_type, narrative, {}), protocol).response_type is ResponseType.civilian_crisis
 
 
 # A fifth pass (tenth session) with realistic remarks rather than fragments: (call type, remarks, response type,
@@ -304,6 +245,48 @@ FIFTH_PASS_BENIGN = [
 ]
 
 
+@pytest.mark.parametrize(("call_type", "narrative"), THREATS_TO_OTHERS + FOURTH_PASS_POLICE)
+def test_a_threat_to_others_a_later_pass_found_goes_to_police(
+    protocol: Protocol, call_type: str, narrative: str | None
+) -> None:
+    decision = decide(CallText(call_type, narrative, {}), protocol)
+    assert decision.response_type is ResponseType.police, decision.rules
+
+
+@pytest.mark.parametrize(("call_type", "narrative"), ARMED)
+def test_a_weapon_the_third_pass_found_never_gets_a_civilian_team(
+    protocol: Protocol, call_type: str, narrative: str
+) -> None:
+    assert (
+        decide(CallText(call_type, narrative, {}), protocol).response_type is not ResponseType.civilian_crisis
+    )
+
+
+@pytest.mark.parametrize(("call_type", "narrative"), EMERGENCIES + FOURTH_PASS_EMERGENCIES)
+def test_an_emergency_a_later_pass_found_tells_ems_and_gets_no_civilian_team(
+    protocol: Protocol, call_type: str, narrative: str
+) -> None:
+    decision = decide(CallText(call_type, narrative, {}), protocol)
+    assert decision.notify_ems, decision.rules
+    assert decision.response_type is not ResponseType.civilian_crisis, decision.rules
+
+
+@pytest.mark.parametrize(("call_type", "narrative"), NOT_DANGER)
+def test_a_word_in_its_other_sense_stays_no_danger(
+    protocol: Protocol, call_type: str, narrative: str
+) -> None:
+    decision = decide(CallText(call_type, narrative, {}), protocol)
+    assert decision.response_type is ResponseType.civilian_crisis, decision.rules
+    assert not decision.notify_ems, decision.rules
+
+
+@pytest.mark.parametrize(("call_type", "narrative"), FOURTH_PASS_BENIGN + FIFTH_PASS_BENIGN)
+def test_a_benign_call_a_later_pass_found_goes_to_a_civilian_team(
+    protocol: Protocol, call_type: str, narrative: str
+) -> None:
+    assert decide(CallText(call_type, narrative, {}), protocol).response_type is ResponseType.civilian_crisis
+
+
 @pytest.mark.parametrize(("call_type", "narrative", "response_type", "ems"), FIFTH_PASS)
 def test_a_danger_the_fifth_pass_found_is_met(
     protocol: Protocol, call_type: str, narrative: str, response_type: str, ems: bool
@@ -311,10 +294,3 @@ def test_a_danger_the_fifth_pass_found_is_met(
     decision = decide(CallText(call_type, narrative, {}), protocol)
     assert decision.response_type.value == response_type, decision.rules
     assert decision.notify_ems or not ems, decision.rules
-
-
-@pytest.mark.parametrize(("call_type", "narrative"), FIFTH_PASS_BENIGN)
-def test_a_benign_call_the_fifth_pass_found_goes_to_a_civilian_team(
-    protocol: Protocol, call_type: str, narrative: str
-) -> None:
-    assert decide(CallText(call_type, narrative, {}), protocol).response_type is ResponseType.civilian_crisis
