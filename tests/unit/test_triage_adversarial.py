@@ -227,6 +227,34 @@ FIFTH_PASS = [
         False,
     ),
 ]
+FIFTH_PASS += [
+    (
+        "WELFARE CHECK",
+        "RP asking for check on her neighbor's house, owners are away, she saw a guy carry the neighbors' TV out "
+        "the back door and put it in a van.",
+        "police",
+        False,
+    ),
+    (
+        "LONELY CALLER",
+        "Elderly woman wants someone to talk to, not hurt. Her grandson who lives with her takes her pain pills "
+        "and her money and yells at her.",
+        "police",
+        False,
+    ),
+    (
+        "SUICIDE THREAT",
+        "Counselor says 15yo student is suicidal and wrote a list of classmates titled 'the ones who go with me'.",
+        "police",
+        False,
+    ),
+    (
+        "INTOX",
+        "Male at the park is drunk and says he chugged half a bottle of mouthwash, sitting up, talking.",
+        "co_responder",
+        True,
+    ),
+]
 FIFTH_PASS_BENIGN = [
     (
         "SUICIDE THREAT",
