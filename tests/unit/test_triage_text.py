@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cadtriage.triage.protocol import Protocol
-from cadtriage.triage.text import Mention
+from cadtriage.triage.scope import Mention
 
 
 def mentions(protocol: Protocol, text: str, *, call_type: bool = False) -> dict[str, Mention]:
@@ -271,9 +271,9 @@ def test_a_long_list_of_mentions_is_read_in_steps_proportional_to_its_length(
 ) -> None:
     # A 4,000-character narrative of one cue repeated ("od od od ...") took half a second: each mention walked
     # back through the whole list before it, and on the event loop that stalled every request of the worker.
-    import cadtriage.triage.text as text
+    import cadtriage.triage.scope as scope
 
-    monkeypatch.setattr(text, "_LIST_JOINERS", _CountingJoiners(text._LIST_JOINERS))
+    monkeypatch.setattr(scope, "_LIST_JOINERS", _CountingJoiners(scope._LIST_JOINERS))
     narrative = (item + " ") * (4000 // (len(item) + 1))
     _CountingJoiners.steps = 0
     mentions = protocol.lexicon.read(narrative).mentions

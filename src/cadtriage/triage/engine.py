@@ -17,7 +17,8 @@ from typing import Any
 from cadtriage.triage.protocol import Protocol
 from cadtriage.triage.risk import Treatment, derive
 from cadtriage.triage.runtime import Condition, FactReading, Reader, Runtime
-from cadtriage.triage.text import Mention, Reading
+from cadtriage.triage.scope import Mention
+from cadtriage.triage.text import Reading
 from cadtriage.triage.types import CallText, Decision, Evidence, Question, ResponseType
 
 Mentions = dict[str, list[tuple[str, Mention]]]

@@ -28,7 +28,7 @@ from cadtriage.triage.catalogue import CAPABILITY_ID, LANGUAGE_SLOT, CapabilityD
 from cadtriage.triage.reader import LearnedReader
 from cadtriage.triage.risk import RiskModel
 from cadtriage.triage.runtime import CompiledPlan, Condition, DeskRule, FactReading, Plans, Reader, Runtime
-from cadtriage.triage.text import (
+from cadtriage.triage.scope import (
     BREAK,
     HISTORY_AFTER,
     HISTORY_BEFORE,
@@ -38,8 +38,8 @@ from cadtriage.triage.text import (
     UNCERTAIN_AFTER,
     UNKNOWN,
     UNKNOWN_AFTER,
-    Lexicon,
 )
+from cadtriage.triage.text import Lexicon
 from cadtriage.triage.types import RESTRICTIVENESS, SCREENING_FIELDS, ResponseType
 
 Expect = bool | Literal["unknown", "known", "not_false", "not_true"]

@@ -21,7 +21,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from itertools import pairwise
 
-from cadtriage.triage.text import BREAK, CUE_IDS, Reading
+from cadtriage.triage.scope import BREAK, CUE_IDS
+from cadtriage.triage.text import Reading
 
 _CLAUSE_MARKS = frozenset(".,;!")
 
