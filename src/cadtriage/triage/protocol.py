@@ -290,12 +290,13 @@ class Protocol(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Protocol:
-        for concept in self.call_type_concepts:
-            if concept not in self.concepts:
-                raise ValueError(f"call_type_concepts names unknown concept {concept!r}")
-        for concept in self.vocabulary.spelled_in_narratives:
-            if concept not in self.concepts:
-                raise ValueError(f"vocabulary.spelled_in_narratives names unknown concept {concept!r}")
+        for where, named in (
+            ("call_type_concepts", self.call_type_concepts),
+            ("vocabulary.spelled_in_narratives", self.vocabulary.spelled_in_narratives),
+        ):
+            for concept in named:
+                if concept not in self.concepts:
+                    raise ValueError(f"{where} names unknown concept {concept!r}")
         for name, fact in self.facts.items():
             for concept in (*fact.concepts, *fact.history_of, *fact.reassured_by, *fact.outweighed_by):
                 if concept not in self.concepts:

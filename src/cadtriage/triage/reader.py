@@ -21,10 +21,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from itertools import pairwise
 
-from cadtriage.triage.scope import BREAK, CUE_IDS
+from cadtriage.triage.scope import BREAK, CLAUSE_MARKS, CUE_IDS
 from cadtriage.triage.text import Reading
-
-_CLAUSE_MARKS = frozenset(".,;!")
 
 
 def features(reading: Reading, quiet: Collection[str], unread: Collection[str] = ()) -> frozenset[str]:
@@ -35,7 +33,7 @@ def features(reading: Reading, quiet: Collection[str], unread: Collection[str] =
     pulled off her oxygen" still reads the throwing. Pairs never span a clause."""
     tokens, spans = reading.tokens, reading.spans
     breaks = {start for concept, start, _ in spans if concept == BREAK}
-    breaks.update(i for i, token in enumerate(tokens) if token in _CLAUSE_MARKS)
+    breaks.update(i for i, token in enumerate(tokens) if token in CLAUSE_MARKS)
     silent = {
         i
         for concept, start, end in spans

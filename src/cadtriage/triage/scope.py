@@ -39,14 +39,13 @@ _LIST_JOINERS = frozenset({"or", "nor"})  # not "and": "no weapons and threateni
 # Words a denial does not reach past: another clause's subject ("without warning he stabbed her"), "and" ("no
 # meds and threatening"), "let" ("please don't let him hurt me"), a word that affirms ("DENIES SI/ENDORSES HI"), or
 # a stop ("never stopped choking her"). Not an object: "didn't see him touch anyone" is a denial.
-_SCOPE_ENDS = frozenset(
+_SUBJECTS = frozenset({"he", "she", "they", "it", "i", "we", "you", "i'm", "he's", "she's", "hes", "shes"})
+_SCOPE_ENDS = _SUBJECTS | frozenset(
     {
-        "and", "y", "e", "he", "she", "they", "it", "i", "we", "you", "i'm", "he's", "she's", "hes", "shes", "let",
-        "stop", "stopped", "stopping", "quit", "endorses", "endorsed", "endorsing", "admits", "admitted",
-        "admitting", "pos", "positive", "yes", "stops",
+        "and", "y", "e", "let", "stop", "stopped", "stopping", "stops", "quit", "endorses", "endorsed", "endorsing",
+        "admits", "admitted", "admitting", "pos", "positive", "yes",
     }
 )  # fmt: skip
-_SUBJECTS = frozenset({"he", "she", "they", "it", "i", "we", "you", "i'm", "he's", "she's", "hes", "shes"})
 _DENYING_VERBS = frozenset(
     {"denies", "denied", "deny", "denying", "niega", "niegan", "nego", "think", "aware", "of"}
 )

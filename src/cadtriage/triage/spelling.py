@@ -9,8 +9,8 @@ that are one keystroke from a cue word.
 Narratives are free text full of names and words no phrase knows, where a letter left out turns real words into
 cue words ("stuck" into "struck", "friend" into "friends"). There only the slips of a doubled letter are restored
 ("SUBJ STABED WIFE", "HITING HER", "BEATTING") with transpositions, and only into the first word of a phrase of
-danger (`vocabulary.spelled_in_narratives`): a correction can only make a call more guarded. Over the 6,000
-development narratives that corrects three words, each rightly.
+danger (`vocabulary.spelled_in_narratives`): a correction can only make a call more guarded. Over the 6,198
+development narratives that corrects seven words, each rightly ("nieghbor", "vomitting").
 
 The slips allowed are the common ones that rarely turn one real word into another: a letter left out, but
 never the first ("LACERATIO"; a first letter added would turn "LURRING", luring misspelt, into "slurring"), a
